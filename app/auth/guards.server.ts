@@ -1,0 +1,82 @@
+import { redirect } from "@remix-run/node";
+import { db } from "~/db.server";
+import { findMerchantBySlug, staffMemberships } from "~/domain/merchants/merchants.server";
+import type { Merchant, StaffRole } from "~db/schema";
+import { memberCookieName, readCookie, STAFF_COOKIE } from "./cookies.server";
+import { validateMemberSessionToken, type MemberSession, type MemberSessionMember } from "./member-session.server";
+import { validateStaffSessionToken, type StaffSession, type StaffSessionUser } from "./staff-session.server";
+
+/**
+ * Guards for loaders and actions: they return the caller's context or throw a Response (redirect, 403, 404).
+ * A staff member who does not belong to a merchant gets 404, the same as for a merchant that does not exist,
+ * so slugs of other merchants reveal nothing.
+ */
+
+const RANK: Record<StaffRole, number> = { analyst: 0, admin: 1, owner: 2 };
+
+export function roleAtLeast(role: StaffRole, min: StaffRole): boolean {
+  return RANK[role] >= RANK[min];
+}
+
+export interface StaffContext {
+  user: StaffSessionUser;
+  session: StaffSession;
+  merchant: Merchant;
+  role: StaffRole;
+}
+
+export function clientIp(request: Request): string | null {
+  return request.headers.get("x-perennial-client-ip") ?? null;
+}
+
+export async function getStaffUser(request: Request): Promise<{ user: StaffSessionUser; session: StaffSession } | null> {
+  return validateStaffSessionToken(db(), readCookie(request, STAFF_COOKIE));
+}
+
+function loginRedirect(request: Request, loginPath: string): Response {
+  const url = new URL(request.url);
+  const back = url.pathname + url.search;
+  return redirect(`${loginPath}?redirectTo=${encodeURIComponent(back)}`);
+}
+
+export async function requireStaffUser(request: Request): Promise<{ user: StaffSessionUser; session: StaffSession }> {
+  const auth = await getStaffUser(request);
+  if (!auth) throw loginRedirect(request, "/login");
+  return auth;
+}
+
+export async function requireStaff(request: Request, merchantSlug: string | undefined, minRole: StaffRole = "analyst"): Promise<StaffContext> {
+  const auth = await requireStaffUser(request);
+  const merchant = merchantSlug ? await findMerchantBySlug(db(), merchantSlug) : undefined;
+  if (!merchant) throw new Response("Not found", { status: 404 });
+  const membership = (await staffMemberships(db(), auth.user.id)).find((m) => m.merchant.id === merchant.id);
+  if (!membership) throw new Response("Not found", { status: 404 });
+  if (!roleAtLeast(membership.role, minRole)) {
+    throw new Response(`This needs the ${minRole} role; you are ${membership.role}.`, { status: 403 });
+  }
+  return { ...auth, merchant, role: membership.role };
+}
+
+export interface MemberContext {
+  merchant: Merchant;
+  member: MemberSessionMember;
+  session: MemberSession;
+}
+
+/** The portal's merchant, or 404. */
+export async function requirePortalMerchant(merchantSlug: string | undefined): Promise<Merchant> {
+  const merchant = merchantSlug ? await findMerchantBySlug(db(), merchantSlug) : undefined;
+  if (!merchant) throw new Response("Not found", { status: 404 });
+  return merchant;
+}
+
+export async function getMember(request: Request, merchant: Merchant): Promise<{ member: MemberSessionMember; session: MemberSession } | null> {
+  return validateMemberSessionToken(db(), merchant.id, readCookie(request, memberCookieName(merchant.slug)));
+}
+
+export async function requireMember(request: Request, merchantSlug: string | undefined): Promise<MemberContext> {
+  const merchant = await requirePortalMerchant(merchantSlug);
+  const auth = await getMember(request, merchant);
+  if (!auth) throw loginRedirect(request, `/p/${merchant.slug}/login`);
+  return { merchant, ...auth };
+}

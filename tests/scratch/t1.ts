@@ -1,0 +1,14 @@
+import { startEmbeddedPostgres } from "../../db/embedded";
+import { migrateToLatest } from "../../db/migrate";
+import { createDb, withTenant } from "../../app/db.server";
+import { sql } from "kysely";
+const t0 = Date.now();
+const h = await startEmbeddedPostgres({ dir: "/tmp/pgtest/data", port: 54399 });
+console.log("started", Date.now() - t0);
+console.log(await migrateToLatest(h.url, console.log));
+const db = createDb(h.url);
+const r = await sql<{u:string,s:boolean}>`select current_user as u, (select rolsuper from pg_roles where rolname=current_user) as s`.execute(db);
+console.log(r.rows);
+console.log(await db.selectFrom("members").selectAll().execute());
+await db.destroy();
+await h.stop();
