@@ -1,0 +1,171 @@
+import type { DB, Trx } from "~/db.server";
+import { setTenant } from "~/db.server";
+import { recordAudit } from "~/domain/audit/audit.server";
+import { newId } from "~/lib/ids";
+import type { MerchantSettings } from "~db/schema";
+import { generateDemoData, summarizeDemoData } from "./generate";
+
+/**
+ * The demo merchant, Northwind Coffee: ~2,000 members and two years of orders from the seeded generator, an owner
+ * login and one member login. Runs on first start (SEED_DEMO=true) and from tests.
+ */
+
+export const DEMO_SLUG = "northwind";
+export const DEMO_NAME = "Northwind Coffee";
+export const DEMO_SEED = 20261122;
+export const DEMO_OWNER_EMAIL = "owner@northwind.test";
+export const DEMO_MEMBER_EMAIL = "member@northwind.test";
+export const DEMO_PASSWORD = "perennial-demo";
+
+const CURRENCY = "USD";
+const TIME_ZONE = "America/New_York";
+// 1,000 rows × ≤ 11 columns stays far below PostgreSQL's 65,535 bind parameters per statement.
+const CHUNK = 1000;
+
+export interface SeedDemoOptions {
+  now?: Date;
+  seed?: number;
+  members?: number;
+  /** Overrides for tests, which cannot share the fixed slug and owner e-mail. */
+  slug?: string;
+  name?: string;
+  ownerEmail?: string;
+  ownerPassword?: string;
+  memberEmail?: string;
+  memberPassword?: string;
+  hashPassword: (pw: string) => Promise<string>;
+}
+
+export interface SeedDemoResult {
+  created: boolean;
+  merchantId: string;
+  ownerEmail: string;
+  ownerPassword: string;
+  memberEmail: string;
+  memberPassword: string;
+}
+
+/**
+ * Idempotent: when a merchant with the slug exists (seeded earlier, or by a concurrent start) nothing is written
+ * and `created` is false. Otherwise everything is inserted in one transaction, so a crash leaves no half merchant.
+ * An existing staff user with the owner e-mail is reused as the owner and keeps its password.
+ */
+export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Promise<SeedDemoResult> {
+  const slug = opts.slug ?? DEMO_SLUG;
+  const credentials = {
+    ownerEmail: (opts.ownerEmail ?? DEMO_OWNER_EMAIL).toLowerCase(),
+    ownerPassword: opts.ownerPassword ?? DEMO_PASSWORD,
+    memberEmail: (opts.memberEmail ?? DEMO_MEMBER_EMAIL).toLowerCase(),
+    memberPassword: opts.memberPassword ?? DEMO_PASSWORD,
+  };
+
+  const existing = await findMerchantBySlug(database, slug);
+  if (existing) return { created: false, merchantId: existing, ...credentials };
+
+  const now = opts.now ?? new Date();
+  const seed = opts.seed ?? DEMO_SEED;
+  const data = generateDemoData({ seed, now, members: opts.members ?? 2000, timeZone: TIME_ZONE });
+  // Hash outside the transaction: argon2 is deliberately slow and should not hold a connection in a transaction.
+  const [ownerHash, memberHash] = await Promise.all([
+    opts.hashPassword(credentials.ownerPassword),
+    opts.hashPassword(credentials.memberPassword),
+  ]);
+
+  const merchantId = newId("merchant");
+  // The shop predates its first member: the merchant's history starts where the generated history starts.
+  const openedAt = new Date(now.getTime() - data.truth.params.historyDays * 86_400_000);
+  const settings: MerchantSettings = { brandColor: "#7c4a2d", portalTagline: "Earn beans with every cup", membersOnlyPortal: true };
+
+  try {
+    await database.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("merchants")
+        .values({
+          id: merchantId,
+          slug,
+          name: opts.name ?? DEMO_NAME,
+          currency: CURRENCY,
+          timezone: TIME_ZONE,
+          settings: JSON.stringify(settings),
+          created_at: openedAt,
+        })
+        .execute();
+      await setTenant(trx, merchantId);
+
+      const ownerId = await ensureOwner(trx, credentials.ownerEmail, ownerHash, openedAt);
+      await trx.insertInto("merchant_staff").values({ merchant_id: merchantId, staff_user_id: ownerId, role: "owner", created_at: openedAt }).execute();
+
+      const memberIds = data.members.map(() => newId("member"));
+      const memberRows = data.members.map((m, i) => {
+        const isDemo = m.key === data.demoMemberKey;
+        return {
+          merchant_id: merchantId,
+          id: memberIds[i]!,
+          email: isDemo ? credentials.memberEmail : m.email,
+          external_id: m.externalId,
+          name: m.name,
+          birthday: m.birthday,
+          status: "active" as const,
+          password_hash: isDemo ? memberHash : null,
+          created_at: m.createdAt,
+          updated_at: m.createdAt,
+          password_changed_at: isDemo ? m.createdAt : null,
+        };
+      });
+      for (let i = 0; i < memberRows.length; i += CHUNK) {
+        await trx.insertInto("members").values(memberRows.slice(i, i + CHUNK)).execute();
+      }
+
+      // Recorded as they happened: created_at = occurred_at, as if the shop had been sending orders all along.
+      const orderRows = data.orders.map((o) => ({
+        merchant_id: merchantId,
+        id: newId("order"),
+        member_id: memberIds[o.memberKey]!,
+        source: "seed" as const,
+        external_order_id: o.externalOrderId,
+        amount_minor: o.amountMinor,
+        currency: CURRENCY,
+        occurred_at: o.occurredAt,
+        created_at: o.occurredAt,
+      }));
+      for (let i = 0; i < orderRows.length; i += CHUNK) {
+        await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).execute();
+      }
+
+      const summary = summarizeDemoData(data);
+      await recordAudit(trx, merchantId, { type: "system", id: null }, "merchant.seeded", { type: "merchant", id: merchantId }, {
+        after: { seed, now: now.toISOString(), members: summary.members, buyers: summary.buyers, orders: summary.orders, revenueMinor: summary.revenueMinor },
+      });
+    });
+  } catch (err) {
+    // A concurrent start seeded the same slug first: that is the idempotent outcome, not an error.
+    if (isUniqueViolation(err, "merchants_slug_key")) {
+      const winner = await findMerchantBySlug(database, slug);
+      if (winner) return { created: false, merchantId: winner, ...credentials };
+    }
+    throw err;
+  }
+
+  return { created: true, merchantId, ...credentials };
+}
+
+async function findMerchantBySlug(database: DB, slug: string): Promise<string | undefined> {
+  const row = await database.selectFrom("merchants").select("id").where("slug", "=", slug).executeTakeFirst();
+  return row?.id;
+}
+
+async function ensureOwner(trx: Trx, email: string, passwordHash: string, createdAt: Date): Promise<string> {
+  const found = await trx.selectFrom("staff_users").select("id").where("email", "=", email).executeTakeFirst();
+  if (found) return found.id;
+  const id = newId("staff");
+  await trx
+    .insertInto("staff_users")
+    .values({ id, email, name: "Northwind Owner", password_hash: passwordHash, created_at: createdAt, password_changed_at: createdAt })
+    .execute();
+  return id;
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string } | null;
+  return e?.code === "23505" && e.constraint === constraint;
+}
