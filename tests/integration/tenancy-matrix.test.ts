@@ -1,0 +1,263 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { withTenant } from "~/db.server";
+import { testDb } from "../support/db";
+import { createTenantFixture, type TenantFixture } from "../support/tenancy";
+
+/**
+ * reliability.md M1: merchant A's staff session, member session and API key, pointed at merchant B's slug and ids on
+ * every loader and action, get 403/404 (or a login redirect) — never B's data. The matrix is keyed by Remix route id
+ * (`routes/<file>`, exactly the build manifest's ids, read here from app/routes); a route without an entry fails.
+ */
+
+type RouteModule = { loader?: (args: unknown) => unknown; action?: (args: unknown) => unknown };
+const modules = import.meta.glob<RouteModule>("../../app/routes/*.{ts,tsx}", { eager: true });
+const routes = Object.fromEntries(
+  Object.entries(modules).map(([file, mod]) => [`routes/${file.split("/").pop()!.replace(/\.(ts|tsx)$/, "")}`, mod]),
+);
+
+type Params = Record<string, string>;
+interface Case {
+  label: string;
+  handler: "loader" | "action";
+  as: "staff" | "member" | "api" | "anonymous";
+  path: (A: TenantFixture, B: TenantFixture) => string;
+  params: (A: TenantFixture, B: TenantFixture) => Params;
+  method?: string;
+  body?: (A: TenantFixture, B: TenantFixture) => BodyInit;
+  contentType?: string;
+  /** Statuses that count as refused. Default: 403, 404, or a redirect to a login page. */
+  expect?: number[];
+  /** Strings of B that must not appear in the response (default: all of B's secrets and ids). */
+  forbidden?: (B: TenantFixture) => string[];
+}
+type Entry = { public: string } | { cases: Case[] };
+
+const form = (fields: Record<string, string> = {}) => new URLSearchParams(fields).toString();
+const FORM = "application/x-www-form-urlencoded";
+
+/** Admin routes: A's owner against B's slug (404), and, where the route takes an id, A's slug with B's id (404). */
+function admin(id: string, path: string, opts: { ids?: (B: TenantFixture) => Params; actionBody?: Record<string, string> } = {}): Entry {
+  const fill = (slug: string, ids: Params) => path.replace("$merchant", slug).replace(/\$(\w+)/g, (_, k: string) => ids[k] ?? `missing-${k}`);
+  const route = routes[`routes/${id}`];
+  const cases: Case[] = [];
+  for (const handler of ["loader", "action"] as const) {
+    if (!route?.[handler]) continue;
+    const method = handler === "loader" ? "GET" : "POST";
+    const body = handler === "action" ? () => form(opts.actionBody ?? { intent: "any" }) : undefined;
+    cases.push({
+      label: `${handler} with B's slug`,
+      handler,
+      as: "staff",
+      method,
+      body,
+      contentType: FORM,
+      path: (_A, B) => fill(B.slug, opts.ids?.(B) ?? {}),
+      params: (_A, B) => ({ merchant: B.slug, ...(opts.ids?.(B) ?? {}) }),
+      expect: [404],
+    });
+    if (opts.ids) {
+      cases.push({
+        label: `${handler} with A's slug and B's ids`,
+        handler,
+        as: "staff",
+        method,
+        body,
+        contentType: FORM,
+        path: (A, B) => fill(A.slug, opts.ids!(B)),
+        params: (A, B) => ({ merchant: A.slug, ...opts.ids!(B) }),
+        expect: handler === "action" ? [400, 404] : [404],
+      });
+    }
+  }
+  return { cases };
+}
+
+/** Portal routes: A's member token presented under B's cookie name must not authenticate at B. */
+function portal(id: string, path: string, opts: { tokenParam?: boolean } = {}): Entry {
+  const route = routes[`routes/${id}`];
+  const cases: Case[] = [];
+  for (const handler of ["loader", "action"] as const) {
+    if (!route?.[handler]) continue;
+    cases.push({
+      label: `${handler} at B with A's member token`,
+      handler,
+      as: "member",
+      method: handler === "loader" ? "GET" : "POST",
+      body: handler === "action" ? () => form({}) : undefined,
+      contentType: FORM,
+      path: (_A, B) => path.replace("$merchant", B.slug).replace("$token", "ses_x.y"),
+      params: (_A, B) => ({ merchant: B.slug, ...(opts.tokenParam ? { token: "ses_x.y" } : {}) }),
+      // A login page, a form error or a public page are all fine, provided nothing of A's member or B's members shows.
+      expect: [200, 302, 303, 400, 401, 403, 404],
+      forbidden: (B) => [...B.secrets],
+    });
+  }
+  return { cases };
+}
+
+const MATRIX: Record<string, Entry> = {
+  "routes/_index": { public: "marketing page, no data" },
+  "routes/login": { public: "staff login form; no tenant data" },
+  "routes/signup": { public: "merchant sign-up form" },
+  "routes/logout": { public: "revokes the caller's own session only" },
+  "routes/forgot-password": { public: "same answer for every e-mail" },
+  "routes/reset-password.$token": { public: "token-addressed; tokens are hashed and unguessable" },
+  "routes/invite.$token": { public: "token-addressed; tokens are hashed and unguessable" },
+  "routes/api.v1.docs": { public: "API reference, no data" },
+  "routes/api.v1.openapi[.json]": { public: "OpenAPI document, no data" },
+  "routes/api.v1.$": { public: "404 for unknown API paths" },
+  "routes/admin._index": {
+    cases: [
+      {
+        label: "merchant picker lists only A's merchants",
+        handler: "loader",
+        as: "staff",
+        path: () => "/admin",
+        params: () => ({}),
+        expect: [200, 302],
+        forbidden: (B) => [B.slug, B.merchantId],
+      },
+    ],
+  },
+  "routes/admin.$merchant": admin("admin.$merchant", "/admin/$merchant"),
+  "routes/admin.$merchant._index": admin("admin.$merchant._index", "/admin/$merchant/"),
+  "routes/admin.$merchant.members._index": admin("admin.$merchant.members._index", "/admin/$merchant/members"),
+  "routes/admin.$merchant.members.$memberId": admin("admin.$merchant.members.$memberId", "/admin/$merchant/members/$memberId", {
+    ids: (B) => ({ memberId: B.memberId }),
+    actionBody: { intent: "block" },
+  }),
+  "routes/admin.$merchant.programs": admin("admin.$merchant.programs", "/admin/$merchant/programs"),
+  "routes/admin.$merchant.rewards": admin("admin.$merchant.rewards", "/admin/$merchant/rewards"),
+  "routes/admin.$merchant.referrals": admin("admin.$merchant.referrals", "/admin/$merchant/referrals"),
+  "routes/admin.$merchant.offers": admin("admin.$merchant.offers", "/admin/$merchant/offers"),
+  "routes/admin.$merchant.reports": admin("admin.$merchant.reports", "/admin/$merchant/reports"),
+  "routes/admin.$merchant.mailbox": admin("admin.$merchant.mailbox", "/admin/$merchant/mailbox"),
+  "routes/admin.$merchant.mailbox._index": admin("admin.$merchant.mailbox._index", "/admin/$merchant/mailbox/"),
+  "routes/admin.$merchant.mailbox.$emailId": admin("admin.$merchant.mailbox.$emailId", "/admin/$merchant/mailbox/$emailId", { ids: (B) => ({ emailId: B.emailId }) }),
+  "routes/admin.$merchant.settings": admin("admin.$merchant.settings", "/admin/$merchant/settings"),
+  "routes/admin.$merchant.settings._index": admin("admin.$merchant.settings._index", "/admin/$merchant/settings/", { actionBody: { name: "Hijacked", timezone: "UTC", brandColor: "#000000" } }),
+  "routes/admin.$merchant.settings.team": admin("admin.$merchant.settings.team", "/admin/$merchant/settings/team", { actionBody: { intent: "invite", email: "x@evil.test", role: "owner" } }),
+  "routes/admin.$merchant.settings.api-keys": admin("admin.$merchant.settings.api-keys", "/admin/$merchant/settings/api-keys", { actionBody: { intent: "create", name: "stolen", scopes: "members:read" } }),
+  "routes/admin.$merchant.settings.email": admin("admin.$merchant.settings.email", "/admin/$merchant/settings/email", { actionBody: { intent: "test" } }),
+  "routes/admin.$merchant.settings.stripe": admin("admin.$merchant.settings.stripe", "/admin/$merchant/settings/stripe"),
+  "routes/p.$merchant": portal("p.$merchant", "/p/$merchant"),
+  "routes/p.$merchant._index": portal("p.$merchant._index", "/p/$merchant/"),
+  "routes/p.$merchant.profile": portal("p.$merchant.profile", "/p/$merchant/profile"),
+  "routes/p.$merchant.login": portal("p.$merchant.login", "/p/$merchant/login"),
+  "routes/p.$merchant.signup": portal("p.$merchant.signup", "/p/$merchant/signup"),
+  "routes/p.$merchant.logout": portal("p.$merchant.logout", "/p/$merchant/logout"),
+  "routes/p.$merchant.forgot-password": portal("p.$merchant.forgot-password", "/p/$merchant/forgot-password"),
+  "routes/p.$merchant.reset-password.$token": portal("p.$merchant.reset-password.$token", "/p/$merchant/reset-password/$token", { tokenParam: true }),
+  "routes/api.v1.members": {
+    cases: [
+      { label: "list with A's key shows only A's members", handler: "loader", as: "api", path: () => "/api/v1/members", params: () => ({}), expect: [200] },
+      {
+        label: "upsert with B's member e-mail creates in A, never touches B",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        path: () => "/api/v1/members",
+        params: () => ({}),
+        body: (_A, B) => JSON.stringify({ email: B.memberEmail }),
+        expect: [200, 201],
+        forbidden: (B) => [B.memberId, B.merchantId, ...B.secrets.filter((s) => s !== B.memberEmail)],
+      },
+    ],
+  },
+  "routes/api.v1.members.$id": {
+    cases: [
+      { label: "get B's member with A's key", handler: "loader", as: "api", path: (_A, B) => `/api/v1/members/${B.memberId}`, params: (_A, B) => ({ id: B.memberId }), expect: [404] },
+      {
+        label: "write to B's member with A's key",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        body: () => JSON.stringify({ name: "Hijacked" }),
+        path: (_A, B) => `/api/v1/members/${B.memberId}`,
+        params: (_A, B) => ({ id: B.memberId }),
+        expect: [404, 405],
+      },
+    ],
+  },
+};
+
+let A: TenantFixture;
+let B: TenantFixture;
+beforeAll(async () => {
+  A = await createTenantFixture("tenant-a");
+  B = await createTenantFixture("tenant-b");
+});
+
+async function run(routeId: string, c: Case): Promise<{ status: number; body: string; location: string | null }> {
+  const path = c.path(A, B);
+  const headers = new Headers({ origin: "http://localhost" });
+  if (c.as === "staff") headers.set("cookie", A.staffCookie);
+  if (c.as === "member") headers.set("cookie", `prn_m_${B.slug.replace(/-/g, "_")}=${A.memberCookie.split("=")[1]}`);
+  if (c.as === "api") headers.set("authorization", `Bearer ${A.apiToken}`);
+  if (c.contentType && c.body) headers.set("content-type", c.contentType);
+  const request = new Request(`http://localhost${path}`, { method: c.method ?? (c.handler === "loader" ? "GET" : "POST"), headers, body: c.body?.(A, B) });
+  const fn = routes[routeId]![c.handler]!;
+  let result: unknown;
+  try {
+    result = await fn({ request, params: c.params(A, B), context: {} });
+  } catch (thrown) {
+    result = thrown;
+  }
+  if (result instanceof Response) return { status: result.status, body: await result.text(), location: result.headers.get("location") };
+  // Single fetch: a plain object (or `data()`) is a 200 with that payload.
+  const payload = result && typeof result === "object" && "data" in result && "init" in result ? (result as { data: unknown; init?: { status?: number } }) : null;
+  if (payload) return { status: payload.init?.status ?? 200, body: JSON.stringify(payload.data), location: null };
+  if (result instanceof Error) throw result;
+  return { status: 200, body: JSON.stringify(result ?? null), location: null };
+}
+
+describe("tenancy route matrix (M1)", () => {
+  it("has an entry for every route, and no entry for a route that no longer exists", () => {
+    const missing = Object.keys(routes).filter((id) => !(id in MATRIX));
+    const stale = Object.keys(MATRIX).filter((id) => !(id in routes));
+    expect(missing, "routes without a tenancy entry — add one to MATRIX").toEqual([]);
+    expect(stale, "MATRIX entries for routes that no longer exist").toEqual([]);
+  });
+
+  it("covers every loader and action of every non-public route", () => {
+    for (const [id, entry] of Object.entries(MATRIX)) {
+      if ("public" in entry || !routes[id]) continue;
+      for (const h of ["loader", "action"] as const) {
+        if (routes[id]![h]) expect(entry.cases.some((c) => c.handler === h), `${id} ${h} has no case`).toBe(true);
+      }
+    }
+  });
+
+  for (const [id, entry] of Object.entries(MATRIX)) {
+    if ("public" in entry) continue;
+    for (const c of entry.cases) {
+      it(`${id}: ${c.label}`, async () => {
+        const r = await run(id, c);
+        const allowed = c.expect ?? [403, 404];
+        const loginRedirect = r.status >= 300 && r.status < 400 && /\/login(\?|$)/.test(r.location ?? "");
+        expect(allowed.includes(r.status) || loginRedirect, `status ${r.status} ${r.location ?? ""} ${r.body.slice(0, 200)}`).toBe(true);
+        const forbidden = c.forbidden?.(B) ?? [...B.secrets, B.memberId, B.emailId, B.merchantId, B.ownerEmail];
+        for (const s of forbidden) expect(r.body, `response leaks B's "${s}"`).not.toContain(s);
+        // A's member session must never be honoured at B.
+        if (c.as === "member") expect(r.body).not.toContain(A.memberEmail);
+      });
+    }
+  }
+
+  it("left merchant B untouched", async () => {
+    const member = await withTenant(testDb(), B.merchantId, (trx) =>
+      trx.selectFrom("members").select(["status", "name"]).where("id", "=", B.memberId).executeTakeFirstOrThrow(),
+    );
+    expect(member.status).toBe("active");
+    const merchant = await testDb().selectFrom("merchants").select(["name"]).where("id", "=", B.merchantId).executeTakeFirstOrThrow();
+    expect(merchant.name).not.toBe("Hijacked");
+    const counts = await withTenant(testDb(), B.merchantId, async (trx) => ({
+      keys: (await trx.selectFrom("api_keys").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n,
+      invites: (await trx.selectFrom("staff_invitations").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n,
+      members: (await trx.selectFrom("members").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n,
+    }));
+    expect(counts).toEqual({ keys: 1, invites: 1, members: 1 });
+  });
+});
