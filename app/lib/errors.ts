@@ -1,14 +1,17 @@
 /**
  * Expected failures are typed domain errors with a stable code. Routes map them to HTTP in one place
- * (app/lib/http.server.ts); the domain never knows about status codes beyond this table.
+ * (app/api/errors.ts for the API, route modules for forms); the domain never knows about status codes beyond this table.
  */
 export const ERROR_STATUS = {
   bad_request: 400,
   unauthenticated: 401,
   forbidden: 403,
+  insufficient_scope: 403,
   not_found: 404,
   conflict: 409,
   idempotency_conflict: 409,
+  method_not_allowed: 405,
+  payload_too_large: 413,
   validation_failed: 422,
   rate_limited: 429,
 } as const;

@@ -61,6 +61,11 @@ export async function createHttpApp(opts: { mode: "production" | "development"; 
     next();
   });
 
+  // Remix answers `<path>.data` with its own single-fetch encoding; the REST API speaks JSON only.
+  app.all(/^\/api\/.*\.data$/, (_req, res) => {
+    res.status(404).json({ error: { code: "not_found", message: "No such endpoint" } });
+  });
+
   app.all("*", createRequestHandler({ build, mode: opts.mode }));
   return { app, vite };
 }

@@ -1,0 +1,49 @@
+import { ZodError } from "zod";
+import { DomainError } from "~/lib/errors";
+
+/**
+ * The one place API failures become HTTP: every error body is `{ "error": { "code", "message", "field"? } }`.
+ * Expected failures carry their own status; anything unexpected is logged and answered with a bland 500 so
+ * internals (SQL, stack traces) never reach a client.
+ */
+export interface ApiErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export function apiErrorBody(code: string, message: string, field?: string): ApiErrorBody {
+  return { error: field ? { code, message, field } : { code, message } };
+}
+
+export function apiJson(body: unknown, status = 200, headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  h.set("Content-Type", "application/json; charset=utf-8");
+  // API responses are per-key data: never cached by browsers or shared proxies.
+  h.set("Cache-Control", "no-store");
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+export function apiErrorResponse(status: number, code: string, message: string, field?: string, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  if (status === 401) h.set("WWW-Authenticate", 'Bearer realm="perennial"');
+  return apiJson(apiErrorBody(code, message, field), status, h);
+}
+
+/** Dotted path of a Zod issue (`address.lines.0`); undefined for the root. */
+export function issuePath(path: ReadonlyArray<PropertyKey>): string | undefined {
+  return path.length ? path.map(String).join(".") : undefined;
+}
+
+export function toApiError(err: unknown): Response {
+  if (err instanceof DomainError) {
+    return apiErrorResponse(err.status, err.code, err.message, err.field);
+  }
+  if (err instanceof ZodError) {
+    const issue = err.issues[0];
+    // An unknown key is reported on the key itself, which is what a client needs to fix.
+    const path = issue?.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue?.path ?? [];
+    const message = issue?.code === "unrecognized_keys" ? `Unknown field: ${issue.keys.join(", ")}` : issue?.message ?? "Invalid request";
+    return apiErrorResponse(422, "validation_failed", message, issuePath(path));
+  }
+  console.error("[api] unexpected error:", err);
+  return apiErrorResponse(500, "internal_error", "Something went wrong on our side; the error has been logged");
+}

@@ -1,0 +1,70 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the generated document is untyped JSON that these tests walk */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { openApiDocument } from "./openapi";
+
+const doc = openApiDocument("https://loyalty.example.com") as unknown as Record<string, any>;
+
+function refs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => refs(n, out));
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "$ref" && typeof v === "string") out.push(v);
+      else refs(v, out);
+    }
+  }
+  return out;
+}
+
+describe("OpenAPI document", () => {
+  it("is OpenAPI 3.1 with info, servers and a bearer scheme", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(doc.servers).toEqual([{ url: "https://loyalty.example.com" }]);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("resolves every $ref", () => {
+    for (const ref of refs(doc)) {
+      const target = ref.replace(/^#\//, "").split("/").reduce<any>((n, k) => n?.[k], doc);
+      expect(target, ref).toBeTruthy();
+    }
+  });
+
+  it("documents every operation with security, responses and the error schema", () => {
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ p, m, op })));
+    expect(ops.map((o) => `${o.m.toUpperCase()} ${o.p}`).sort()).toEqual(["GET /api/v1/members", "GET /api/v1/members/{id}", "POST /api/v1/members"]);
+    for (const { p, m, op } of ops) {
+      expect(op.operationId, `${m} ${p}`).toBeTruthy();
+      expect(op.security).toEqual([{ bearerAuth: [] }]);
+      expect(op.responses["401"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
+      for (const param of (p.match(/\{(\w+)\}/g) ?? []).map((s) => s.slice(1, -1))) {
+        expect(op.parameters.some((x: any) => x.in === "path" && x.name === param && x.required)).toBe(true);
+      }
+      if (m === "post") {
+        expect(op.parameters).toContainEqual({ $ref: "#/components/parameters/IdempotencyKey" });
+        expect(op.requestBody.content["application/json"].schema.$ref).toBeTruthy();
+      }
+    }
+    expect(doc.components.parameters.IdempotencyKey).toMatchObject({ name: "Idempotency-Key", in: "header" });
+  });
+
+  it("describes the member and upsert shapes (snake_case, strict body)", () => {
+    expect(Object.keys(doc.components.schemas.Member.properties)).toEqual(["id", "email", "name", "birthday", "external_id", "status", "created_at", "updated_at"]);
+    const upsert = doc.components.schemas.UpsertMemberRequest;
+    expect(upsert.required).toEqual(["email"]);
+    expect(upsert.additionalProperties).toBe(false);
+    expect(doc.components.schemas.Error.properties.error.required).toEqual(["code", "message"]);
+  });
+
+  it("has an entry for every /api/v1 resource route that serves data", () => {
+    // A new api.v1.* route without an OpenAPI entry fails here.
+    const routes = fs
+      .readdirSync(path.resolve("app/routes"))
+      .filter((f) => f.startsWith("api.v1.") && !["api.v1.$.tsx", "api.v1.docs.tsx", "api.v1.openapi[.json].ts"].includes(f) && !f.includes(".test."))
+      .map((f) => `/${f.replace(/\.tsx?$/, "").replace(/\./g, "/").replace(/\$(\w+)/g, "{$1}")}`);
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) expect(Object.keys(doc.paths), r).toContain(r);
+  });
+});

@@ -1,0 +1,386 @@
+import { Fragment } from "react";
+import { Badge } from "./layout";
+import { cx } from "./cx";
+
+/**
+ * A readable rendering of an OpenAPI 3.1 document (the one /api/v1/openapi.json serves): endpoints grouped by tag,
+ * parameters, request and response schemas as nested field lists, and a curl example per operation.
+ * Plain React and Tailwind; no CDN assets (installations may be offline). Types are deliberately loose: the
+ * document is data, and anything unexpected is shown rather than crashing the page.
+ */
+
+type Json = Record<string, unknown>;
+export interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string; description?: string };
+  servers?: Array<{ url: string }>;
+  tags?: Array<{ name: string; description?: string }>;
+  paths?: Record<string, Record<string, Json>>;
+  components?: { schemas?: Record<string, Json>; parameters?: Record<string, Json>; securitySchemes?: Record<string, Json> };
+}
+
+const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+const METHOD_TONE: Record<string, string> = {
+  get: "bg-sky-100 text-sky-800",
+  post: "bg-emerald-100 text-emerald-800",
+  put: "bg-amber-100 text-amber-800",
+  patch: "bg-amber-100 text-amber-800",
+  delete: "bg-red-100 text-red-800",
+};
+
+interface Operation {
+  method: string;
+  path: string;
+  op: Json;
+}
+
+export function operationAnchor(method: string, path: string): string {
+  return `${method}-${path}`.replace(/[^a-zA-Z0-9]+/g, "-").replace(/-+$/, "").toLowerCase();
+}
+
+/** `code` spans in descriptions, nothing more: the document is ours, but it is still rendered as text. */
+export function InlineMarkdown({ text }: { text?: unknown }) {
+  if (typeof text !== "string" || !text) return null;
+  return (
+    <>
+      {text.split(/(`[^`]+`)/g).map((part, i) =>
+        part.startsWith("`") && part.endsWith("`") && part.length > 1 ? (
+          <code key={i} className="rounded bg-stone-100 px-1 py-0.5 font-mono text-[0.85em] text-stone-800">
+            {part.slice(1, -1)}
+          </code>
+        ) : (
+          <Fragment key={i}>{part}</Fragment>
+        ),
+      )}
+    </>
+  );
+}
+
+function resolve(doc: OpenApiDoc, node: unknown): { schema: Json; name?: string } {
+  const n = (node ?? {}) as Json;
+  const ref = typeof n.$ref === "string" ? n.$ref : null;
+  if (!ref) return { schema: n };
+  const name = ref.split("/").pop()!;
+  const section = ref.includes("/parameters/") ? doc.components?.parameters : doc.components?.schemas;
+  return { schema: (section?.[name] ?? {}) as Json, name };
+}
+
+function typeLabel(doc: OpenApiDoc, s: Json): string {
+  const { schema, name } = resolve(doc, s);
+  if (name) return name;
+  const t = schema.type;
+  const types = Array.isArray(t) ? t.map(String) : t ? [String(t)] : [];
+  if (types.includes("array")) {
+    const inner = typeLabel(doc, (schema.items ?? {}) as Json);
+    return `array of ${inner}${types.includes("null") ? " | null" : ""}`;
+  }
+  const base = types.filter((x) => x !== "null").join(" | ") || (schema.enum ? "enum" : "any");
+  const fmt = typeof schema.format === "string" ? ` (${schema.format})` : "";
+  return `${base}${fmt}${types.includes("null") ? " | null" : ""}`;
+}
+
+function constraints(s: Json): string[] {
+  const out: string[] = [];
+  if (Array.isArray(s.enum)) out.push(`one of ${s.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+  if (typeof s.minLength === "number") out.push(`min length ${s.minLength}`);
+  if (typeof s.maxLength === "number") out.push(`max length ${s.maxLength}`);
+  if (typeof s.minimum === "number") out.push(`≥ ${s.minimum}`);
+  if (typeof s.maximum === "number") out.push(`≤ ${s.maximum}`);
+  if (s.default !== undefined) out.push(`default ${JSON.stringify(s.default)}`);
+  if (typeof s.pattern === "string") out.push(`pattern ${s.pattern}`);
+  if (s.additionalProperties === false) out.push("no other fields allowed");
+  return out;
+}
+
+/** An object schema as a field list, nesting into objects and arrays of objects (depth-limited against cycles). */
+export function SchemaView({ doc, schema, depth = 0 }: { doc: OpenApiDoc; schema: unknown; depth?: number }) {
+  const { schema: s } = resolve(doc, schema);
+  const target = s.type === "array" || (Array.isArray(s.type) && s.type.includes("array")) ? resolve(doc, s.items).schema : s;
+  const props = (target.properties ?? null) as Record<string, Json> | null;
+  if (!props || depth > 4) {
+    return (
+      <p className="text-sm text-stone-700">
+        <span className="font-mono text-xs">{typeLabel(doc, schema as Json)}</span>
+      </p>
+    );
+  }
+  const required = new Set(Array.isArray(target.required) ? (target.required as string[]) : []);
+  const notes = constraints(target).filter((c) => c === "no other fields allowed");
+  return (
+    <div>
+      <dl className="divide-y divide-stone-100 rounded-md border border-stone-200">
+        {Object.entries(props).map(([name, prop]) => {
+          const resolved = resolve(doc, prop).schema;
+          const nested = resolved.properties || (resolved.items && resolve(doc, resolved.items).schema.properties);
+          return (
+            <div key={name} className="px-3 py-2">
+              <dt className="flex flex-wrap items-baseline gap-2">
+                <span className="font-mono text-sm font-semibold text-stone-900">{name}</span>
+                <span className="font-mono text-xs text-stone-500">{typeLabel(doc, prop)}</span>
+                {required.has(name) ? <Badge tone="amber">required</Badge> : <span className="text-xs text-stone-400">optional</span>}
+              </dt>
+              <dd className="mt-1 space-y-1 text-sm text-stone-700">
+                {resolved.description || prop.description ? (
+                  <p>
+                    <InlineMarkdown text={prop.description ?? resolved.description} />
+                  </p>
+                ) : null}
+                {constraints(resolved).length ? <p className="text-xs text-stone-500">{constraints(resolved).join(" · ")}</p> : null}
+                {resolved.example !== undefined ? (
+                  <p className="text-xs text-stone-500">
+                    Example: <code className="font-mono">{JSON.stringify(resolved.example)}</code>
+                  </p>
+                ) : null}
+                {nested && depth < 4 ? (
+                  <div className="mt-2 pl-3">
+                    <SchemaView doc={doc} schema={prop} depth={depth + 1} />
+                  </div>
+                ) : null}
+              </dd>
+            </div>
+          );
+        })}
+      </dl>
+      {notes.length ? <p className="mt-1 text-xs text-stone-500">Unknown fields are rejected.</p> : null}
+    </div>
+  );
+}
+
+/** An example value built from a schema's examples, for the curl snippet. */
+export function exampleFor(doc: OpenApiDoc, schema: unknown, depth = 0): unknown {
+  const { schema: s } = resolve(doc, schema);
+  if (s.example !== undefined) return s.example;
+  if (depth > 4) return null;
+  if (s.properties) {
+    return Object.fromEntries(Object.entries(s.properties as Record<string, Json>).map(([k, v]) => [k, exampleFor(doc, v, depth + 1)]));
+  }
+  const types = Array.isArray(s.type) ? s.type : [s.type];
+  if (types.includes("array")) return [exampleFor(doc, s.items, depth + 1)];
+  if (Array.isArray(s.enum)) return s.enum[0];
+  if (types.includes("integer") || types.includes("number")) return 1;
+  if (types.includes("boolean")) return true;
+  if (types.includes("string")) return "string";
+  return null;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function curlExample(doc: OpenApiDoc, { method, path, op }: Operation): string {
+  const server = doc.servers?.[0]?.url ?? "";
+  const url = `${server}${path.replace(/\{(\w+)\}/g, (_m, p: string) => {
+    const param = ((op.parameters ?? []) as Json[]).map((x) => resolve(doc, x).schema).find((x) => x.name === p);
+    const ex = (param?.schema as Json | undefined)?.example;
+    return typeof ex === "string" ? ex : `<${p}>`;
+  })}`;
+  const lines = [`curl ${method === "get" ? "" : `-X ${method.toUpperCase()} `}${shellQuote(url)}`];
+  if (op.security) lines.push(`-H 'Authorization: Bearer prn_…'`);
+  const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
+  if (body) {
+    lines.push(`-H 'Content-Type: application/json'`);
+    const params = ((op.parameters ?? []) as Json[]).map((x) => resolve(doc, x).schema);
+    if (params.some((p) => p.name === "Idempotency-Key")) lines.push(`-H "Idempotency-Key: $(uuidgen)"`);
+    lines.push(`-d ${shellQuote(JSON.stringify(exampleFor(doc, body.schema)))}`);
+  }
+  return lines.join(" \\\n  ");
+}
+
+function operationsByTag(doc: OpenApiDoc): Array<{ tag: string; description?: string; ops: Operation[] }> {
+  const groups = new Map<string, Operation[]>();
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = item[method] as Json | undefined;
+      if (!op) continue;
+      const tag = (Array.isArray(op.tags) && typeof op.tags[0] === "string" ? op.tags[0] : "Other") as string;
+      groups.set(tag, [...(groups.get(tag) ?? []), { method, path, op }]);
+    }
+  }
+  return [...groups.entries()].map(([tag, ops]) => ({ tag, description: doc.tags?.find((t) => t.name === tag)?.description, ops }));
+}
+
+function MethodBadge({ method }: { method: string }) {
+  return <span className={cx("inline-block w-16 rounded px-2 py-0.5 text-center font-mono text-xs font-bold uppercase", METHOD_TONE[method] ?? "bg-stone-100")}>{method}</span>;
+}
+
+function ParametersTable({ doc, params }: { doc: OpenApiDoc; params: Json[] }) {
+  return (
+    <table className="min-w-full text-sm">
+      <thead>
+        <tr className="text-left text-xs uppercase tracking-wide text-stone-500">
+          <th className="py-1 pr-4 font-semibold">Name</th>
+          <th className="py-1 pr-4 font-semibold">In</th>
+          <th className="py-1 pr-4 font-semibold">Type</th>
+          <th className="py-1 font-semibold">Description</th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-stone-100">
+        {params.map((raw) => {
+          const p = resolve(doc, raw).schema;
+          const schema = (p.schema ?? {}) as Json;
+          return (
+            <tr key={`${String(p.in)}-${String(p.name)}`} className="align-top">
+              <td className="py-1.5 pr-4 font-mono text-xs font-semibold">
+                {String(p.name)}
+                {p.required ? <span className="ml-1 text-amber-700">*</span> : null}
+              </td>
+              <td className="py-1.5 pr-4 text-xs text-stone-600">{String(p.in)}</td>
+              <td className="py-1.5 pr-4 font-mono text-xs text-stone-600">{typeLabel(doc, schema)}</td>
+              <td className="py-1.5 text-stone-700">
+                <InlineMarkdown text={p.description ?? schema.description} />
+                {constraints(schema).length ? <span className="block text-xs text-stone-500">{constraints(schema).join(" · ")}</span> : null}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operation }) {
+  const { method, path, op } = operation;
+  const params = (op.parameters ?? []) as Json[];
+  const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
+  const responses = Object.entries((op.responses ?? {}) as Record<string, Json>);
+  return (
+    <section id={operationAnchor(method, path)} className="scroll-mt-6 rounded-lg border border-stone-200 bg-white shadow-sm">
+      <header className="border-b border-stone-200 px-5 py-3">
+        <h3 className="flex flex-wrap items-center gap-3">
+          <MethodBadge method={method} />
+          <span className="font-mono text-sm font-semibold text-stone-900">{path}</span>
+          <span className="text-sm text-stone-600">{String(op.summary ?? "")}</span>
+        </h3>
+      </header>
+      <div className="space-y-5 px-5 py-4">
+        {op.description ? (
+          <p className="text-sm text-stone-700">
+            <InlineMarkdown text={op.description} />
+          </p>
+        ) : null}
+        {params.length ? (
+          <div>
+            <h4 className="mb-2 text-sm font-semibold text-stone-900">Parameters</h4>
+            <ParametersTable doc={doc} params={params} />
+          </div>
+        ) : null}
+        {body ? (
+          <div>
+            <h4 className="mb-2 text-sm font-semibold text-stone-900">
+              Request body <span className="font-normal text-stone-500">application/json</span>
+            </h4>
+            <SchemaView doc={doc} schema={body.schema} />
+          </div>
+        ) : null}
+        <div>
+          <h4 className="mb-2 text-sm font-semibold text-stone-900">Responses</h4>
+          <ul className="space-y-3">
+            {responses.map(([status, res]) => {
+              const schema = ((res.content as Json | undefined)?.["application/json"] as Json | undefined)?.schema;
+              const isError = Number(status) >= 400;
+              return (
+                <li key={status}>
+                  <p className="text-sm">
+                    <span className={cx("mr-2 font-mono font-semibold", isError ? "text-red-700" : "text-emerald-700")}>{status}</span>
+                    <InlineMarkdown text={res.description} />
+                  </p>
+                  {schema && !isError ? (
+                    <div className="mt-2">
+                      <SchemaView doc={doc} schema={schema} />
+                    </div>
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+        <div>
+          <h4 className="mb-2 text-sm font-semibold text-stone-900">Example</h4>
+          <pre className="overflow-x-auto rounded-md bg-stone-900 p-3 font-mono text-xs text-stone-100">
+            <code>{curlExample(doc, operation)}</code>
+          </pre>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+export function ApiReference({ doc, specHref }: { doc: OpenApiDoc; specHref: string }) {
+  const groups = operationsByTag(doc);
+  const errorSchema = doc.components?.schemas?.Error;
+  return (
+    <div className="mx-auto max-w-6xl px-6 py-10 lg:grid lg:grid-cols-[14rem_1fr] lg:gap-10">
+      <nav aria-label="Endpoints" className="mb-8 lg:sticky lg:top-6 lg:mb-0 lg:self-start">
+        <p className="text-xs font-semibold uppercase tracking-wide text-stone-500">On this page</p>
+        <ul className="mt-2 space-y-1 text-sm">
+          <li>
+            <a href="#authentication" className="text-stone-700 hover:underline">Authentication</a>
+          </li>
+          <li>
+            <a href="#errors" className="text-stone-700 hover:underline">Errors</a>
+          </li>
+          {groups.map((g) => (
+            <li key={g.tag}>
+              <p className="mt-3 font-semibold text-stone-900">{g.tag}</p>
+              <ul className="mt-1 space-y-1">
+                {g.ops.map((o) => (
+                  <li key={`${o.method} ${o.path}`}>
+                    <a href={`#${operationAnchor(o.method, o.path)}`} className="flex items-center gap-2 text-stone-700 hover:underline">
+                      <span className="w-10 font-mono text-[0.7rem] font-bold uppercase text-stone-500">{o.method}</span>
+                      <span className="truncate font-mono text-xs">{o.path.replace("/api/v1", "")}</span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ul>
+        <a href={specHref} className="mt-6 block text-sm font-medium text-brand-600 underline">
+          OpenAPI document (JSON)
+        </a>
+      </nav>
+
+      <main className="min-w-0 space-y-10">
+        <header>
+          <p className="text-sm font-semibold uppercase tracking-wide text-brand-500">API reference · v{doc.info.version}</p>
+          <h1 className="mt-1 text-3xl font-semibold tracking-tight text-stone-900">{doc.info.title}</h1>
+          <p className="mt-3 max-w-3xl text-stone-700">
+            <InlineMarkdown text={doc.info.description} />
+          </p>
+          {doc.servers?.[0] ? (
+            <p className="mt-3 text-sm text-stone-600">
+              Base URL: <code className="font-mono">{doc.servers[0].url}</code>
+            </p>
+          ) : null}
+        </header>
+
+        <section id="authentication" className="space-y-2">
+          <h2 className="text-xl font-semibold text-stone-900">Authentication</h2>
+          {Object.entries(doc.components?.securitySchemes ?? {}).map(([name, scheme]) => (
+            <p key={name} className="text-sm text-stone-700">
+              <InlineMarkdown text={scheme.description} /> Format: <code className="font-mono">{String(scheme.bearerFormat ?? scheme.scheme)}</code>.
+            </p>
+          ))}
+        </section>
+
+        <section id="errors" className="space-y-2">
+          <h2 className="text-xl font-semibold text-stone-900">Errors</h2>
+          <p className="text-sm text-stone-700">Every non-2xx response has this JSON body:</p>
+          {errorSchema ? <SchemaView doc={doc} schema={errorSchema} /> : null}
+        </section>
+
+        {groups.map((g) => (
+          <section key={g.tag} className="space-y-4">
+            <div>
+              <h2 className="text-xl font-semibold text-stone-900">{g.tag}</h2>
+              {g.description ? <p className="text-sm text-stone-600">{g.description}</p> : null}
+            </div>
+            {g.ops.map((o) => (
+              <OperationView key={`${o.method} ${o.path}`} doc={doc} operation={o} />
+            ))}
+          </section>
+        ))}
+      </main>
+    </div>
+  );
+}

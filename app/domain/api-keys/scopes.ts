@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/**
+ * Every scope an API key can carry, in one place: the settings form, the domain, the OpenAPI document and the
+ * route checks all read this list, so adding a capability (e.g. `points:write`) is one line here plus its routes.
+ * Scopes are explicit: `members:write` does not imply `members:read`.
+ */
+export const API_SCOPES = {
+  "members:read": "List and read members",
+  "members:write": "Create and update members",
+} as const;
+
+export type ApiScope = keyof typeof API_SCOPES;
+
+export const API_SCOPE_NAMES = Object.keys(API_SCOPES) as [ApiScope, ...ApiScope[]];
+
+export const apiScopeSchema = z.enum(API_SCOPE_NAMES);
+
+export function isApiScope(value: string): value is ApiScope {
+  return Object.hasOwn(API_SCOPES, value);
+}
+
+/** What a new key needs; shared by the settings form, the CLI and the domain's own defensive check. */
+export const newApiKeySchema = z.object({
+  name: z
+    .string({ error: "Name is required" })
+    .trim()
+    .min(1, "Name is required")
+    .max(80, "Name must be at most 80 characters"),
+  scopes: z
+    .array(apiScopeSchema, { error: "Choose at least one scope" })
+    .min(1, "Choose at least one scope")
+    .max(50, "Too many scopes")
+    .transform((s) => [...new Set(s)].sort()),
+});
+
+export type NewApiKeyInput = z.input<typeof newApiKeySchema>;

@@ -1,0 +1,31 @@
+import { apiJson } from "~/api/errors";
+import { apiHandler, authenticate, queryObject, readPost, requireMethod, runPost } from "~/api/request.server";
+import { ListMembersQuery, toApiMember, UpsertMemberBody } from "~/api/schemas";
+import { db, withTenant } from "~/db.server";
+import { upsertMember } from "~/domain/members/members.server";
+import { listMembers } from "~/domain/members/search.server";
+
+// GET /api/v1/members — one page of members, newest first.
+export const loader = apiHandler(async ({ request }) => {
+  const auth = await authenticate(request, "members:read");
+  const query = ListMembersQuery.parse(queryObject(request));
+  const page = await withTenant(db(), auth.merchantId, (trx) => listMembers(trx, auth.merchantId, query));
+  return apiJson({ data: page.rows.map(toApiMember), next_cursor: page.nextCursor });
+});
+
+// POST /api/v1/members — create or update (201 / 200), idempotent with Idempotency-Key.
+export const action = apiHandler(async ({ request }) => {
+  requireMethod(request, "POST");
+  const auth = await authenticate(request, "members:write");
+  const post = await readPost(request);
+  const input = UpsertMemberBody.parse(post.body);
+  return runPost(request, auth, post, async (trx) => {
+    const { member, created } = await upsertMember(
+      trx,
+      auth.merchantId,
+      { email: input.email, name: input.name, birthday: input.birthday, externalId: input.external_id },
+      auth.actor,
+    );
+    return { status: created ? 201 : 200, body: toApiMember(member) };
+  });
+});
