@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded";
 import { migrateToLatest } from "../../db/migrate";
+import { prepareJobsSchema } from "../../app/jobs/schema.server";
 import { freePort } from "./free-port";
 
 /**
@@ -41,6 +42,8 @@ export default async function setup(project: TestProject) {
     const template = `perennial_tpl_${runId}`;
     await adminQuery(admin, `create database ${template}`);
     await migrateToLatest(withDatabase(admin, template));
+    // graphile-worker's schema too, so e-mails can be enqueued (add_job) in every test database.
+    await prepareJobsSchema(withDatabase(admin, template));
     ctx = { admin, template, runId };
     started.set(key, ctx);
   }

@@ -1,0 +1,72 @@
+import { Logger, run, type LogFunctionFactory, type TaskList } from "graphile-worker";
+import pg from "pg";
+import { closeTransports, type MailConfig } from "~/domain/email/delivery.server";
+import { DELIVER_EMAIL_TASK } from "~/domain/email/outbox.server";
+import { env } from "~/lib/env.server";
+import { deliverEmailTask } from "./tasks/deliver-email";
+
+export { prepareJobsSchema } from "./schema.server";
+
+/**
+ * Background jobs (graphile-worker). The worker connects as the database owner because it manages its own schema;
+ * task bodies use `db()` — the application role, tenant-scoped with withTenant — like every other code path.
+ */
+
+/** Every task the worker runs. `mail` overrides the SMTP settings from the environment (tests). */
+export function buildTaskList(opts: { mail?: () => MailConfig } = {}): TaskList {
+  return {
+    [DELIVER_EMAIL_TASK]: deliverEmailTask(opts.mail),
+  };
+}
+
+// graphile-worker logs every job start and finish at "info": that is debug detail here. Failures go to stderr.
+const logFactory: LogFunctionFactory = (scope) => (level, message) => {
+  const line = `[jobs]${scope.taskIdentifier ? ` ${scope.taskIdentifier}` : ""} ${message}`;
+  if (level === "error") console.error(line);
+  else if (level === "warning") console.warn(line);
+  else if (env().LOG_LEVEL === "debug") console.log(line);
+};
+export const jobsLogger = new Logger(logFactory);
+
+export interface StartedWorker {
+  stop(): Promise<void>;
+}
+
+/** Starts the job worker in this process. `stop()` waits for running jobs to finish. */
+export async function startWorker(opts: {
+  ownerUrl: string;
+  concurrency?: number;
+  pollInterval?: number;
+  mail?: () => MailConfig;
+}): Promise<StartedWorker> {
+  const concurrency = opts.concurrency ?? 4;
+  // Our own pool, so an idle connection dropped by the server (restart, shutdown) is logged, not an unhandled
+  // 'error' event that kills the process.
+  const pool = new pg.Pool({ connectionString: opts.ownerUrl, max: concurrency + 2, application_name: "perennial-worker" });
+  pool.on("error", (err) => console.warn(`[jobs] idle database connection lost: ${err.message}`));
+  let runner;
+  try {
+    runner = await run({
+      pgPool: pool,
+      concurrency,
+      pollInterval: opts.pollInterval ?? 2000,
+      taskList: buildTaskList({ mail: opts.mail }),
+      logger: jobsLogger,
+      // The entry points own SIGINT/SIGTERM and call stop() in their orderly shutdown.
+      noHandleSignals: true,
+    });
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= runner.stop().finally(async () => {
+        closeTransports();
+        await pool.end().catch(() => {});
+      });
+      return stopped;
+    },
+  };
+}

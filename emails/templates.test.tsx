@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { renderEmail, type EmailMessage } from "./index";
+import { PreviewProps as passwordResetPreview } from "./password-reset";
+import { PreviewProps as invitationPreview } from "./staff-invitation";
+import { PreviewProps as testPreview } from "./test-email";
+import { PreviewProps as welcomePreview } from "./welcome";
+
+const cases: Array<{ msg: EmailMessage; subject: string; link: string; says: string[] }> = [
+  {
+    msg: { template: "welcome", to: "ada@example.test", props: { ...welcomePreview, portalUrl: "https://rewards.test/p/sunrise?x=1&y=2" } },
+    subject: "Welcome to Sunrise Coffee rewards",
+    link: "https://rewards.test/p/sunrise?x=1&y=2",
+    says: ["WELCOME, ADA!", "member of Sunrise Coffee rewards"],
+  },
+  {
+    msg: { template: "password-reset", to: "ada@example.test", props: { ...passwordResetPreview, expiresInMinutes: 30 } },
+    subject: "Reset your Perennial password",
+    link: passwordResetPreview.resetUrl,
+    says: ["Perennial account", "expires in 30 minutes"],
+  },
+  {
+    msg: {
+      template: "password-reset",
+      to: "ada@example.test",
+      props: { name: null, resetUrl: "https://rewards.test/p/sunrise/reset-password/tok", expiresInMinutes: 60, audience: "member", merchantName: "Sunrise Coffee" },
+    },
+    subject: "Reset your Sunrise Coffee rewards password",
+    link: "https://rewards.test/p/sunrise/reset-password/tok",
+    says: ["Sunrise Coffee rewards account"],
+  },
+  {
+    msg: { template: "staff-invitation", to: "grace@example.test", props: invitationPreview },
+    subject: "Grace Hopper invited you to Sunrise Coffee on Perennial",
+    link: invitationPreview.acceptUrl,
+    says: ["as an admin", "expires in 7 days"],
+  },
+  {
+    msg: { template: "test", to: "grace@example.test", props: testPreview },
+    subject: "Test e-mail from Sunrise Coffee on Perennial",
+    link: testPreview.mailboxUrl,
+    says: ["Grace Hopper asked for this test"],
+  },
+];
+
+describe("e-mail templates", () => {
+  it.each(cases)("$msg.template renders subject, HTML and text with the link ($subject)", async ({ msg, subject, link, says }) => {
+    const r = await renderEmail(msg);
+    expect(r.subject).toBe(subject);
+    expect(r.html).toMatch(/^<!DOCTYPE html/i);
+    expect(r.html).toContain(`href="${link.replace(/&/g, "&amp;")}"`);
+    expect(r.text).toContain(link);
+    expect(r.text).not.toMatch(/<[a-z]/i);
+    for (const s of says) expect(r.text).toContain(s);
+  });
+
+  it("escapes user-supplied text in the HTML", async () => {
+    const r = await renderEmail({
+      template: "welcome",
+      to: "x@example.test",
+      props: { memberName: "<img src=x onerror=alert(1)>", merchantName: "A & B", portalUrl: "https://rewards.test/p/ab" },
+    });
+    expect(r.html).not.toContain("<img src=x");
+    expect(r.html).toContain("&lt;img src=x");
+    expect(r.subject).toBe("Welcome to A & B rewards");
+  });
+
+  it("says 'day' for a one-day invitation", async () => {
+    const r = await renderEmail({ template: "staff-invitation", to: "x@example.test", props: { ...invitationPreview, expiresInDays: 1 } });
+    expect(r.text).toContain("expires in 1 day.");
+  });
+});
