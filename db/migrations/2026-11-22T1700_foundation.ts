@@ -35,14 +35,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create extension if not exists citext`.execute(db);
   await sql`create extension if not exists pg_trgm`.execute(db);
 
-  // The application role. Created once per cluster; the migrating user is granted it so it can SET ROLE.
+  // The application role. Created once per cluster; the migrating user must be a member so the app can switch to it.
+  // A non-superuser owner without CREATEROLE needs a DBA to run these two statements first (README: production).
   await sql`
     do $$ begin
       if not exists (select 1 from pg_roles where rolname = 'perennial_app') then
         create role perennial_app nologin nosuperuser nocreatedb nocreaterole nobypassrls;
       end if;
+      if not pg_has_role(current_user, 'perennial_app', 'member') then
+        execute format('grant perennial_app to %I', current_user);
+      end if;
     end $$`.execute(db);
-  await sql`grant perennial_app to current_user`.execute(db);
   await sql`grant usage on schema public to perennial_app`.execute(db);
 
   // ---- global tables -------------------------------------------------------------------------
@@ -282,8 +285,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`revoke update, delete on audit_log from perennial_app`.execute(db);
 
   for (const t of TENANT_TABLES) {
+    // Not FORCEd: the owner (the migrating user) is exempt, which the SECURITY DEFINER doors below rely on when the
+    // owner is not a superuser. The app never runs as the owner, so RLS always applies to it.
     await sql`alter table ${sql.table(t)} enable row level security`.execute(db);
-    await sql`alter table ${sql.table(t)} force row level security`.execute(db);
     await sql`
       create policy tenant_isolation on ${sql.table(t)}
         using (merchant_id = current_setting('app.merchant_id', true))
@@ -291,23 +295,24 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
 
   // Narrow, audited doors through RLS for the few lookups that must happen before a tenant is known.
-  // SECURITY DEFINER runs as the owner; each returns only what authentication needs.
+  // SECURITY DEFINER runs as the owner; each returns only what authentication needs. pg_temp goes last so a
+  // temporary table cannot shadow a real one inside the function.
   await sql`
     create function auth_api_key_lookup(p_key_id text)
     returns table (merchant_id text, secret_hash bytea, scopes text[], revoked_at timestamptz)
-    language sql stable security definer set search_path = public as $$
+    language sql stable security definer set search_path = public, pg_temp as $$
       select merchant_id, secret_hash, scopes, revoked_at from api_keys where id = p_key_id
     $$`.execute(db);
   await sql`
     create function auth_staff_memberships(p_staff_user_id text)
     returns table (merchant_id text, role text)
-    language sql stable security definer set search_path = public as $$
+    language sql stable security definer set search_path = public, pg_temp as $$
       select merchant_id, role from merchant_staff where staff_user_id = p_staff_user_id
     $$`.execute(db);
   await sql`
     create function auth_invitation_lookup(p_invitation_id text)
     returns table (merchant_id text)
-    language sql stable security definer set search_path = public as $$
+    language sql stable security definer set search_path = public, pg_temp as $$
       select merchant_id from staff_invitations where id = p_invitation_id
     $$`.execute(db);
   for (const f of ["auth_api_key_lookup(text)", "auth_staff_memberships(text)", "auth_invitation_lookup(text)"]) {

@@ -4,7 +4,8 @@
  * Run through `npm run bench members-list` (tests/bench/run.ts hands us a migrated database).
  */
 import { sql } from "kysely";
-import { createDb, db, withTenant, type DB } from "../../app/db.server";
+import pg from "pg";
+import { APP_ROLE, createDb, db, withTenant, type DB } from "../../app/db.server";
 import { countMembersCapped, encodeCursor, listMembers, listMembersQuery, type MemberListQuery } from "../../app/domain/members/search.server";
 import { newId } from "../../app/lib/ids";
 
@@ -88,6 +89,43 @@ function describePlan(node: PlanNode): { top: string; usesTrigram: boolean; memb
   return { top: label(node), usesTrigram, memberAccess };
 }
 
+/**
+ * The plans of the statements a list query runs, including those inside member_search_page (a search runs there, as
+ * the function's owner, so a plain EXPLAIN of the outer query would only show "Function Scan"). auto_explain logs every
+ * nested statement's plan and client_min_messages = log sends those lines to us. Runs as the app role with the tenant
+ * set, like the app. Needs the owner to be allowed to LOAD auto_explain (superuser, as in the embedded server).
+ */
+async function nestedPlans(ownerUrl: string, merchantId: string, query: MemberListQuery): Promise<Array<{ text: string; plan: PlanNode }>> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  const plans: Array<{ text: string; plan: PlanNode }> = [];
+  client.on("notice", (msg) => {
+    const at = msg.message?.indexOf("{") ?? -1;
+    if (at < 0) return;
+    try {
+      const logged = JSON.parse(msg.message!.slice(at)) as { "Query Text": string; Plan: PlanNode };
+      plans.push({ text: logged["Query Text"], plan: logged.Plan });
+    } catch {
+      // Not an auto_explain line.
+    }
+  });
+  await client.connect();
+  try {
+    await client.query("begin");
+    await client.query("load 'auto_explain'");
+    for (const [k, v] of [["auto_explain.log_min_duration", "0"], ["auto_explain.log_nested_statements", "on"], ["auto_explain.log_format", "json"], ["client_min_messages", "log"]]) {
+      await client.query("select set_config($1, $2, true)", [k, v]);
+    }
+    await client.query(`set local role ${APP_ROLE}`);
+    await client.query("select set_config('app.merchant_id', $1, true)", [merchantId]);
+    const compiled = listMembersQuery(merchantId, query).compile(db());
+    await client.query(compiled.sql, compiled.parameters as unknown[]);
+    await client.query("rollback");
+  } finally {
+    await client.end();
+  }
+  return plans;
+}
+
 export async function run(ownerUrl: string): Promise<void> {
   const app = db();
   const owner = createDb(ownerUrl, { role: null, max: 1 });
@@ -117,10 +155,16 @@ export async function run(ownerUrl: string): Promise<void> {
       ["search q='user98765' (rare)", list({ q: "user98765" })],
       ["search q='example' (matches everyone)", list({ q: "example" })],
       ["search q='us' (2-char e-mail prefix)", list({ q: "us" })],
+      ["search q='zq' (2-char prefix, no match)", list({ q: "zq" })],
+      ["search q='garcia' deep page via cursor", list({ q: "garcia", cursor: deepCursor })],
+      ["search q='garcia' + status=blocked", list({ q: "garcia", status: "blocked" })],
+      ["search q='garcia' + hasOrders=true", list({ q: "garcia", hasOrders: true })],
       ["filter status=blocked (3%)", list({ status: "blocked" })],
       ["filter hasOrders=true", list({ hasOrders: true })],
       ["capped count, no filter", () => withTenant(app, merchantId, (trx) => countMembersCapped(trx, merchantId, {}))],
       ["capped count, q='garcia'", () => withTenant(app, merchantId, (trx) => countMembersCapped(trx, merchantId, { q: "garcia" }))],
+      ["capped count, q='user98765'", () => withTenant(app, merchantId, (trx) => countMembersCapped(trx, merchantId, { q: "user98765" }))],
+      ["capped count, q='example' (everyone)", () => withTenant(app, merchantId, (trx) => countMembersCapped(trx, merchantId, { q: "example" }))],
     ];
 
     console.log(`baseline (primary-key lookup of one member): ${baseline.toFixed(3)} ms median of ${RUNS}`);
@@ -131,12 +175,31 @@ export async function run(ownerUrl: string): Promise<void> {
       console.log(`| ${name} | ${ms.toFixed(3)} | ${(ms / baseline).toFixed(1)}× |`);
     }
 
-    for (const q of ["garcia", "user98765"]) {
-      const plan = await withTenant(app, merchantId, (trx) =>
-        sql<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>`explain (format json) ${listMembersQuery(merchantId, { q })}`.execute(trx),
-      );
-      const d = describePlan(plan.rows[0]!["QUERY PLAN"][0]!.Plan);
-      console.log(`EXPLAIN q='${q}': top node ${d.top}; members accessed via ${d.memberAccess.join(" → ")}; trigram index used: ${d.usesTrigram ? "yes" : "no"}`);
+    const explained: MemberListQuery[] = [{ q: "garcia" }, { q: "user98765" }, { q: "example" }, { q: "zq" }, { q: "garcia", hasOrders: true }];
+    for (const query of explained) {
+      const q = JSON.stringify(query);
+      let plans: Awaited<ReturnType<typeof nestedPlans>>;
+      try {
+        plans = await nestedPlans(ownerUrl, merchantId, query);
+      } catch (err) {
+        console.log(`EXPLAIN ${q}: unavailable (${(err as Error).message})`);
+        continue;
+      }
+      // The statements member_search_page runs (the outer query only shows a Function Scan over it).
+      const inner = plans.filter((p) => p.text.includes("from public.members"));
+      const outer = plans.find((p) => p.text.includes("member_search_page("));
+      if (!inner.length || !outer) {
+        console.log(`EXPLAIN ${q}: no plan logged for the search function`);
+        continue;
+      }
+      const steps = inner.map((p) => {
+        const d = describePlan(p.plan);
+        const step = p.text.includes("materialized") ? "step 2 (sparse: all matches, then sort)" : p.text.includes("count(*)") ? "window size" : "step 1 (walk the newest rows)";
+        return `${step}: members via ${d.memberAccess.join(" → ")}`;
+      });
+      const usesTrigram = inner.some((p) => describePlan(p.plan).usesTrigram);
+      console.log(`EXPLAIN ${q} inside member_search_page — ${steps.join("; ")}; trigram index used: ${usesTrigram ? "yes" : "no"}; ` +
+        `outer query reads the page's members via ${describePlan(outer.plan).memberAccess.join(" → ")}`);
     }
   } finally {
     await owner.destroy();

@@ -42,7 +42,7 @@ describe("row level security", () => {
         and c.relname <> 'merchants'`.execute(testDb());
     const names = rows.rows.map((r) => r.table_name).sort();
     expect(names).toEqual([...TENANT_TABLES].sort());
-    for (const r of rows.rows) expect(r, r.table_name).toMatchObject({ rls: true, forced: true });
+    for (const r of rows.rows) expect(r, r.table_name).toMatchObject({ rls: true });
   });
 
   it("returns nothing from tenant tables when no tenant is set", async () => {

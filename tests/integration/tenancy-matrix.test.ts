@@ -138,7 +138,7 @@ const MATRIX: Record<string, Entry> = {
   "routes/admin.$merchant.settings._index": admin("admin.$merchant.settings._index", "/admin/$merchant/settings/", { actionBody: { name: "Hijacked", timezone: "UTC", brandColor: "#000000" } }),
   "routes/admin.$merchant.settings.team": admin("admin.$merchant.settings.team", "/admin/$merchant/settings/team", { actionBody: { intent: "invite", email: "x@evil.test", role: "owner" } }),
   "routes/admin.$merchant.settings.api-keys": admin("admin.$merchant.settings.api-keys", "/admin/$merchant/settings/api-keys", { actionBody: { intent: "create", name: "stolen", scopes: "members:read" } }),
-  "routes/admin.$merchant.settings.email": admin("admin.$merchant.settings.email", "/admin/$merchant/settings/email", { actionBody: { intent: "test" } }),
+  "routes/admin.$merchant.settings.email": admin("admin.$merchant.settings.email", "/admin/$merchant/settings/email", { actionBody: { intent: "send-test" } }),
   "routes/admin.$merchant.settings.stripe": admin("admin.$merchant.settings.stripe", "/admin/$merchant/settings/stripe"),
   "routes/p.$merchant": portal("p.$merchant", "/p/$merchant"),
   "routes/p.$merchant._index": portal("p.$merchant._index", "/p/$merchant/"),

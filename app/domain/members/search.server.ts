@@ -8,8 +8,9 @@ import { isId } from "~/lib/ids";
  * The members list: search, filters and keyset pagination newest-first on (created_at desc, id desc).
  * Shared by the admin members page and `GET /api/v1/members`. Stays fast at 100k+ members per merchant:
  *  - pages walk the index members_created_idx (no OFFSET);
- *  - `q` of 3+ characters uses the trigram index members_search_trgm (the WHERE expression must stay
- *    byte-for-byte the indexed expression);
+ *  - a search (`q`) runs inside the SECURITY DEFINER function member_search_page / member_search_count, because under
+ *    RLS PostgreSQL never uses the trigram index members_search_trgm for ILIKE; the function picks, per term, between
+ *    that index (rare terms) and members_created_idx (common terms). 1–2 characters search the e-mail prefix;
  *  - order aggregates are computed with a LATERAL subquery for the page rows only, never a GROUP BY over all members.
  */
 
@@ -96,41 +97,61 @@ function joinedBound(value: string, field: "joinedFrom" | "joinedTo", merchantId
   throw validationFailed(`${field} must be a date like 2026-01-31`, field);
 }
 
-function escapeLike(v: string): string {
-  return v.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** The filters, validated, as SQL values; `q` is trimmed and non-empty or absent. */
+interface MemberFilters {
+  q?: string;
+  status?: MemberListQuery["status"];
+  /** Inclusive lower bound of created_at. */
+  joinedFrom?: RawBuilder<unknown>;
+  /** Exclusive upper bound of created_at (an inclusive instant is turned into "before instant + 1 µs"). */
+  joinedBefore?: RawBuilder<unknown>;
+  hasOrders?: boolean;
 }
 
-function filterConditions(merchantId: string, query: MemberListQuery): RawBuilder<unknown>[] {
-  const conds: RawBuilder<unknown>[] = [sql`m.merchant_id = ${merchantId}`];
+function parseFilters(merchantId: string, query: MemberListQuery): MemberFilters {
+  const filters: MemberFilters = {};
   const q = query.q?.trim();
   if (q) {
     if (q.length > MAX_QUERY_LENGTH) throw validationFailed(`q must be at most ${MAX_QUERY_LENGTH} characters`, "q");
     // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
     if (q.includes("\u0000")) throw validationFailed("q must not contain NUL characters", "q");
-    if (q.length < 3) {
-      // Trigrams need 3 characters; a 1–2 character search is an e-mail prefix.
-      conds.push(sql`m.email::text ilike ${`${escapeLike(q)}%`}`);
-    } else {
-      // Exactly the expression of the index members_search_trgm.
-      conds.push(
-        sql`(m.email::text || ' ' || coalesce(m.name, '') || ' ' || coalesce(m.external_id, '')) ilike ${`%${escapeLike(q)}%`}`,
-      );
-    }
+    filters.q = q;
   }
   if (query.status) {
     if (!["active", "blocked", "deleted"].includes(query.status)) throw validationFailed("status must be active, blocked or deleted", "status");
-    conds.push(sql`m.status = ${query.status}`);
+    filters.status = query.status;
   }
-  if (query.joinedFrom) conds.push(sql`m.created_at >= ${joinedBound(query.joinedFrom, "joinedFrom", merchantId)}`);
+  if (query.joinedFrom) filters.joinedFrom = joinedBound(query.joinedFrom, "joinedFrom", merchantId);
   if (query.joinedTo) {
     const bound = joinedBound(query.joinedTo, "joinedTo", merchantId);
-    conds.push(DATE_RE.test(query.joinedTo) ? sql`m.created_at < ${bound}` : sql`m.created_at <= ${bound}`);
+    // timestamptz has microsecond resolution, so "<= t" is exactly "< t + 1 µs".
+    filters.joinedBefore = DATE_RE.test(query.joinedTo) ? bound : sql`(${bound} + interval '1 microsecond')`;
   }
-  if (query.hasOrders !== undefined) {
+  if (query.hasOrders !== undefined) filters.hasOrders = query.hasOrders;
+  return filters;
+}
+
+/** WHERE conditions for the no-search path, which runs directly under RLS (only leakproof `=` / range operators). */
+function filterConditions(merchantId: string, filters: MemberFilters): RawBuilder<unknown>[] {
+  const conds: RawBuilder<unknown>[] = [sql`m.merchant_id = ${merchantId}`];
+  if (filters.status) conds.push(sql`m.status = ${filters.status}`);
+  if (filters.joinedFrom) conds.push(sql`m.created_at >= ${filters.joinedFrom}`);
+  if (filters.joinedBefore) conds.push(sql`m.created_at < ${filters.joinedBefore}`);
+  if (filters.hasOrders !== undefined) {
     const exists = sql`exists (select 1 from orders o where o.merchant_id = m.merchant_id and o.member_id = m.id)`;
-    conds.push(query.hasOrders ? exists : sql`not ${exists}`);
+    conds.push(filters.hasOrders ? exists : sql`not ${exists}`);
   }
   return conds;
+}
+
+/**
+ * The filter arguments of member_search_page / member_search_count (migration 2026-11-22T1800_member_search).
+ * Searches go through those SECURITY DEFINER functions because under RLS PostgreSQL will not use the trigram index
+ * for ILIKE (not leakproof); the functions take the merchant from app.merchant_id, never from us.
+ */
+function searchFunctionArgs(filters: MemberFilters): RawBuilder<unknown> {
+  return sql`${filters.q ?? null}::text, ${filters.status ?? null}::text,
+    ${filters.joinedFrom ?? null}::timestamptz, ${filters.joinedBefore ?? null}::timestamptz, ${filters.hasOrders ?? null}::boolean`;
 }
 
 function pageSize(limit: number | undefined): number {
@@ -147,24 +168,36 @@ export function listMembersQuery(merchantId: string, query: MemberListQuery): Ra
   const limit = pageSize(query.limit);
   const key = decodeCursor(query.cursor);
   const backward = key !== null && query.direction === "prev";
-  const conds = filterConditions(merchantId, query);
-  if (key) {
-    conds.push(backward ? sql`(m.created_at, m.id) > (${key.ts}::timestamptz, ${key.id})` : sql`(m.created_at, m.id) < (${key.ts}::timestamptz, ${key.id})`);
-  }
-  const innerOrder = backward ? sql`m.created_at asc, m.id asc` : sql`m.created_at desc, m.id desc`;
+  const filters = parseFilters(merchantId, query);
 
-  // The page is chosen first (limit + 1 to learn whether more exist), then the aggregates join only those rows.
-  return sql<PageRow>`
-    select p.id, p.email::text as email, p.name, p.external_id, p.status, p.birthday, p.created_at, p.updated_at,
-           to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_ts,
-           agg.order_count, agg.total_spend_minor, agg.last_order_at
-    from (
+  // The page's members (limit + 1 to learn whether more exist), chosen first; the aggregates join only those rows.
+  let page: RawBuilder<unknown>;
+  if (filters.q !== undefined) {
+    // The function returns ids and sort keys only; the rows are read back here under RLS by primary key.
+    page = sql`
+      select m.merchant_id, m.id, m.email, m.name, m.external_id, m.status, m.birthday, m.created_at, m.updated_at
+      from member_search_page(${searchFunctionArgs(filters)}, ${key?.ts ?? null}::timestamptz, ${key?.id ?? null}::text,
+                              ${backward}, ${limit + 1}::int) s
+      join members m on m.merchant_id = ${merchantId} and m.id = s.id`;
+  } else {
+    const conds = filterConditions(merchantId, filters);
+    if (key) {
+      conds.push(backward ? sql`(m.created_at, m.id) > (${key.ts}::timestamptz, ${key.id})` : sql`(m.created_at, m.id) < (${key.ts}::timestamptz, ${key.id})`);
+    }
+    const innerOrder = backward ? sql`m.created_at asc, m.id asc` : sql`m.created_at desc, m.id desc`;
+    page = sql`
       select m.merchant_id, m.id, m.email, m.name, m.external_id, m.status, m.birthday, m.created_at, m.updated_at
       from members m
       where ${sql.join(conds, sql` and `)}
       order by ${innerOrder}
-      limit ${limit + 1}
-    ) p
+      limit ${limit + 1}`;
+  }
+
+  return sql<PageRow>`
+    select p.id, p.email::text as email, p.name, p.external_id, p.status, p.birthday, p.created_at, p.updated_at,
+           to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_ts,
+           agg.order_count, agg.total_spend_minor, agg.last_order_at
+    from (${page}) p
     cross join lateral (
       select count(*)::int as order_count,
              coalesce(sum(o.amount_minor), 0)::bigint as total_spend_minor,
@@ -218,9 +251,13 @@ export async function countMembersCapped(
   query: MemberListQuery,
   cap = 10000,
 ): Promise<{ count: number; capped: boolean }> {
-  const conds = filterConditions(merchantId, query);
-  const result = await sql<{ n: number }>`
-    select count(*)::int as n from (select 1 from members m where ${sql.join(conds, sql` and `)} limit ${cap + 1}) s`.execute(trx);
+  const filters = parseFilters(merchantId, query);
+  const result =
+    filters.q !== undefined
+      ? await sql<{ n: number }>`select member_search_count(${searchFunctionArgs(filters)}, ${cap}::int) as n`.execute(trx)
+      : await sql<{ n: number }>`
+          select count(*)::int as n
+          from (select 1 from members m where ${sql.join(filterConditions(merchantId, filters), sql` and `)} limit ${cap + 1}) s`.execute(trx);
   const n = result.rows[0]?.n ?? 0;
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
