@@ -15,5 +15,7 @@ const r = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: { alias: { "~": r("./app"), "~db": r("./db"), "~emails": r("./emails") } },
   server: { port: Number(process.env.PORT ?? 3000) },
+  // A native, server-only package: the dev server must not try to pre-bundle it for the browser.
+  optimizeDeps: { exclude: ["@node-rs/argon2"] },
   plugins: [tailwindcss(), remix(remixConfig)],
 });

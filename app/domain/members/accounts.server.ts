@@ -1,0 +1,322 @@
+import { sql } from "kysely";
+import { RESET_EMAIL_INTERVAL_MS, RESET_TTL_MINUTES } from "~/auth/account-policy";
+import { now } from "~/auth/clock.server";
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "~/auth/password.server";
+import { memberThrottleKey } from "~/auth/throttle";
+import { clearLoginFailures, throttledLogin } from "~/auth/throttle.server";
+import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/tokens.server";
+import { withTenant, type DB, type Trx } from "~/db.server";
+import { recordAudit } from "~/domain/audit/audit.server";
+import { enqueueEmail } from "~/domain/email/outbox.server";
+import { appUrl } from "~/lib/env.server";
+import { DomainError, notFound } from "~/lib/errors";
+import { isId, newId } from "~/lib/ids";
+import type { Merchant } from "~db/schema";
+import { createMember } from "./members.server";
+
+/**
+ * Member accounts in a merchant's portal: sign-up, login, password reset, profile. Everything runs inside the
+ * merchant's tenant, so a member of one merchant does not exist for another (separate rows, sessions and cookies).
+ */
+
+type PortalMerchant = Pick<Merchant, "id" | "slug" | "name">;
+
+export const MEMBER_RESET_INVALID_MESSAGE = "This reset link is invalid, already used or expired. Ask for a new one.";
+export const SIGNUP_EXISTS_MESSAGE = "An account with this e-mail exists — we've sent you a link to set your password.";
+export const WRONG_CURRENT_PASSWORD = "Your current password is not right.";
+
+export const portalUrl = (slug: string) => `${appUrl()}/p/${slug}`;
+
+async function queueMemberReset(trx: Trx, merchant: PortalMerchant, member: { id: string; email: string; name: string | null }) {
+  const t = now();
+  const recent = await trx
+    .selectFrom("member_password_resets")
+    .select("id")
+    .where("merchant_id", "=", merchant.id)
+    .where("member_id", "=", member.id)
+    .where("used_at", "is", null)
+    .where("created_at", ">", new Date(t.getTime() - RESET_EMAIL_INTERVAL_MS))
+    .executeTakeFirst();
+  if (recent) return;
+  const id = newId("passwordReset");
+  const secret = generateSecret();
+  await trx
+    .insertInto("member_password_resets")
+    .values({
+      merchant_id: merchant.id,
+      id,
+      member_id: member.id,
+      token_hash: hashSecret(secret),
+      created_at: t,
+      expires_at: new Date(t.getTime() + RESET_TTL_MINUTES * 60_000),
+    })
+    .execute();
+  await enqueueEmail(trx, merchant.id, {
+    template: "password-reset",
+    to: member.email,
+    props: {
+      name: member.name,
+      resetUrl: `${portalUrl(merchant.slug)}/reset-password/${id}.${secret}`,
+      expiresInMinutes: RESET_TTL_MINUTES,
+      audience: "member",
+      merchantName: merchant.name,
+    },
+  });
+}
+
+export type SignUpResult = { kind: "created"; memberId: string } | { kind: "exists" };
+
+/**
+ * Portal sign-up. When the e-mail already belongs to a member (made through the API, an import or an earlier
+ * sign-up), the visitor is NOT given the account — that would be a takeover. The owner of the mailbox gets a
+ * password-reset link instead, and the visitor is told so.
+ */
+export async function signUpMember(
+  database: DB,
+  merchant: PortalMerchant,
+  input: { email: string; name: string; password: string; birthday: string | null },
+): Promise<SignUpResult> {
+  // Hashing happens on both paths so the answer takes about as long either way.
+  const passwordHash = await hashPassword(input.password);
+  return withTenant(database, merchant.id, async (trx) => {
+    const existing = await trx
+      .selectFrom("members")
+      .select(["id", "email", "name", "status"])
+      .where("merchant_id", "=", merchant.id)
+      .where("email", "=", input.email)
+      .forUpdate()
+      .executeTakeFirst();
+    if (existing) {
+      // Blocked or deleted members get no e-mail, but the visitor sees the same answer.
+      if (existing.status === "active") await queueMemberReset(trx, merchant, existing);
+      return { kind: "exists" } as const;
+    }
+    let member;
+    try {
+      member = await createMember(trx, merchant.id, { email: input.email, name: input.name, birthday: input.birthday }, { type: "system", id: null });
+    } catch (err) {
+      // A concurrent sign-up or API call created the member first: same answer as above, and the other request wins.
+      if (err instanceof DomainError && err.code === "email_taken") return { kind: "exists" } as const;
+      throw err;
+    }
+    const t = now();
+    await trx
+      .updateTable("members")
+      .set({ password_hash: passwordHash, password_changed_at: t, updated_at: t })
+      .where("merchant_id", "=", merchant.id)
+      .where("id", "=", member.id)
+      .execute();
+    await recordAudit(trx, merchant.id, { type: "member", id: member.id }, "member.signed_up", { type: "member", id: member.id });
+    await enqueueEmail(trx, merchant.id, {
+      template: "welcome",
+      to: member.email,
+      props: { memberName: member.name, merchantName: merchant.name, portalUrl: portalUrl(merchant.slug) },
+    });
+    return { kind: "created", memberId: member.id } as const;
+  });
+}
+
+/** Portal login (S6): throttled per merchant and e-mail; unknown, blocked, password-less and wrong all answer alike. */
+export async function authenticateMember(database: DB, merchant: PortalMerchant, email: string, password: string): Promise<{ memberId: string }> {
+  return throttledLogin(database, memberThrottleKey(merchant.id, email), async () => {
+    const row = await withTenant(database, merchant.id, (trx) =>
+      trx
+        .selectFrom("members")
+        .select(["id", "password_hash", "status"])
+        .where("merchant_id", "=", merchant.id)
+        .where("email", "=", email.trim())
+        .executeTakeFirst(),
+    );
+    if (!row || row.status !== "active" || !row.password_hash) return verifyAgainstDummy(password).then(() => null);
+    return (await verifyPassword(row.password_hash, password)) ? { memberId: row.id } : null;
+  });
+}
+
+/** Always "done" for the caller; sends a link only to an active member of this merchant. */
+export async function requestMemberPasswordReset(database: DB, merchant: PortalMerchant, email: string): Promise<void> {
+  await withTenant(database, merchant.id, async (trx) => {
+    const member = await trx
+      .selectFrom("members")
+      .select(["id", "email", "name", "status"])
+      .where("merchant_id", "=", merchant.id)
+      .where("email", "=", email.trim())
+      .executeTakeFirst();
+    if (member?.status === "active") await queueMemberReset(trx, merchant, member);
+  });
+}
+
+export async function findMemberReset(database: DB, merchant: PortalMerchant, token: string | undefined): Promise<{ email: string } | null> {
+  const parsed = parseToken(token);
+  if (!parsed || !isId("passwordReset", parsed.id)) return null;
+  const row = await withTenant(database, merchant.id, (trx) =>
+    trx
+      .selectFrom("member_password_resets as r")
+      .innerJoin("members as m", (j) => j.onRef("m.merchant_id", "=", "r.merchant_id").onRef("m.id", "=", "r.member_id"))
+      .select(["r.token_hash", "r.expires_at", "r.used_at", "m.email", "m.status"])
+      .where("r.merchant_id", "=", merchant.id)
+      .where("r.id", "=", parsed.id)
+      .executeTakeFirst(),
+  );
+  if (!row || row.used_at || row.expires_at <= now() || row.status !== "active" || !secretMatches(parsed.secret, row.token_hash)) return null;
+  return { email: row.email };
+}
+
+/** Sets a new password from a reset link (single use), revoking every session of the member. */
+export async function resetMemberPassword(
+  database: DB,
+  merchant: PortalMerchant,
+  token: string | undefined,
+  password: string,
+): Promise<{ memberId: string }> {
+  const parsed = parseToken(token);
+  if (!parsed || !isId("passwordReset", parsed.id)) throw new DomainError("bad_request", MEMBER_RESET_INVALID_MESSAGE);
+  const passwordHash = await hashPassword(password);
+  const result = await withTenant(database, merchant.id, async (trx) => {
+    const t = now();
+    const row = await trx
+      .selectFrom("member_password_resets as r")
+      .innerJoin("members as m", (j) => j.onRef("m.merchant_id", "=", "r.merchant_id").onRef("m.id", "=", "r.member_id"))
+      .select(["r.member_id", "r.token_hash", "r.expires_at", "r.used_at", "m.email", "m.status"])
+      .where("r.merchant_id", "=", merchant.id)
+      .where("r.id", "=", parsed.id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row || row.used_at || row.expires_at <= t || row.status !== "active" || !secretMatches(parsed.secret, row.token_hash)) {
+      throw new DomainError("bad_request", MEMBER_RESET_INVALID_MESSAGE);
+    }
+    await trx
+      .updateTable("member_password_resets")
+      .set({ used_at: t })
+      .where("merchant_id", "=", merchant.id)
+      .where("member_id", "=", row.member_id)
+      .where("used_at", "is", null)
+      .execute();
+    await setPassword(trx, merchant.id, row.member_id, passwordHash, t);
+    await recordAudit(trx, merchant.id, { type: "member", id: row.member_id }, "member.password_reset", { type: "member", id: row.member_id });
+    return { memberId: row.member_id, email: row.email };
+  });
+  await clearLoginFailures(database, memberThrottleKey(merchant.id, result.email));
+  return { memberId: result.memberId };
+}
+
+async function setPassword(trx: Trx, merchantId: string, memberId: string, passwordHash: string, t: Date) {
+  await trx
+    .updateTable("members")
+    .set({ password_hash: passwordHash, password_changed_at: t, updated_at: t })
+    .where("merchant_id", "=", merchantId)
+    .where("id", "=", memberId)
+    .execute();
+  await trx.deleteFrom("member_sessions").where("merchant_id", "=", merchantId).where("member_id", "=", memberId).execute();
+}
+
+/**
+ * Changes the password of a logged-in member after checking the current one (throttled like a login, so a stolen
+ * session cannot be used to guess it). Revokes every session of the member; the caller starts a new one.
+ */
+export async function changeMemberPassword(
+  database: DB,
+  merchant: PortalMerchant,
+  memberId: string,
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const member = await withTenant(database, merchant.id, (trx) =>
+    trx.selectFrom("members").select(["email"]).where("merchant_id", "=", merchant.id).where("id", "=", memberId).executeTakeFirst(),
+  );
+  if (!member) throw notFound("Member");
+  try {
+    await authenticateMember(database, merchant, member.email, input.currentPassword);
+  } catch (err) {
+    if (err instanceof DomainError && err.code === "unauthenticated") {
+      throw new DomainError("validation_failed", WRONG_CURRENT_PASSWORD, { status: 400, field: "currentPassword" });
+    }
+    throw err;
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  await withTenant(database, merchant.id, async (trx) => {
+    await setPassword(trx, merchant.id, memberId, passwordHash, now());
+    await recordAudit(trx, merchant.id, { type: "member", id: memberId }, "member.password_changed", { type: "member", id: memberId });
+  });
+}
+
+export async function updateMemberProfile(
+  database: DB,
+  merchant: PortalMerchant,
+  memberId: string,
+  input: { name: string; birthday: string | null },
+): Promise<void> {
+  await withTenant(database, merchant.id, async (trx) => {
+    const current = await trx
+      .selectFrom("members")
+      .select(["name", "birthday"])
+      .where("merchant_id", "=", merchant.id)
+      .where("id", "=", memberId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) throw notFound("Member");
+    if (current.name === input.name && current.birthday === input.birthday) return;
+    await trx
+      .updateTable("members")
+      .set({ name: input.name, birthday: input.birthday, updated_at: now() })
+      .where("merchant_id", "=", merchant.id)
+      .where("id", "=", memberId)
+      .execute();
+    await recordAudit(
+      trx,
+      merchant.id,
+      { type: "member", id: memberId },
+      "member.profile_updated",
+      { type: "member", id: memberId },
+      {
+        before: current,
+        after: input,
+      },
+    );
+  });
+}
+
+export interface MemberHome {
+  name: string | null;
+  email: string;
+  birthday: string | null;
+  memberSince: Date;
+  orderCount: number;
+  /** Total spend per currency, integer minor units (orders may be in more than one currency). */
+  spend: Array<{ currency: string; amountMinor: number }>;
+  lastOrderAt: Date | null;
+}
+
+/** What the portal home shows today: the member's profile and their order history from `orders`. */
+export async function memberHome(database: DB, merchantId: string, memberId: string): Promise<MemberHome> {
+  return withTenant(database, merchantId, async (trx) => {
+    const member = await trx
+      .selectFrom("members")
+      .select(["name", "email", "birthday", "created_at"])
+      .where("merchant_id", "=", merchantId)
+      .where("id", "=", memberId)
+      .executeTakeFirst();
+    if (!member) throw notFound("Member");
+    const byCurrency = await trx
+      .selectFrom("orders")
+      .select([
+        "currency",
+        sql<number>`count(*)::int`.as("n"),
+        sql<string>`sum(amount_minor)::text`.as("total"),
+        sql<Date>`max(occurred_at)`.as("last"),
+      ])
+      .where("merchant_id", "=", merchantId)
+      .where("member_id", "=", memberId)
+      .groupBy("currency")
+      .orderBy("currency")
+      .execute();
+    const last = byCurrency.reduce<Date | null>((acc, r) => (acc && acc > r.last ? acc : r.last), null);
+    return {
+      name: member.name,
+      email: member.email,
+      birthday: member.birthday,
+      memberSince: member.created_at,
+      orderCount: byCurrency.reduce((n, r) => n + r.n, 0),
+      spend: byCurrency.map((r) => ({ currency: r.currency, amountMinor: Number(r.total) })),
+      lastOrderAt: last,
+    };
+  });
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { currencySchema, slugify, slugSchema, timezoneSchema } from "./schemas";
+
+describe("slugSchema", () => {
+  it.each(["acme", "a1", "northwind-coffee", "x".repeat(40), "Acme-Shop"])("accepts %j", (v) => {
+    expect(slugSchema.safeParse(v).success).toBe(true);
+  });
+  it("lowercases", () => {
+    expect(slugSchema.parse(" Acme-Shop ")).toBe("acme-shop");
+  });
+  it.each(["a", "-acme", "acme-", "ac--me", "ac me", "acmé", "acme_shop", "x".repeat(41), ""])("rejects %j", (v) => {
+    expect(slugSchema.safeParse(v).success).toBe(false);
+  });
+});
+
+describe("currency and time zone", () => {
+  it("accepts ISO 4217 codes and IANA zones from the runtime", () => {
+    expect(currencySchema.parse("eur")).toBe("EUR");
+    expect(currencySchema.safeParse("XXY").success).toBe(false);
+    expect(currencySchema.safeParse("EURO").success).toBe(false);
+    expect(timezoneSchema.parse("Europe/Berlin")).toBe("Europe/Berlin");
+    expect(timezoneSchema.parse("UTC")).toBe("UTC");
+    expect(timezoneSchema.safeParse("Mars/Olympus").success).toBe(false);
+  });
+});
+
+describe("slugify", () => {
+  it.each([
+    ["Northwind Coffee", "northwind-coffee"],
+    ["  Café Münster!! ", "cafe-munster"],
+    ["---", ""],
+  ])("%j → %j", (name, slug) => {
+    expect(slugify(name)).toBe(slug);
+  });
+  it("produces valid slugs for long names", () => {
+    expect(slugSchema.safeParse(slugify("Big ".repeat(30))).success).toBe(true);
+  });
+});

@@ -1,0 +1,118 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
+import { requirePortalMerchant } from "~/auth/guards.server";
+import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
+import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
+import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
+import { Alert, FormErrors, TextField } from "~/components/ui";
+import { db } from "~/db.server";
+import { signUpMember, SIGNUP_EXISTS_MESSAGE } from "~/domain/members/accounts.server";
+import { birthdaySchema, emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
+
+const SignupSchema = z.object({ name: personNameSchema, email: emailSchema, password: passwordSchema, birthday: birthdaySchema.optional() });
+
+export const meta: MetaFunction = () => [{ title: "Join" }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const merchant = await requirePortalMerchant(params.merchant);
+  if (await hasMemberSession(request, merchant)) throw redirect(`/p/${merchant.slug}`);
+  return { slug: merchant.slug, name: merchant.name };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const merchant = await requirePortalMerchant(params.merchant);
+  const submission = parseWithZod(await readForm(request), { schema: SignupSchema });
+  const hideFields = ["password"];
+  if (submission.status !== "success") return data({ result: submission.reply({ hideFields }), notice: null }, { status: 400 });
+  const v = submission.value;
+  try {
+    const outcome = await signUpMember(db(), merchant, { name: v.name, email: v.email, password: v.password, birthday: v.birthday ?? null });
+    if (outcome.kind === "exists") return { result: submission.reply({ resetForm: true }), notice: SIGNUP_EXISTS_MESSAGE };
+    return redirect(`/p/${merchant.slug}`, { headers: { "Set-Cookie": await startMemberSession(request, merchant, outcome.memberId) } });
+  } catch (err) {
+    return replyWithDomainError(submission, err, { fields: ["name", "email", "birthday"], hideFields });
+  }
+}
+
+export default function PortalSignup() {
+  const { slug, name } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const notice = actionData && "notice" in actionData ? actionData.notice : null;
+  const [form, fields] = useForm({
+    lastResult: actionData?.result,
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: SignupSchema }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
+  return (
+    <PortalAuthCard
+      title={`Join ${name} rewards`}
+      footer={
+        <>
+          Already a member? <PortalLink to={`/p/${slug}/login`}>Log in</PortalLink>
+        </>
+      }
+    >
+      {notice ? (
+        <div className="mb-4">
+          <Alert tone="info" title="Check your inbox">
+            {notice}
+          </Alert>
+        </div>
+      ) : null}
+      <Form method="post" {...getFormProps(form)} className="space-y-4">
+        <FormErrors errors={form.errors} id={form.errorId} />
+        <TextField
+          label="Name"
+          id={fields.name.id}
+          name={fields.name.name}
+          key={fields.name.key}
+          defaultValue={fields.name.initialValue}
+          errors={fields.name.errors}
+          autoComplete="name"
+          required
+        />
+        <TextField
+          label="E-mail"
+          id={fields.email.id}
+          name={fields.email.name}
+          key={fields.email.key}
+          defaultValue={fields.email.initialValue}
+          errors={fields.email.errors}
+          type="email"
+          autoComplete="email"
+          required
+        />
+        <TextField
+          label="Password"
+          id={fields.password.id}
+          name={fields.password.name}
+          errors={fields.password.errors}
+          hint={NEW_PASSWORD_HINT}
+          type="password"
+          autoComplete="new-password"
+          required
+        />
+        <TextField
+          label="Birthday (optional)"
+          id={fields.birthday.id}
+          name={fields.birthday.name}
+          key={fields.birthday.key}
+          defaultValue={fields.birthday.initialValue}
+          errors={fields.birthday.errors}
+          type="date"
+          autoComplete="bday"
+          hint="For a birthday treat, if the program has one."
+        />
+        <PortalButton type="submit" disabled={busy}>
+          Join
+        </PortalButton>
+      </Form>
+    </PortalAuthCard>
+  );
+}
