@@ -4,7 +4,6 @@
  * the same run, so the numbers compare across machines; nothing here is asserted on wall-clock time.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
@@ -12,12 +11,13 @@ import { startEmbeddedPostgres } from "../../db/embedded";
 import { migrateToLatest } from "../../db/migrate";
 import { closeDb, configureDb } from "../../app/db.server";
 import { freePort } from "../support/free-port";
+import { tempClusterDir } from "../support/reap";
 
 async function main() {
   const only = process.argv[2];
   const dir = path.dirname(new URL(import.meta.url).pathname);
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".bench.ts") && (!only || f.includes(only))).sort();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "perennial-bench-"));
+  const tmp = tempClusterDir("perennial-bench-");
   const external = process.env.BENCH_DATABASE_URL;
   const embedded = external ? undefined : await startEmbeddedPostgres({ dir: path.join(tmp, "data"), port: await freePort(), database: "postgres", persistent: false, quiet: true });
   const admin = external ?? embedded!.url;

@@ -1,12 +1,12 @@
 import type { TestProject } from "vitest/node";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedHandle } from "../../db/embedded";
 import { migrateToLatest } from "../../db/migrate";
 import { prepareJobsSchema } from "../../app/jobs/schema.server";
 import { freePort } from "./free-port";
+import { tempClusterDir } from "./reap";
 
 /**
  * Once per test run: a PostgreSQL server (embedded in a temp dir, or TEST_DATABASE_URL's server) and a migrated
@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
     if (process.env.TEST_DATABASE_URL) {
       admin = process.env.TEST_DATABASE_URL;
     } else {
-      tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "perennial-test-pg-"));
+      tmpDir = tempClusterDir("perennial-test-pg-");
       embedded = await startEmbeddedPostgres({ dir: path.join(tmpDir, "data"), port: await freePort(), database: "postgres", persistent: false, quiet: true });
       admin = embedded.url;
     }
