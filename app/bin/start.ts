@@ -69,7 +69,7 @@ async function main() {
       cleanups.push(() => worker.stop());
     }
 
-    const { app, vite } = await createHttpApp({ mode: dev ? "development" : "production", appUrl: e.APP_URL });
+    const { app, vite } = await createHttpApp({ mode: dev ? "development" : "production", appUrl: e.APP_URL, trustProxy: e.TRUST_PROXY });
     if (vite) cleanups.push(() => vite.close());
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(e.PORT, e.HOST, () => resolve(s));

@@ -261,3 +261,50 @@ describe("tenancy route matrix (M1)", () => {
     expect(counts).toEqual({ keys: 1, invites: 1, members: 1 });
   });
 });
+
+/**
+ * Roles on every admin action: analysts read and never write; the team, API keys and Stripe (billing) settings are
+ * the owner's alone. Every admin route that has an action must be listed here with the least role allowed to use it.
+ */
+const WRITE_ROLE: Record<string, "admin" | "owner"> = {
+  "routes/admin.$merchant.members.$memberId": "admin",
+  "routes/admin.$merchant.settings._index": "admin",
+  "routes/admin.$merchant.settings.email": "admin",
+  "routes/admin.$merchant.settings.team": "owner",
+  "routes/admin.$merchant.settings.api-keys": "owner",
+};
+
+describe("role matrix on admin actions", () => {
+  const adminActions = Object.keys(routes).filter((id) => id.startsWith("routes/admin.$merchant") && routes[id]!.action);
+
+  it("lists every admin route that has an action", () => {
+    expect(adminActions.filter((id) => !(id in WRITE_ROLE))).toEqual([]);
+  });
+
+  for (const id of adminActions) {
+    const needs = WRITE_ROLE[id] ?? "admin";
+    const refused = needs === "owner" ? (["analyst", "admin"] as const) : (["analyst"] as const);
+    for (const role of refused) {
+      it(`${id}: ${role} → 403`, async () => {
+        const entry = MATRIX[id]!;
+        const body = "cases" in entry ? entry.cases.find((c) => c.handler === "action")?.body?.(A, A) : undefined;
+        const params: Params = { merchant: A.slug, memberId: A.memberId, emailId: A.emailId };
+        const request = new Request(`http://localhost/admin/${A.slug}`, {
+          method: "POST",
+          headers: { origin: "http://localhost", cookie: role === "admin" ? A.adminCookie : A.analystCookie, "content-type": FORM },
+          body: body ?? form({ intent: "any" }),
+        });
+        let status = 200;
+        try {
+          const r = await routes[id]!.action!({ request, params, context: {} });
+          if (r instanceof Response) status = r.status;
+          else if (r && typeof r === "object" && "init" in r) status = (r as { init?: { status?: number } }).init?.status ?? 200;
+        } catch (thrown) {
+          if (!(thrown instanceof Response)) throw thrown;
+          status = thrown.status;
+        }
+        expect(status).toBe(403);
+      });
+    }
+  }
+});

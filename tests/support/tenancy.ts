@@ -17,6 +17,9 @@ export interface TenantFixture {
   ownerId: string;
   ownerEmail: string;
   staffCookie: string;
+  /** Sessions of an admin and an analyst of the same merchant, for role checks. */
+  adminCookie: string;
+  analystCookie: string;
   memberId: string;
   memberEmail: string;
   memberCookie: string;
@@ -71,6 +74,13 @@ export async function createTenantFixture(label: string): Promise<TenantFixture>
       .execute();
   });
   const staff = await createStaffSession(db, ownerId);
+  const roleCookies: Record<string, string> = {};
+  for (const role of ["admin", "analyst"] as const) {
+    const id = newId("staff");
+    await db.insertInto("staff_users").values({ id, email: `${role}-${tag}@${label}.test`, name: `${role} ${tag}`, password_hash: UNUSABLE_HASH }).execute();
+    await withTenant(db, merchantId, (trx) => trx.insertInto("merchant_staff").values({ merchant_id: merchantId, staff_user_id: id, role }).execute());
+    roleCookies[role] = `prn_staff=${(await createStaffSession(db, id)).token}`;
+  }
   const member = await createMemberSession(db, merchantId, memberId);
   const key = await createApiKey(db, merchantId, { name: "fixture", scopes: [...API_SCOPE_NAMES], createdBy: null });
   return {
@@ -79,6 +89,8 @@ export async function createTenantFixture(label: string): Promise<TenantFixture>
     ownerId,
     ownerEmail,
     staffCookie: `prn_staff=${staff.token}`,
+    adminCookie: roleCookies.admin!,
+    analystCookie: roleCookies.analyst!,
     memberId,
     memberEmail,
     memberCookie: `prn_m_${slug.replace(/-/g, "_")}=${member.token}`,
