@@ -6,7 +6,8 @@ import { INVITE_TTL_DAYS } from "~/auth/account-policy";
 import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { formatDate } from "~/components/admin/format";
-import { Alert, Badge, Button, Card, FormErrors, PageHeader, SelectField, Table, Td, TextField, Th } from "~/components/ui";
+import { EmailField } from "~/components/auth/fields";
+import { Alert, Badge, Button, Card, FormErrors, PageHeader, SelectField, Table, Td, Th } from "~/components/ui";
 import { db } from "~/db.server";
 import { inviteStaff, listPendingInvitations, revokeInvitation } from "~/domain/staff/invitations.server";
 import { InviteSchema, TeamActionSchema } from "~/domain/staff/schemas";
@@ -71,16 +72,7 @@ function InviteForm() {
   return (
     <Form method="post" {...getFormProps(form)} className="grid gap-4 sm:grid-cols-[1fr_16rem_auto] sm:items-start">
       <input type="hidden" name="intent" value="invite" />
-      <TextField
-        label="E-mail"
-        id={fields.email.id}
-        name={fields.email.name}
-        key={fields.email.key}
-        defaultValue={fields.email.initialValue}
-        errors={fields.email.errors}
-        type="email"
-        required
-      />
+      <EmailField field={fields.email} autofill={false} />
       <SelectField
         label="Role"
         id={fields.role.id}

@@ -5,7 +5,8 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
 import { readForm } from "~/auth/form-errors.server";
 import { PerennialMark } from "~/components/auth/brand";
-import { Alert, AuthPanel, Button, TextField } from "~/components/ui";
+import { EmailField } from "~/components/auth/fields";
+import { Alert, AuthPanel, Button } from "~/components/ui";
 import { db } from "~/db.server";
 import { requestStaffPasswordReset } from "~/domain/staff/password-reset.server";
 import { ForgotPasswordSchema } from "~/domain/staff/schemas";
@@ -47,17 +48,7 @@ export default function ForgotPassword() {
         </div>
       ) : null}
       <Form method="post" {...getFormProps(form)} className="space-y-4">
-        <TextField
-          label="E-mail"
-          id={fields.email.id}
-          name={fields.email.name}
-          key={fields.email.key}
-          defaultValue={fields.email.initialValue}
-          errors={fields.email.errors}
-          type="email"
-          autoComplete="email"
-          required
-        />
+        <EmailField field={fields.email} />
         <Button type="submit" busy={busy} className="w-full">
           Send reset link
         </Button>

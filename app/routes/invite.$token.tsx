@@ -6,8 +6,8 @@ import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { clientIp, getStaffUser } from "~/auth/guards.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
-import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
-import { Alert, AuthPanel, Button, FormErrors, TextField } from "~/components/ui";
+import { CurrentPasswordField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
+import { Alert, AuthPanel, Button, FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { acceptInvitation, findInvitation, type AcceptHow } from "~/domain/staff/invitations.server";
 import { AcceptInvitationSchema } from "~/domain/staff/schemas";
@@ -109,15 +109,7 @@ export default function AcceptInvitation() {
               <>
                 <input type="hidden" name="intent" value="login" />
                 <p className="text-sm text-stone-700">{invitation.email} already has a Perennial account. Enter its password to accept.</p>
-                <TextField
-                  label="Password"
-                  id={fields.password.id}
-                  name={fields.password.name}
-                  errors={fields.password.errors}
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                />
+                <CurrentPasswordField field={fields.password} />
                 <Button type="submit" busy={busy} className="w-full">
                   Log in and accept
                 </Button>
@@ -131,26 +123,8 @@ export default function AcceptInvitation() {
               <>
                 <input type="hidden" name="intent" value="create" />
                 <p className="text-sm text-stone-700">Create your account for {invitation.email}.</p>
-                <TextField
-                  label="Your name"
-                  id={fields.name.id}
-                  name={fields.name.name}
-                  key={fields.name.key}
-                  defaultValue={fields.name.initialValue}
-                  errors={fields.name.errors}
-                  autoComplete="name"
-                  required
-                />
-                <TextField
-                  label="Password"
-                  id={fields.password.id}
-                  name={fields.password.name}
-                  errors={fields.password.errors}
-                  hint={NEW_PASSWORD_HINT}
-                  type="password"
-                  autoComplete="new-password"
-                  required
-                />
+                <PersonNameField field={fields.name} label="Your name" />
+                <NewPasswordField field={fields.password} />
                 <Button type="submit" busy={busy} className="w-full">
                   Create account and accept
                 </Button>

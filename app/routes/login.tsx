@@ -7,7 +7,8 @@ import { getStaffUser } from "~/auth/guards.server";
 import { safeRedirect } from "~/auth/safe-redirect";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
-import { AuthPanel, Button, FormErrors, TextField } from "~/components/ui";
+import { CurrentPasswordField, EmailField } from "~/components/auth/fields";
+import { AuthPanel, Button, FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { authenticateStaff } from "~/domain/staff/accounts.server";
 import { LoginSchema } from "~/domain/staff/schemas";
@@ -59,26 +60,8 @@ export default function Login() {
       <Form method="post" {...getFormProps(form)} className="space-y-4">
         <FormErrors errors={form.errors} id={form.errorId} />
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        <TextField
-          label="E-mail"
-          id={fields.email.id}
-          name={fields.email.name}
-          key={fields.email.key}
-          defaultValue={fields.email.initialValue}
-          errors={fields.email.errors}
-          type="email"
-          autoComplete="email"
-          required
-        />
-        <TextField
-          label="Password"
-          id={fields.password.id}
-          name={fields.password.name}
-          errors={fields.password.errors}
-          type="password"
-          autoComplete="current-password"
-          required
-        />
+        <EmailField field={fields.email} />
+        <CurrentPasswordField field={fields.password} />
         <div className="flex items-center justify-between gap-4">
           <Link to="/forgot-password" className="text-sm text-brand-600 underline">
             Forgot your password?

@@ -5,8 +5,9 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
 import { readForm } from "~/auth/form-errors.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
+import { EmailField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
-import { Alert, TextField } from "~/components/ui";
+import { Alert } from "~/components/ui";
 import { db } from "~/db.server";
 import { requestMemberPasswordReset } from "~/domain/members/accounts.server";
 import { ForgotPasswordSchema } from "~/domain/staff/schemas";
@@ -50,17 +51,7 @@ export default function PortalForgotPassword() {
         </div>
       ) : null}
       <Form method="post" {...getFormProps(form)} className="space-y-4">
-        <TextField
-          label="E-mail"
-          id={fields.email.id}
-          name={fields.email.name}
-          key={fields.email.key}
-          defaultValue={fields.email.initialValue}
-          errors={fields.email.errors}
-          type="email"
-          autoComplete="email"
-          required
-        />
+        <EmailField field={fields.email} />
         <PortalButton type="submit" disabled={busy}>
           Send reset link
         </PortalButton>

@@ -6,8 +6,9 @@ import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { safeRedirect } from "~/auth/safe-redirect";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
+import { CurrentPasswordField, EmailField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
-import { FormErrors, TextField } from "~/components/ui";
+import { FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { authenticateMember } from "~/domain/members/accounts.server";
 import { LoginSchema } from "~/domain/staff/schemas";
@@ -64,26 +65,8 @@ export default function PortalLogin() {
       <Form method="post" {...getFormProps(form)} className="space-y-4">
         <FormErrors errors={form.errors} id={form.errorId} />
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        <TextField
-          label="E-mail"
-          id={fields.email.id}
-          name={fields.email.name}
-          key={fields.email.key}
-          defaultValue={fields.email.initialValue}
-          errors={fields.email.errors}
-          type="email"
-          autoComplete="email"
-          required
-        />
-        <TextField
-          label="Password"
-          id={fields.password.id}
-          name={fields.password.name}
-          errors={fields.password.errors}
-          type="password"
-          autoComplete="current-password"
-          required
-        />
+        <EmailField field={fields.email} />
+        <CurrentPasswordField field={fields.password} />
         <PortalButton type="submit" disabled={busy}>
           Log in
         </PortalButton>

@@ -6,9 +6,9 @@ import { z } from "zod";
 import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { requireMember } from "~/auth/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
-import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
+import { BirthdayField, CurrentPasswordField, NewPasswordFields, PersonNameField } from "~/components/auth/fields";
 import { PortalButton } from "~/components/portal/portal-shell";
-import { Alert, Card, FormErrors, TextField } from "~/components/ui";
+import { Alert, Card, FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { changeMemberPassword, memberHome, updateMemberProfile } from "~/domain/members/accounts.server";
 import { birthdaySchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
@@ -73,26 +73,8 @@ function ProfileForm({ defaults }: { defaults: { name: string | null; birthday: 
     <Form method="post" {...getFormProps(form)} className="space-y-4">
       <input type="hidden" name="intent" value="profile" />
       <FormErrors errors={form.errors} id={form.errorId} />
-      <TextField
-        label="Name"
-        id={fields.name.id}
-        name={fields.name.name}
-        key={fields.name.key}
-        defaultValue={fields.name.initialValue}
-        errors={fields.name.errors}
-        autoComplete="name"
-        required
-      />
-      <TextField
-        label="Birthday (optional)"
-        id={fields.birthday.id}
-        name={fields.birthday.name}
-        key={fields.birthday.key}
-        defaultValue={fields.birthday.initialValue}
-        errors={fields.birthday.errors}
-        type="date"
-        autoComplete="bday"
-      />
+      <PersonNameField field={fields.name} />
+      <BirthdayField field={fields.birthday} />
       <PortalButton type="submit" disabled={busy} className="sm:w-auto">
         Save profile
       </PortalButton>
@@ -114,34 +96,8 @@ function PasswordForm() {
     <Form method="post" {...getFormProps(form)} className="space-y-4">
       <input type="hidden" name="intent" value="password" />
       <FormErrors errors={form.errors} id={form.errorId} />
-      <TextField
-        label="Current password"
-        id={fields.currentPassword.id}
-        name={fields.currentPassword.name}
-        errors={fields.currentPassword.errors}
-        type="password"
-        autoComplete="current-password"
-        required
-      />
-      <TextField
-        label="New password"
-        id={fields.newPassword.id}
-        name={fields.newPassword.name}
-        errors={fields.newPassword.errors}
-        hint={NEW_PASSWORD_HINT}
-        type="password"
-        autoComplete="new-password"
-        required
-      />
-      <TextField
-        label="Confirm new password"
-        id={fields.confirm.id}
-        name={fields.confirm.name}
-        errors={fields.confirm.errors}
-        type="password"
-        autoComplete="new-password"
-        required
-      />
+      <CurrentPasswordField field={fields.currentPassword} label="Current password" />
+      <NewPasswordFields password={fields.newPassword} confirm={fields.confirm} />
       <PortalButton type="submit" disabled={busy} className="sm:w-auto">
         Change password
       </PortalButton>

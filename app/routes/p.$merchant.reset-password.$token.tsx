@@ -5,9 +5,9 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
-import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
+import { NewPasswordFields } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
-import { Alert, FormErrors, TextField } from "~/components/ui";
+import { Alert, FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { findMemberReset, resetMemberPassword } from "~/domain/members/accounts.server";
 import { ResetPasswordSchema } from "~/domain/staff/schemas";
@@ -49,25 +49,7 @@ export default function PortalResetPassword() {
       {email ? (
         <Form method="post" {...getFormProps(form)} className="space-y-4">
           <FormErrors errors={form.errors} id={form.errorId} />
-          <TextField
-            label="New password"
-            id={fields.password.id}
-            name={fields.password.name}
-            errors={fields.password.errors}
-            hint={NEW_PASSWORD_HINT}
-            type="password"
-            autoComplete="new-password"
-            required
-          />
-          <TextField
-            label="Confirm new password"
-            id={fields.confirm.id}
-            name={fields.confirm.name}
-            errors={fields.confirm.errors}
-            type="password"
-            autoComplete="new-password"
-            required
-          />
+          <NewPasswordFields password={fields.password} confirm={fields.confirm} />
           <PortalButton type="submit" disabled={busy}>
             Set password and log in
           </PortalButton>

@@ -6,9 +6,9 @@ import { z } from "zod";
 import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
-import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
+import { BirthdayField, EmailField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
-import { Alert, FormErrors, TextField } from "~/components/ui";
+import { Alert, FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { signUpMember, SIGNUP_EXISTS_MESSAGE } from "~/domain/members/accounts.server";
 import { birthdaySchema, emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
@@ -67,48 +67,10 @@ export default function PortalSignup() {
       ) : null}
       <Form method="post" {...getFormProps(form)} className="space-y-4">
         <FormErrors errors={form.errors} id={form.errorId} />
-        <TextField
-          label="Name"
-          id={fields.name.id}
-          name={fields.name.name}
-          key={fields.name.key}
-          defaultValue={fields.name.initialValue}
-          errors={fields.name.errors}
-          autoComplete="name"
-          required
-        />
-        <TextField
-          label="E-mail"
-          id={fields.email.id}
-          name={fields.email.name}
-          key={fields.email.key}
-          defaultValue={fields.email.initialValue}
-          errors={fields.email.errors}
-          type="email"
-          autoComplete="email"
-          required
-        />
-        <TextField
-          label="Password"
-          id={fields.password.id}
-          name={fields.password.name}
-          errors={fields.password.errors}
-          hint={NEW_PASSWORD_HINT}
-          type="password"
-          autoComplete="new-password"
-          required
-        />
-        <TextField
-          label="Birthday (optional)"
-          id={fields.birthday.id}
-          name={fields.birthday.name}
-          key={fields.birthday.key}
-          defaultValue={fields.birthday.initialValue}
-          errors={fields.birthday.errors}
-          type="date"
-          autoComplete="bday"
-          hint="For a birthday treat, if the program has one."
-        />
+        <PersonNameField field={fields.name} />
+        <EmailField field={fields.email} />
+        <NewPasswordField field={fields.password} />
+        <BirthdayField field={fields.birthday} hint="For a birthday treat, if the program has one." />
         <PortalButton type="submit" disabled={busy}>
           Join
         </PortalButton>

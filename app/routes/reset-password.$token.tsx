@@ -5,8 +5,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
-import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
-import { Alert, AuthPanel, Button, FormErrors, TextField } from "~/components/ui";
+import { NewPasswordFields } from "~/components/auth/fields";
+import { Alert, AuthPanel, Button, FormErrors } from "~/components/ui";
 import { db } from "~/db.server";
 import { findStaffReset, resetStaffPassword } from "~/domain/staff/password-reset.server";
 import { ResetPasswordSchema } from "~/domain/staff/schemas";
@@ -47,25 +47,7 @@ export default function ResetPassword() {
       {email ? (
         <Form method="post" {...getFormProps(form)} className="space-y-4">
           <FormErrors errors={form.errors} id={form.errorId} />
-          <TextField
-            label="New password"
-            id={fields.password.id}
-            name={fields.password.name}
-            errors={fields.password.errors}
-            hint={NEW_PASSWORD_HINT}
-            type="password"
-            autoComplete="new-password"
-            required
-          />
-          <TextField
-            label="Confirm new password"
-            id={fields.confirm.id}
-            name={fields.confirm.name}
-            errors={fields.confirm.errors}
-            type="password"
-            autoComplete="new-password"
-            required
-          />
+          <NewPasswordFields password={fields.password} confirm={fields.confirm} />
           <p className="text-xs text-stone-500">Every device logged in to your account will be logged out.</p>
           <Button type="submit" busy={busy} className="w-full">
             Set password and log in

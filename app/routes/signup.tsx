@@ -8,7 +8,7 @@ import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { getStaffUser } from "~/auth/guards.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
-import { NEW_PASSWORD_HINT } from "~/components/auth/password-hint";
+import { EmailField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
 import { AuthPanel, Button, FormErrors, SelectField, TextField } from "~/components/ui";
 import { db } from "~/db.server";
 import { createMerchantForStaff, createMerchantWithOwner } from "~/domain/merchants/create.server";
@@ -159,37 +159,9 @@ export default function Signup() {
             <p className="text-sm font-semibold text-stone-900" aria-hidden>
               Your account
             </p>
-            <TextField
-              label="Your name"
-              id={fields.name.id}
-              name={fields.name.name}
-              key={fields.name.key}
-              defaultValue={fields.name.initialValue}
-              errors={fields.name.errors}
-              autoComplete="name"
-              required
-            />
-            <TextField
-              label="E-mail"
-              id={fields.email.id}
-              name={fields.email.name}
-              key={fields.email.key}
-              defaultValue={fields.email.initialValue}
-              errors={fields.email.errors}
-              type="email"
-              autoComplete="email"
-              required
-            />
-            <TextField
-              label="Password"
-              id={fields.password.id}
-              name={fields.password.name}
-              errors={fields.password.errors}
-              hint={NEW_PASSWORD_HINT}
-              type="password"
-              autoComplete="new-password"
-              required
-            />
+            <PersonNameField field={fields.name} label="Your name" />
+            <EmailField field={fields.email} />
+            <NewPasswordField field={fields.password} />
           </fieldset>
         )}
         <Button type="submit" busy={busy} className="w-full">

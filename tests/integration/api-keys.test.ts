@@ -7,7 +7,8 @@ import { authenticateApiKey, createApiKey, revokeApiKey } from "~/domain/api-key
 import { parseApiToken } from "~/domain/api-keys/token";
 import { DomainError } from "~/lib/errors";
 import { action, loader } from "~/routes/admin.$merchant.settings.api-keys";
-import { api, countRows, createKey, createMerchant, createStaff, pageGet, pagePost, thrownResponse } from "../support/api";
+import { createStaff, getRequest, postRequest, thrownResponse } from "../support/admin";
+import { api, countRows, createKey, createMerchant } from "../support/api";
 import { testDb } from "../support/db";
 
 afterEach(() => resetClock());
@@ -150,7 +151,7 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
     const owner = await createStaff(m.id, "owner");
     const res = await action(
       args(
-        pagePost(path(m.slug), owner.cookie, [
+        postRequest(path(m.slug), owner.cookie, [
           ["intent", "create"],
           ["name", "Shopify sync"],
           ["scopes", "members:read"],
@@ -165,7 +166,7 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
     expect(parseApiToken(token)).not.toBeNull();
     expect((await authenticateApiKey(testDb(), `Bearer ${token}`)).scopes).toEqual(["members:read", "members:write"]);
 
-    const page = await loader(args(pageGet(path(m.slug), owner.cookie), m.slug));
+    const page = await loader(args(getRequest(path(m.slug), owner.cookie), m.slug));
     expect(page.canManage).toBe(true);
     expect(page.keys).toHaveLength(1);
     expect(page.keys[0]).toMatchObject({ name: "Shopify sync", tokenPrefix: token.slice(0, 12), scopes: ["members:read", "members:write"], revokedAt: null });
@@ -177,8 +178,8 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
     const m = await createMerchant();
     const owner = await createStaff(m.id, "owner");
     const { apiKey } = await createKey(m.id);
-    await action(args(pagePost(path(m.slug), owner.cookie, { intent: "revoke", keyId: apiKey.id }), m.slug));
-    const page = await loader(args(pageGet(path(m.slug), owner.cookie), m.slug));
+    await action(args(postRequest(path(m.slug), owner.cookie, { intent: "revoke", keyId: apiKey.id }), m.slug));
+    const page = await loader(args(getRequest(path(m.slug), owner.cookie), m.slug));
     expect(page.keys[0]!.revokedAt).toBeInstanceOf(Date);
     expect((await auditActions(m.id)).map((e) => e.action)).toContain("api_key.revoked");
   });
@@ -194,7 +195,7 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
       [{ intent: "bogus" }, "intent"],
     ];
     for (const [form, field] of cases) {
-      const res = (await action(args(pagePost(path(m.slug), owner.cookie, form), m.slug))) as {
+      const res = (await action(args(postRequest(path(m.slug), owner.cookie, form), m.slug))) as {
         data: { result: { error?: Record<string, unknown> }; created: unknown };
         init: ResponseInit | null;
       };
@@ -211,7 +212,7 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
     const b = await createMerchant();
     const ownerA = await createStaff(a.id, "owner");
     const { apiKey: keyOfB, token } = await createKey(b.id);
-    const res = await thrownResponse(() => action(args(pagePost(path(a.slug), ownerA.cookie, { intent: "revoke", keyId: keyOfB.id }), a.slug)));
+    const res = await thrownResponse(() => action(args(postRequest(path(a.slug), ownerA.cookie, { intent: "revoke", keyId: keyOfB.id }), a.slug)));
     expect(res.status).toBe(404);
     await expect(authenticateApiKey(testDb(), `Bearer ${token}`)).resolves.toMatchObject({ merchantId: b.id });
   });
@@ -220,15 +221,15 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
     const m = await createMerchant();
     const staff = await createStaff(m.id, role);
     const { apiKey } = await createKey(m.id);
-    const page = await loader(args(pageGet(path(m.slug), staff.cookie), m.slug));
+    const page = await loader(args(getRequest(path(m.slug), staff.cookie), m.slug));
     expect(page.canManage).toBe(false);
     expect(page.keys.map((k) => k.id)).toEqual([apiKey.id]);
 
     const create = await thrownResponse(() =>
-      action(args(pagePost(path(m.slug), staff.cookie, { intent: "create", name: "Nope", scopes: "members:read" }), m.slug)),
+      action(args(postRequest(path(m.slug), staff.cookie, { intent: "create", name: "Nope", scopes: "members:read" }), m.slug)),
     );
     expect(create.status).toBe(403);
-    const revoke = await thrownResponse(() => action(args(pagePost(path(m.slug), staff.cookie, { intent: "revoke", keyId: apiKey.id }), m.slug)));
+    const revoke = await thrownResponse(() => action(args(postRequest(path(m.slug), staff.cookie, { intent: "revoke", keyId: apiKey.id }), m.slug)));
     expect(revoke.status).toBe(403);
     expect(await countRows(m.id, "api_keys")).toBe(1);
     expect((await keyRow(m.id, apiKey.id)).revoked_at).toBeNull();
@@ -239,7 +240,7 @@ describe("settings page: /admin/$merchant/settings/api-keys", () => {
     const b = await createMerchant();
     const ownerA = await createStaff(a.id, "owner");
     await createKey(b.id);
-    const res = await thrownResponse(() => loader(args(pageGet(path(b.slug), ownerA.cookie), b.slug)));
+    const res = await thrownResponse(() => loader(args(getRequest(path(b.slug), ownerA.cookie), b.slug)));
     expect(res.status).toBe(404);
   });
 });

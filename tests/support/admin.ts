@@ -5,7 +5,7 @@ import { newId } from "~/lib/ids";
 import type { StaffRole } from "~db/schema";
 import { testDb } from "./db";
 
-/** Helpers for the admin-area integration tests: a merchant of their own, staff with a role, realistic requests. */
+/** Helpers for the admin-area integration tests (the API tests use them too): a merchant of their own, staff with a role, realistic requests. */
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -33,7 +33,7 @@ export function getRequest(path: string, cookie: string): Request {
   return new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } });
 }
 
-export function postRequest(path: string, cookie: string, form: Record<string, string>): Request {
+export function postRequest(path: string, cookie: string, form: Array<[string, string]> | Record<string, string>): Request {
   return new Request(`${ORIGIN}${path}`, {
     method: "POST",
     headers: { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },

@@ -4,13 +4,11 @@ import { matchRoutes } from "@remix-run/react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { sql } from "kysely";
 import remixConfig from "../../remix.config.js";
-import { createStaffSession } from "../../app/auth/staff-session.server";
-import { STAFF_COOKIE } from "../../app/auth/cookies.server";
 import { withTenant } from "../../app/db.server";
 import { createApiKey } from "../../app/domain/api-keys/api-keys.server";
 import type { ApiScope } from "../../app/domain/api-keys/scopes";
 import { newId } from "../../app/lib/ids";
-import type { StaffRole } from "../../db/schema";
+import { ORIGIN } from "./admin";
 import { testDb } from "./db";
 
 /**
@@ -19,22 +17,11 @@ import { testDb } from "./db";
  * loader (GET/HEAD) or action is called with a real Request, so route naming mistakes fail tests too.
  */
 
-export const ORIGIN = "http://localhost:3000";
-
 export async function createMerchant(label = "api") {
   const id = newId("merchant");
   const slug = `${label}-${id.slice(4, 16)}`;
   await testDb().insertInto("merchants").values({ id, slug, name: `API Test ${slug}`, currency: "USD", timezone: "UTC" }).execute();
   return { id, slug };
-}
-
-export async function createStaff(merchantId: string, role: StaffRole) {
-  const db = testDb();
-  const id = newId("staff");
-  await db.insertInto("staff_users").values({ id, email: `${id}@example.com`, name: `Staff ${role}`, password_hash: "x" }).execute();
-  await withTenant(db, merchantId, (trx) => trx.insertInto("merchant_staff").values({ merchant_id: merchantId, staff_user_id: id, role }).execute());
-  const { token } = await createStaffSession(db, id);
-  return { id, cookie: `${STAFF_COOKIE}=${encodeURIComponent(token)}` };
 }
 
 export async function createKey(merchantId: string, scopes: ApiScope[] = ["members:read", "members:write"], name = "Test key") {
@@ -149,29 +136,4 @@ export async function snapshotCounts(merchantId: string) {
     idempotency_keys: await countRows(merchantId, "idempotency_keys"),
     audit_log: await countRows(merchantId, "audit_log"),
   };
-}
-
-// ---- admin pages ----------------------------------------------------------------------------------------------
-
-export function pageGet(pathname: string, cookie: string): Request {
-  return new Request(`${ORIGIN}${pathname}`, { headers: { Cookie: cookie } });
-}
-
-export function pagePost(pathname: string, cookie: string, form: Array<[string, string]> | Record<string, string>): Request {
-  return new Request(`${ORIGIN}${pathname}`, {
-    method: "POST",
-    headers: { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(form).toString(),
-  });
-}
-
-/** Expects `fn` to throw a Response (guards, 404s) and returns it. */
-export async function thrownResponse(fn: () => Promise<unknown>): Promise<Response> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof Response) return e;
-    throw e;
-  }
-  throw new Error("expected a thrown Response");
 }

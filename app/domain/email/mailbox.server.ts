@@ -1,6 +1,7 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { DB, Trx } from "~/db.server";
 import { withTenant } from "~/db.server";
+import type { EmailOutboxTable } from "~db/schema";
 import { decodeMailboxCursor, encodeMailboxCursor } from "./mailbox-cursor";
 import { enqueueEmail } from "./outbox.server";
 
@@ -17,6 +18,21 @@ export interface MailboxRow {
   attempts: number;
   createdAt: Date;
   sentAt: Date | null;
+}
+
+type OutboxRow = Pick<Selectable<EmailOutboxTable>, "id" | "to_address" | "subject" | "template" | "status" | "attempts" | "created_at" | "sent_at">;
+
+function toMailboxRow(r: OutboxRow): MailboxRow {
+  return {
+    id: r.id,
+    to: r.to_address,
+    subject: r.subject,
+    template: r.template,
+    status: r.status,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
 }
 
 export interface MailboxPage {
@@ -59,16 +75,7 @@ export async function listMailbox(
   const first = page[0];
   const last = page[page.length - 1];
   return {
-    rows: page.map((r) => ({
-      id: r.id,
-      to: r.to_address,
-      subject: r.subject,
-      template: r.template,
-      status: r.status,
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      sentAt: r.sent_at,
-    })),
+    rows: page.map(toMailboxRow),
     nextCursor: backward ? cursorOf(last) : hasMore ? cursorOf(last) : null,
     prevCursor: backward ? (hasMore ? cursorOf(first) : null) : key ? cursorOf(first) : null,
   };
@@ -89,14 +96,7 @@ export async function getMailboxEmail(trx: Trx, merchantId: string, emailId: str
     .executeTakeFirst();
   if (!r) return null;
   return {
-    id: r.id,
-    to: r.to_address,
-    subject: r.subject,
-    template: r.template,
-    status: r.status,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    sentAt: r.sent_at,
+    ...toMailboxRow(r),
     html: r.html,
     text: r.text_body,
     lastError: r.last_error,
