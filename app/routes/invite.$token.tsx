@@ -1,13 +1,13 @@
-import { getFormProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
 import { clientIp, getStaffUser } from "~/auth/guards.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
-import { CurrentPasswordField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
-import { Alert, AuthPanel, Button, FormErrors } from "~/components/ui";
+import { InvalidInvitation } from "~/components/auth/invalid-invitation";
+import { invitationSubtitle, InviteForm } from "~/components/auth/invite-form";
+import { AuthPanel } from "~/components/ui";
 import { db } from "~/db.server";
 import { acceptInvitation, findInvitation, type AcceptHow } from "~/domain/staff/invitations.server";
 import { AcceptInvitationSchema } from "~/domain/staff/schemas";
@@ -19,15 +19,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const invitation = await findInvitation(db(), params.token);
   if (!invitation) return { invitation: null, me: null };
   const me = await getStaffUser(request);
+  const { merchant, email, role, inviterName, accountExists } = invitation;
   return {
-    invitation: {
-      merchantName: invitation.merchant.name,
-      email: invitation.email,
-      role: invitation.role,
-      inviterName: invitation.inviterName,
-      accountExists: invitation.accountExists,
-    },
-    me: me ? { email: me.user.email, matches: me.user.email.toLowerCase() === invitation.email.toLowerCase() } : null,
+    invitation: { merchantName: merchant.name, email, role, inviterName, accountExists },
+    me: me ? { email: me.user.email, matches: me.user.email.toLowerCase() === email.toLowerCase() } : null,
   };
 }
 
@@ -55,84 +50,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-const ROLE_TEXT = { owner: "an owner", admin: "an admin", analyst: "an analyst" } as const;
-
 export default function AcceptInvitation() {
   const { invitation, me } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const [form, fields] = useForm({
-    lastResult: actionData?.result,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: AcceptInvitationSchema }),
-    shouldValidate: "onBlur",
-    shouldRevalidate: "onInput",
-  });
-
-  if (!invitation) {
-    return (
-      <AuthPanel logo={<PerennialMark />} title="Invitation">
-        <Alert tone="error" title="This invitation does not work">
-          It is invalid, already used, revoked or expired (invitations last 7 days). Ask the person who invited you for a new one.
-        </Alert>
-        <p className="mt-4 text-sm">
-          <Link to="/login" className="text-brand-600 underline">
-            Go to log in
-          </Link>
-        </p>
-      </AuthPanel>
-    );
-  }
-
+  if (!invitation) return <InvalidInvitation />;
   return (
-    <AuthPanel
-      logo={<PerennialMark />}
-      title={`Join ${invitation.merchantName}`}
-      subtitle={`${invitation.inviterName ?? "A team owner"} invited ${invitation.email} to join as ${ROLE_TEXT[invitation.role]}.`}
-    >
-      <Form method="post" {...getFormProps(form)} className="space-y-4">
-        <FormErrors errors={form.errors} id={form.errorId} />
-        {me?.matches ? (
-          <>
-            <p className="text-sm text-stone-700">You are logged in as {me.email}.</p>
-            <Button type="submit" name="intent" value="accept" busy={busy} className="w-full">
-              Accept invitation
-            </Button>
-          </>
-        ) : (
-          <>
-            {me ? (
-              <Alert tone="warning">
-                You are logged in as {me.email}, but this invitation is for {invitation.email}. Continuing logs you in as {invitation.email}.
-              </Alert>
-            ) : null}
-            {invitation.accountExists ? (
-              <>
-                <input type="hidden" name="intent" value="login" />
-                <p className="text-sm text-stone-700">{invitation.email} already has a Perennial account. Enter its password to accept.</p>
-                <CurrentPasswordField field={fields.password} />
-                <Button type="submit" busy={busy} className="w-full">
-                  Log in and accept
-                </Button>
-                <p className="text-center text-sm">
-                  <Link to="/forgot-password" className="text-brand-600 underline">
-                    Forgot your password?
-                  </Link>
-                </p>
-              </>
-            ) : (
-              <>
-                <input type="hidden" name="intent" value="create" />
-                <p className="text-sm text-stone-700">Create your account for {invitation.email}.</p>
-                <PersonNameField field={fields.name} label="Your name" />
-                <NewPasswordField field={fields.password} />
-                <Button type="submit" busy={busy} className="w-full">
-                  Create account and accept
-                </Button>
-              </>
-            )}
-          </>
-        )}
-      </Form>
+    <AuthPanel logo={<PerennialMark />} title={`Join ${invitation.merchantName}`} subtitle={invitationSubtitle(invitation)}>
+      <InviteForm invitation={invitation} me={me} lastResult={actionData?.result} />
     </AuthPanel>
   );
 }

@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
 import { getMember, requirePortalMerchant } from "~/auth/guards.server";
-import { portalColor } from "~/components/portal/brand";
+import { portalColor, portalTagline } from "~/components/portal/brand";
 import { PortalShell } from "~/components/portal/portal-shell";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.brand.name} rewards` : "Rewards" }];
@@ -22,7 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       slug: merchant.slug,
       name: merchant.name,
       brandColor: portalColor(merchant.settings?.brandColor),
-      tagline: typeof merchant.settings?.portalTagline === "string" ? merchant.settings.portalTagline.slice(0, 200) : null,
+      tagline: portalTagline(merchant.settings),
     },
     member: auth ? { name: auth.member.name } : null,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PORTAL_COLOR, onColor, portalColor } from "./brand";
+import { DEFAULT_PORTAL_COLOR, onColor, portalColor, portalTagline } from "./brand";
 
 describe("portalColor", () => {
   it("keeps hex colours", () => {
@@ -17,5 +17,15 @@ describe("onColor", () => {
     expect(onColor("#000")).toBe("#ffffff");
     expect(onColor("#ffeb3b")).toBe("#1c1917");
     expect(onColor("#fff")).toBe("#1c1917");
+  });
+});
+
+describe("portalTagline", () => {
+  it("keeps text, capped at 200 characters", () => {
+    expect(portalTagline({ portalTagline: "Coffee, rewarded." })).toBe("Coffee, rewarded.");
+    expect(portalTagline({ portalTagline: "x".repeat(250) })).toBe("x".repeat(200));
+  });
+  it.each([undefined, null, {}, { portalTagline: 42 }, { portalTagline: null }])("is null for %j", (v) => {
+    expect(portalTagline(v)).toBeNull();
   });
 });

@@ -5,6 +5,11 @@ export function portalColor(value: unknown): string {
   return typeof value === "string" && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(value) ? value : DEFAULT_PORTAL_COLOR;
 }
 
+/** The merchant's portal tagline, when it is set to text; capped so a long value cannot stretch the page. */
+export function portalTagline(settings: { portalTagline?: unknown } | null | undefined): string | null {
+  return typeof settings?.portalTagline === "string" ? settings.portalTagline.slice(0, 200) : null;
+}
+
 /** Black or white text, whichever reads better on `hex` (WCAG relative luminance). */
 export function onColor(hex: string): string {
   const h = hex.length === 4 ? hex.replace(/^#(.)(.)(.)$/, "#$1$1$2$2$3$3") : hex;

@@ -35,3 +35,9 @@ export const newApiKeySchema = z.object({
 });
 
 export type NewApiKeyInput = z.input<typeof newApiKeySchema>;
+
+/** The API keys settings page posts one of two forms; the hidden `intent` field picks the schema. */
+export const ApiKeyActionSchema = z.discriminatedUnion("intent", [
+  newApiKeySchema.extend({ intent: z.literal("create") }),
+  z.object({ intent: z.literal("revoke"), keyId: z.string().min(1).max(64) }),
+]);

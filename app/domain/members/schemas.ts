@@ -37,3 +37,15 @@ export const passwordSchema = z
   .max(128, "Password must be at most 128 characters");
 
 export const memberStatusSchema = z.enum(["active", "blocked", "deleted"]);
+
+/** The portal profile page posts one of two forms; the hidden `intent` field says which. */
+export const MemberProfileFormSchema = z.object({ intent: z.literal("profile"), name: personNameSchema, birthday: birthdaySchema.optional() });
+export const MemberPasswordFormSchema = z
+  .object({
+    intent: z.literal("password"),
+    currentPassword: z.string({ error: "Enter your current password" }).max(128, "Password must be at most 128 characters"),
+    newPassword: passwordSchema,
+    confirm: z.string({ error: "Repeat the new password" }),
+  })
+  .refine((v) => v.newPassword === v.confirm, { message: "The passwords do not match", path: ["confirm"] });
+export const MemberProfileActionSchema = z.discriminatedUnion("intent", [MemberProfileFormSchema, MemberPasswordFormSchema]);
