@@ -198,3 +198,32 @@ function tail(file: string): string {
     return "";
   }
 }
+
+/**
+ * Stops a server started by an earlier process that died without stopping it (kill -9): its pid is in
+ * postmaster.pid. Same fast shutdown as a normal stop.
+ */
+export async function stopOrphanedPostgres(dataDir: string): Promise<void> {
+  const pidFile = path.join(path.resolve(dataDir), "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!pid) return;
+  try {
+    process.kill(pid, "SIGINT");
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) {
+      process.kill(pid, "SIGQUIT");
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,6 +1,7 @@
+import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "~db/embedded";
+import { startEmbeddedPostgres, stopOrphanedPostgres } from "~db/embedded";
 import { migrateToLatest } from "~db/migrate";
 import { env } from "~/lib/env.server";
 
@@ -24,14 +25,48 @@ export async function resolveDatabase(log: (line: string) => void = () => {}): P
     return { ownerUrl: e.DATABASE_URL, embedded: false, stop: async () => {} };
   }
   const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${e.EMBEDDED_PG_PORT}/perennial`;
+  const dataDir = path.join(e.DATA_DIR, "pg");
+  // The process that started the embedded server records its pid; others (a CLI command, `npm run worker`) borrow it.
+  const ownerFile = path.join(e.DATA_DIR, "pg-owner.pid");
   if (await answers(url)) {
-    log(`using the embedded PostgreSQL already running on port ${e.EMBEDDED_PG_PORT}`);
-    return { ownerUrl: url, embedded: true, stop: async () => {} };
+    if (processAlive(readPid(ownerFile))) {
+      log(`using the embedded PostgreSQL already running on port ${e.EMBEDDED_PG_PORT}`);
+      return { ownerUrl: url, embedded: true, stop: async () => {} };
+    }
+    // Its starter died without stopping it (kill -9): stop it, then start it again as ours.
+    log("stopping an embedded PostgreSQL left running by a process that no longer exists");
+    await stopOrphanedPostgres(dataDir);
   }
   const t0 = Date.now();
-  const handle = await startEmbeddedPostgres({ dir: path.join(e.DATA_DIR, "pg"), port: e.EMBEDDED_PG_PORT });
-  log(`embedded PostgreSQL started on 127.0.0.1:${e.EMBEDDED_PG_PORT} (data in ${path.join(e.DATA_DIR, "pg")}, ${Date.now() - t0} ms)`);
-  return { ownerUrl: handle.url, embedded: true, stop: handle.stop };
+  const handle = await startEmbeddedPostgres({ dir: dataDir, port: e.EMBEDDED_PG_PORT });
+  fs.writeFileSync(ownerFile, String(process.pid));
+  log(`embedded PostgreSQL started on 127.0.0.1:${e.EMBEDDED_PG_PORT} (data in ${dataDir}, ${Date.now() - t0} ms)`);
+  return {
+    ownerUrl: handle.url,
+    embedded: true,
+    stop: async () => {
+      await handle.stop();
+      fs.rmSync(ownerFile, { force: true });
+    },
+  };
+}
+
+function readPid(file: string): number {
+  try {
+    return Number(fs.readFileSync(file, "utf8").trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function migrate(ownerUrl: string, log: (line: string) => void = () => {}): Promise<string[]> {

@@ -7,10 +7,12 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { freePort } from "../support/free-port";
 
-async function startOnce(env: NodeJS.ProcessEnv, label: string): Promise<string> {
-  const child = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "app/bin/start.ts"], {
+async function startOnce(env: NodeJS.ProcessEnv, label: string, how: "ctrl-c" | "kill-9" = "ctrl-c"): Promise<string> {
+  // One process (tsx as a loader, not its CLI wrapper), so kill -9 really kills the app.
+  const child = spawn(process.execPath, ["--import", "tsx", "app/bin/start.ts"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -33,12 +35,29 @@ async function startOnce(env: NodeJS.ProcessEnv, label: string): Promise<string>
   }
   const api = await fetch(`${base}/api/v1/members`);
   if (api.status !== 401) throw new Error(`[${label}] GET /api/v1/members without a key → ${api.status}, expected 401`);
+  if (how === "kill-9") {
+    child.kill("SIGKILL");
+    await exited;
+    console.log(`[smoke] ${label}: killed with SIGKILL`);
+    return out;
+  }
   const t0 = Date.now();
   child.kill("SIGINT");
   const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
   if (code !== 0) throw new Error(`[${label}] Ctrl-C did not stop cleanly (exit ${code}):\n${out}`);
   console.log(`[smoke] ${label}: served, stopped cleanly in ${Date.now() - t0} ms`);
   return out;
+}
+
+async function answers(env: NodeJS.ProcessEnv): Promise<boolean> {
+  const client = new pg.Client({ connectionString: `postgres://postgres:perennial-local@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres`, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function main() {
@@ -53,6 +72,14 @@ async function main() {
     if (!first.includes("owner@northwind.test")) throw new Error("the banner does not show the demo credentials");
     const second = await startOnce(env, `${where}, second start`);
     if (second.includes("seeded the demo merchant")) throw new Error("second start seeded again instead of reusing the data");
+    if (!process.env.DATABASE_URL) {
+      // A crash must not strand the embedded server: the next start adopts it, and Ctrl-C stops it again.
+      await startOnce(env, `${where}, killed`, "kill-9");
+      if (!(await answers(env))) throw new Error("expected the embedded PostgreSQL to outlive a kill -9 of the app");
+      const fourth = await startOnce(env, `${where}, start after a crash`);
+      if (!fourth.includes("left running by a process that no longer exists")) throw new Error("the start after a crash did not adopt the orphaned PostgreSQL");
+      if (await answers(env)) throw new Error("Ctrl-C after a crash-recovery start left PostgreSQL running");
+    }
     console.log(`[smoke] ${where}: OK`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
