@@ -1,3 +1,4 @@
+import { readForm } from "~/lib/forms.server";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -29,7 +30,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const memberId = params.memberId ?? "";
   if (!isId("member", memberId)) throw notFound();
-  const parsed = ActionSchema.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = ActionSchema.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return data({ ok: false as const, error: "Unknown action." }, { status: 400 });
   try {
     const result = await withTenant(db(), merchant.id, (trx) =>

@@ -1,3 +1,4 @@
+import { readForm } from "~/lib/forms.server";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -22,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "owner");
-  const submission = parseWithZod(await request.formData(), { schema: ApiKeyActionSchema });
+  const submission = parseWithZod(await readForm(request), { schema: ApiKeyActionSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), created: null }, { status: 400 });
   const input = submission.value;
   if (input.intent === "revoke") {

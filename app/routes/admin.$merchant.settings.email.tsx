@@ -1,3 +1,4 @@
+import { readForm } from "~/lib/forms.server";
 import { getFormProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
@@ -22,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await request.formData(), { schema: TestEmailSchema });
+  const submission = parseWithZod(await readForm(request), { schema: TestEmailSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), sentId: null }, { status: 400 });
   const sentId = await sendTestEmail(db(), merchant, user, `${appUrl()}/admin/${merchant.slug}/mailbox`);
   return { result: submission.reply(), sentId };

@@ -1,7 +1,7 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
+import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { PendingInvitationsTable } from "~/components/admin/pending-invitations-table";
 import { TeamInviteCard } from "~/components/admin/team-invite-form";

@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
-import { readForm } from "~/auth/form-errors.server";
+import { readForm } from "~/lib/forms.server";
 import { PerennialMark } from "~/components/auth/brand";
 import { EmailField } from "~/components/auth/fields";
 import { Alert, AuthPanel, Button } from "~/components/ui";

@@ -1,7 +1,7 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
+import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { clientIp, getStaffUser } from "~/auth/guards.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";

@@ -2,7 +2,7 @@ import { getFormProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
+import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { getStaffUser } from "~/auth/guards.server";
 import { safeRedirect } from "~/auth/safe-redirect";
 import { startStaffSession } from "~/auth/session-cookies.server";

@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
-import { readForm } from "~/auth/form-errors.server";
+import { readForm } from "~/lib/forms.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { EmailField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";

@@ -1,7 +1,7 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
+import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { requireMember } from "~/auth/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
 import { PasswordChangeForm } from "~/components/portal/password-change-form";

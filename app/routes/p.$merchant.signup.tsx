@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { readForm, replyWithDomainError } from "~/auth/form-errors.server";
+import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
 import { BirthdayField, EmailField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
