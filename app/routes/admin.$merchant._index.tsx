@@ -29,13 +29,13 @@ export default function Dashboard() {
   return (
     <>
       <PageHeader title="Dashboard" description="Members and orders at a glance. Figures for the last 30 days end now." />
-      <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <StatCard label="Members" value={n(stats.members.total)} />
         <StatCard label="Joined in the last 30 days" value={n(stats.members.joinedLast30Days)} />
         <StatCard label="Orders in the last 30 days" value={n(stats.orders.countLast30Days)} />
         <StatCard label="Revenue in the last 30 days" value={formatMoney(stats.orders.revenueLast30DaysMinor, currency)} />
       </dl>
-      <div className="mt-6 grid gap-6 lg:grid-cols-3">
+      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2" title="Members joined per month">
           <BarChart title="Members joined per month, last 24 months" valueLabel="members" bars={stats.joinedPerMonth.map(monthBar)} />
         </Card>

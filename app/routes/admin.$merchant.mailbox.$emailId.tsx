@@ -48,7 +48,7 @@ export default function MailboxEmail() {
       </section>
       <section aria-labelledby="text-version">
         <h2 id="text-version" className="mb-2 text-sm font-semibold text-stone-900">Plain-text version</h2>
-        <pre className="overflow-x-auto whitespace-pre-wrap rounded-md border border-stone-200 bg-white p-4 font-mono text-xs text-stone-800">{email.text}</pre>
+        <pre className="whitespace-pre-wrap wrap-anywhere rounded-md border border-stone-200 bg-white p-4 font-mono text-xs text-stone-800">{email.text}</pre>
       </section>
     </div>
   );

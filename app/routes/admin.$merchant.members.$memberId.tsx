@@ -51,7 +51,7 @@ export default function MemberPage() {
     <>
       <PageHeader title={m.name || m.email} description={m.name ? m.email : undefined} actions={<BlockControl status={m.status} role={role} />} />
       {result && !result.ok ? <p role="alert" className="mb-4 text-sm text-red-700">{result.error}</p> : null}
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <MemberSummary profile={profile} currency={currency} timezone={timezone} />
       </div>
       <MemberOrders orders={profile.recentOrders} total={profile.orders.count} timezone={timezone} />

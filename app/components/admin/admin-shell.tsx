@@ -85,7 +85,7 @@ function UserBox({ ctx }: { ctx: AdminContext }) {
         <span className="block text-xs text-stone-500">{ROLE_LABEL[ctx.role]}</span>
       </p>
       <Form method="post" action="/logout">
-        <button type="submit" className={buttonClass("secondary", "sm")}>
+        <button type="submit" className={buttonClass("secondary", "sm", "whitespace-nowrap")}>
           Log out
         </button>
       </Form>

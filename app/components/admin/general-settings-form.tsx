@@ -51,7 +51,7 @@ export function GeneralSettingsForm({
       <FormErrors id={form.errorId} errors={form.errors} />
       <fieldset disabled={!editable} className="space-y-6">
         <Card title="Merchant">
-          <div className="grid gap-4 sm:grid-cols-2">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
             <TextField label="Merchant name" {...getInputProps(fields.name, { type: "text", ariaAttributes: false })} key={fields.name.key} errors={fields.name.errors} maxLength={120} />
             <TextField
               label="Currency"
@@ -72,7 +72,7 @@ export function GeneralSettingsForm({
           </div>
         </Card>
         <Card title="Member portal">
-          <div className="grid gap-4 sm:grid-cols-2">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
             <div className="flex items-end gap-3">
               <TextField
                 className="flex-1"

@@ -16,7 +16,7 @@ export interface MemberFilterValues {
 export function MemberFilters({ filters }: { filters: MemberFilterValues }) {
   return (
     <Form method="get" role="search" aria-label="Search and filter members" className="mb-5 rounded-lg border border-stone-200 bg-white p-4">
-      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6">
         <TextField
           className="lg:col-span-2"
           label="Search"

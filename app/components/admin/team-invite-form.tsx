@@ -33,7 +33,7 @@ function TeamInviteForm({ lastResult }: { lastResult?: SubmissionResult<string[]
     shouldValidate: "onBlur",
   });
   return (
-    <Form method="post" {...getFormProps(form)} className="grid gap-4 sm:grid-cols-[1fr_16rem_auto] sm:items-start">
+    <Form method="post" {...getFormProps(form)} className="grid grid-cols-1 gap-4 sm:grid-cols-[1fr_16rem_auto] sm:items-start">
       <input type="hidden" name="intent" value="invite" />
       <EmailField field={fields.email} autofill={false} />
       <SelectField

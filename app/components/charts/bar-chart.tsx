@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { useScrollRegion } from "~/components/ui/scroll-region";
 
 export interface Bar {
   /** Short label under the bar (e.g. "Jan"). */
@@ -26,6 +27,7 @@ export function BarChart({
   formatValue?: (v: number) => string;
 }) {
   const id = useId();
+  const region = useScrollRegion<HTMLDivElement>(`${id}-title`);
   const max = Math.max(1, ...bars.map((b) => b.value));
   const barWidth = 24;
   const gap = 8;
@@ -44,7 +46,8 @@ export function BarChart({
       <figcaption id={`${id}-title`} className="mb-2 text-sm font-medium text-stone-700">
         {title}
       </figcaption>
-      <div className="overflow-x-auto">
+      {/* Scrolls sideways on phones rather than shrinking the labels (and is then focusable, to scroll by keyboard). */}
+      <div className="overflow-x-auto" {...region}>
         <svg
           role="img"
           aria-labelledby={`${id}-title ${id}-desc`}

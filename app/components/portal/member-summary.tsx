@@ -51,7 +51,7 @@ export function MemberSummary({ slug, programName, member: m }: { slug: string; 
           Member of {programName} rewards since {m.memberSince}.
         </p>
       </div>
-      <div className="grid gap-4 sm:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
         <Card title="Your orders">
           <dl className="grid grid-cols-2 gap-4">
             <div>

@@ -117,7 +117,7 @@ export function SchemaView({ doc, schema, depth = 0 }: { doc: OpenApiDoc; schema
               <dt className="flex flex-wrap items-baseline gap-2">
                 <span className="font-mono text-sm font-semibold text-stone-900">{name}</span>
                 <span className="font-mono text-xs text-stone-500">{typeLabel(doc, prop)}</span>
-                {required.has(name) ? <Badge tone="amber">required</Badge> : <span className="text-xs text-stone-400">optional</span>}
+                {required.has(name) ? <Badge tone="amber">required</Badge> : <span className="text-xs text-stone-500">optional</span>}
               </dt>
               <dd className="mt-1 space-y-1 text-sm text-stone-700">
                 {resolved.description || prop.description ? (
@@ -226,7 +226,7 @@ function ParametersTable({ doc, params }: { doc: OpenApiDoc; params: Json[] }) {
               </td>
               <td className="py-1.5 pr-4 text-xs text-stone-600">{String(p.in)}</td>
               <td className="py-1.5 pr-4 font-mono text-xs text-stone-600">{typeLabel(doc, schema)}</td>
-              <td className="py-1.5 text-stone-700">
+              <td className="py-1.5 text-stone-700 wrap-anywhere">
                 <InlineMarkdown text={p.description ?? schema.description} />
                 {constraints(schema).length ? <span className="block text-xs text-stone-500">{constraints(schema).join(" · ")}</span> : null}
               </td>
@@ -296,7 +296,7 @@ function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operati
         </div>
         <div>
           <h4 className="mb-2 text-sm font-semibold text-stone-900">Example</h4>
-          <pre className="overflow-x-auto rounded-md bg-stone-900 p-3 font-mono text-xs text-stone-100">
+          <pre className="whitespace-pre-wrap wrap-anywhere rounded-md bg-stone-900 p-3 font-mono text-xs text-stone-100">
             <code>{curlExample(doc, operation)}</code>
           </pre>
         </div>

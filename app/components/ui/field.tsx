@@ -2,7 +2,7 @@ import { useId } from "react";
 import { cx } from "./cx";
 
 const control =
-  "block w-full rounded-md border bg-white px-3 py-2 text-sm text-stone-900 shadow-sm placeholder:text-stone-400 focus:outline-2 focus:outline-offset-0 focus:outline-brand-500 disabled:bg-stone-100";
+  "block w-full rounded-md border bg-white px-3 py-2 text-sm text-stone-900 shadow-sm placeholder:text-stone-500 focus:outline-2 focus:outline-offset-0 focus:outline-brand-500 disabled:bg-stone-100";
 
 interface FieldShell {
   label: string;
@@ -25,11 +25,13 @@ function Shell({ label, errors, hint, className, id, children }: FieldShell & { 
         </p>
       ) : null}
       {errors?.length ? (
-        <ul id={`${id}-error`} className="text-sm text-red-700" role="alert">
-          {errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
+        <div id={`${id}-error`} className="text-sm text-red-700" role="alert">
+          <ul>
+            {errors.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+        </div>
       ) : null}
     </div>
   );

@@ -1,11 +1,23 @@
 import { Link } from "@remix-run/react";
+import { useId } from "react";
 import { cx } from "./cx";
+import { useScrollRegion } from "./scroll-region";
 
+/**
+ * A table in a box that scrolls sideways on narrow screens; while it scrolls, the box is focusable and named after
+ * the caption, so keyboard users can scroll it too.
+ */
 export function Table({ children, caption }: { children: React.ReactNode; caption?: string }) {
+  const captionId = useId();
+  const region = useScrollRegion<HTMLDivElement>(caption ? captionId : undefined);
   return (
-    <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
+    <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white" {...region}>
       <table className="min-w-full divide-y divide-stone-200 text-sm">
-        {caption ? <caption className="sr-only">{caption}</caption> : null}
+        {caption ? (
+          <caption id={captionId} className="sr-only">
+            {caption}
+          </caption>
+        ) : null}
         {children}
       </table>
     </div>
