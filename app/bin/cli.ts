@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ZodError } from "zod";
-import { closeDb, configureDb, db, type DB } from "~/db.server";
+import { closeDb, db, type DB } from "~/db.server";
 import { hashPassword } from "~/auth/password.server";
 import { generateSecret } from "~/auth/tokens.server";
 import { createApiKey } from "~/domain/api-keys/api-keys.server";
@@ -15,17 +15,15 @@ import { createMerchantWithOwner } from "~/domain/merchants/create.server";
 import { emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
 import { addStaffToMerchant, createStaffUser, findStaffByEmail } from "~/domain/staff/accounts.server";
 import { staffRoleSchema } from "~/domain/staff/schemas";
-import { prepareJobsSchema } from "~/jobs/worker.server";
 import { DomainError } from "~/lib/errors";
-import { migrate, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
+import { prepareDatabase, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
 
 let resolved: ResolvedDatabase | undefined;
 
 /** Opens the database (migrated, so commands never run against an old schema) for one command. */
 async function openDatabase(): Promise<DB> {
   resolved = await resolveDatabase((line) => console.error(`[db] ${line}`));
-  await migrate(resolved.ownerUrl);
-  configureDb(resolved.ownerUrl, { max: 4 });
+  await prepareDatabase(resolved.ownerUrl, () => {}, { max: 4 });
   return db();
 }
 
@@ -56,8 +54,7 @@ dbCmd
   .description("apply pending migrations (and graphile-worker's schema); exits non-zero on failure")
   .action(async () => {
     resolved = await resolveDatabase((line) => console.error(`[db] ${line}`));
-    const applied = await migrate(resolved.ownerUrl, (line) => console.log(line));
-    await prepareJobsSchema(resolved.ownerUrl);
+    const applied = await prepareDatabase(resolved.ownerUrl, (line) => console.log(line), { max: 1 });
     console.log(applied.length ? `applied ${applied.length} migration(s)` : "already up to date");
   });
 dbCmd

@@ -6,12 +6,12 @@
  *  4. the job worker in-process (RUN_WORKER=true) and the HTTP server.
  */
 import type { Server } from "node:http";
-import { closeDb, configureDb, db } from "~/db.server";
+import { closeDb, db } from "~/db.server";
 import { hashPassword } from "~/auth/password.server";
 import { seedDemoMerchant } from "~/domain/demo/seed.server";
-import { prepareJobsSchema, startWorker } from "~/jobs/worker.server";
+import { startWorker } from "~/jobs/worker.server";
 import { appUrl, env } from "~/lib/env.server";
-import { migrate, redact, resolveDatabase } from "~/server/database.server";
+import { prepareDatabase, redact, resolveDatabase } from "~/server/database.server";
 import { ensureBuild } from "~/server/build.server";
 import { createHttpApp } from "~/server/http.server";
 
@@ -53,9 +53,7 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   try {
-    await migrate(database.ownerUrl, log);
-    await prepareJobsSchema(database.ownerUrl);
-    configureDb(database.ownerUrl);
+    await prepareDatabase(database.ownerUrl, log);
 
     let demo: Awaited<ReturnType<typeof seedDemoMerchant>> | undefined;
     if (e.SEED_DEMO) {

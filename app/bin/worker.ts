@@ -3,11 +3,11 @@
  * Finds the database like `npm start` (DATABASE_URL, or the embedded PostgreSQL — reused if `npm start` already
  * runs it), applies migrations and graphile-worker's schema, then processes jobs until SIGINT/SIGTERM.
  */
-import { closeDb, configureDb } from "~/db.server";
+import { closeDb } from "~/db.server";
 import { describeDelivery, mailConfigFromEnv } from "~/domain/email/delivery.server";
-import { prepareJobsSchema, startWorker, type StartedWorker } from "~/jobs/worker.server";
+import { startWorker, type StartedWorker } from "~/jobs/worker.server";
 import { env } from "~/lib/env.server";
-import { migrate, redact, resolveDatabase } from "~/server/database.server";
+import { prepareDatabase, redact, resolveDatabase } from "~/server/database.server";
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 
@@ -41,9 +41,7 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   try {
-    await migrate(database.ownerUrl, log);
-    await prepareJobsSchema(database.ownerUrl);
-    configureDb(database.ownerUrl);
+    await prepareDatabase(database.ownerUrl, log);
     worker = await startWorker({ ownerUrl: database.ownerUrl });
     const delivery = describeDelivery(mailConfigFromEnv());
     log(`processing jobs from ${database.embedded ? "the embedded PostgreSQL" : redact(database.ownerUrl)}`);

@@ -62,7 +62,8 @@ export async function startWorker(opts: {
   let stopped: Promise<void> | undefined;
   return {
     stop() {
-      stopped ??= runner.stop().finally(async () => {
+      // stop() resolves when jobs are done; `promise` when the worker pool has released its connections too.
+      stopped ??= runner.stop().then(() => runner.promise.catch(() => {})).finally(async () => {
         closeTransports();
         await pool.end().catch(() => {});
       });

@@ -3,6 +3,8 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, stopOrphanedPostgres } from "~db/embedded";
 import { migrateToLatest } from "~db/migrate";
+import { configureDb } from "~/db.server";
+import { prepareJobsSchema } from "~/jobs/schema.server";
 import { env } from "~/lib/env.server";
 
 /**
@@ -69,8 +71,15 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export async function migrate(ownerUrl: string, log: (line: string) => void = () => {}): Promise<string[]> {
-  return migrateToLatest(ownerUrl, log);
+/**
+ * What every entry point does before its work: apply migrations and graphile-worker's schema as the owner, then point
+ * the app-role pool at the database. Returns the migrations applied.
+ */
+export async function prepareDatabase(ownerUrl: string, log: (line: string) => void = () => {}, opts: { max?: number } = {}): Promise<string[]> {
+  const applied = await migrateToLatest(ownerUrl, log);
+  await prepareJobsSchema(ownerUrl);
+  configureDb(ownerUrl, opts);
+  return applied;
 }
 
 async function answers(url: string): Promise<boolean> {
