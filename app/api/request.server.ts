@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import type { z } from "zod";
 import { clientIp } from "~/auth/guards.server";
 import { db, withTenant, type Trx } from "~/db.server";
 import { authenticateApiKey, requireScope, type ApiKeyAuth } from "~/domain/api-keys/api-keys.server";
@@ -74,10 +73,6 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 const payloadTooLarge = () => new DomainError("payload_too_large", `The request body must be at most ${MAX_BODY_BYTES} bytes`, { status: 413 });
 
 /** Parses with Zod; a ZodError becomes 422 with the first issue's field in toApiError. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  return schema.parse(value);
-}
-
 export function queryObject(request: Request): Record<string, string> {
   const out: Record<string, string> = {};
   // The last value wins for repeated parameters, like most frameworks; none of ours is multi-valued.

@@ -1,4 +1,4 @@
-import { withTenant, type DB } from "~/db.server";
+import { withTenant, type DB, type Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
 import { now } from "./clock.server";
 import { cookieExpiry, initialExpiry, judgeSession } from "./session-policy";
@@ -92,10 +92,12 @@ export async function invalidateMemberSession(database: DB, merchantId: string, 
   );
 }
 
-export async function invalidateAllMemberSessions(database: DB, merchantId: string, memberId: string, exceptSessionId?: string) {
-  await withTenant(database, merchantId, async (trx) => {
-    let q = trx.deleteFrom("member_sessions").where("merchant_id", "=", merchantId).where("member_id", "=", memberId);
-    if (exceptSessionId) q = q.where("id", "<>", exceptSessionId);
-    await q.execute();
-  });
+/**
+ * On password change, blocking and similar: every session of the member goes, optionally except the one in use.
+ * Takes the tenant-scoped transaction that makes the change, so the revocation commits (or rolls back) with it.
+ */
+export async function invalidateAllMemberSessions(trx: Trx, merchantId: string, memberId: string, exceptSessionId?: string): Promise<void> {
+  let q = trx.deleteFrom("member_sessions").where("merchant_id", "=", merchantId).where("member_id", "=", memberId);
+  if (exceptSessionId) q = q.where("id", "<>", exceptSessionId);
+  await q.execute();
 }

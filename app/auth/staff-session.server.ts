@@ -1,4 +1,4 @@
-import type { DB } from "~/db.server";
+import type { DB, Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
 import { now } from "./clock.server";
 import { cookieExpiry, initialExpiry, judgeSession } from "./session-policy";
@@ -74,9 +74,12 @@ export async function invalidateStaffSession(database: DB, sessionId: string): P
   await database.deleteFrom("staff_sessions").where("id", "=", sessionId).execute();
 }
 
-/** On password change and similar: every session of the user goes, optionally except the one in use. */
-export async function invalidateAllStaffSessions(database: DB, staffUserId: string, exceptSessionId?: string): Promise<void> {
-  let q = database.deleteFrom("staff_sessions").where("staff_user_id", "=", staffUserId);
+/**
+ * On password change, privilege change and similar: every session of the user goes, optionally except the one in use.
+ * Pass the transaction that makes the change, so the revocation commits (or rolls back) with it.
+ */
+export async function invalidateAllStaffSessions(executor: DB | Trx, staffUserId: string, exceptSessionId?: string): Promise<void> {
+  let q = executor.deleteFrom("staff_sessions").where("staff_user_id", "=", staffUserId);
   if (exceptSessionId) q = q.where("id", "<>", exceptSessionId);
   await q.execute();
 }

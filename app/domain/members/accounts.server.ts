@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { RESET_EMAIL_INTERVAL_MS, RESET_TTL_MINUTES } from "~/auth/account-policy";
 import { now } from "~/auth/clock.server";
+import { invalidateAllMemberSessions } from "~/auth/member-session.server";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "~/auth/password.server";
 import { memberThrottleKey } from "~/auth/throttle";
 import { clearLoginFailures, throttledLogin } from "~/auth/throttle.server";
@@ -206,7 +207,7 @@ async function setPassword(trx: Trx, merchantId: string, memberId: string, passw
     .where("merchant_id", "=", merchantId)
     .where("id", "=", memberId)
     .execute();
-  await trx.deleteFrom("member_sessions").where("merchant_id", "=", merchantId).where("member_id", "=", memberId).execute();
+  await invalidateAllMemberSessions(trx, merchantId, memberId);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { invalidateAllMemberSessions } from "~/auth/member-session.server";
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
@@ -109,7 +110,7 @@ export async function setMemberBlocked(
     .where("id", "=", memberId)
     .execute();
   if (blocked) {
-    await trx.deleteFrom("member_sessions").where("merchant_id", "=", merchantId).where("member_id", "=", memberId).execute();
+    await invalidateAllMemberSessions(trx, merchantId, memberId);
   }
   await recordAudit(trx, merchantId, actor, blocked ? "member.blocked" : "member.unblocked", { type: "member", id: memberId }, {
     before: { status: current.status },

@@ -8,10 +8,6 @@ export async function findMerchantBySlug(database: DB, slug: string): Promise<Me
   return database.selectFrom("merchants").selectAll().where("slug", "=", slug).executeTakeFirst();
 }
 
-export async function findMerchantById(database: DB, id: string): Promise<Merchant | undefined> {
-  return database.selectFrom("merchants").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
 /** Which merchants a staff user belongs to, through the one SECURITY DEFINER door (merchant_staff is RLS-protected). */
 export async function staffMemberships(database: DB, staffUserId: string): Promise<Array<{ merchant: Merchant; role: StaffRole }>> {
   const rows = await sql<{ merchant_id: string; role: StaffRole }>`select merchant_id, role from auth_staff_memberships(${staffUserId})`.execute(database);

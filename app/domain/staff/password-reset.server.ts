@@ -1,6 +1,7 @@
 import { RESET_EMAIL_INTERVAL_MS, RESET_TTL_MINUTES } from "~/auth/account-policy";
 import { now } from "~/auth/clock.server";
 import { hashPassword } from "~/auth/password.server";
+import { invalidateAllStaffSessions } from "~/auth/staff-session.server";
 import { staffThrottleKey } from "~/auth/throttle";
 import { clearLoginFailures } from "~/auth/throttle.server";
 import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/tokens.server";
@@ -96,7 +97,7 @@ export async function resetStaffPassword(database: DB, token: string | undefined
       .where("used_at", "is", null)
       .execute();
     await trx.updateTable("staff_users").set({ password_hash: passwordHash, password_changed_at: t }).where("id", "=", row.staff_user_id).execute();
-    await trx.deleteFrom("staff_sessions").where("staff_user_id", "=", row.staff_user_id).execute();
+    await invalidateAllStaffSessions(trx, row.staff_user_id);
     const user = await trx.selectFrom("staff_users").select("email").where("id", "=", row.staff_user_id).executeTakeFirstOrThrow();
     return { staffUserId: row.staff_user_id, email: user.email };
   });

@@ -1,4 +1,5 @@
 import { roleAtLeast } from "~/auth/guards.server";
+import { invalidateAllStaffSessions } from "~/auth/staff-session.server";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { conflict, notFound } from "~/lib/errors";
@@ -51,7 +52,7 @@ export async function changeStaffRole(database: DB, merchantId: string, actor: A
     await trx.updateTable("merchant_staff").set({ role }).where("merchant_id", "=", merchantId).where("staff_user_id", "=", staffUserId).execute();
     if (roleAtLeast(role, target.role)) {
       // Staff sessions are global (one login, many merchants): revoking them is what "new session" means here.
-      await trx.deleteFrom("staff_sessions").where("staff_user_id", "=", staffUserId).execute();
+      await invalidateAllStaffSessions(trx, staffUserId);
     }
     await recordAudit(
       trx,
