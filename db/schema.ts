@@ -191,6 +191,181 @@ export interface OrdersTable {
   currency: string;
   occurred_at: Timestamp;
   created_at: Timestamp;
+  refunded_minor: Generated<number>;
+  dispute_status: Generated<DisputeStatus>;
+  stripe_payment_key: string | null;
+  card_fingerprint: string | null;
+}
+
+export type DisputeStatus = "none" | "withdrawn" | "reinstated";
+export type JournalKind = "earn" | "release" | "spend" | "expire" | "reverse" | "restore" | "adjust" | "forgive";
+export type LedgerAccount =
+  | "member_available"
+  | "member_pending"
+  | "member_clawback"
+  | "merchant_issued"
+  | "merchant_redeemed"
+  | "merchant_expired"
+  | "merchant_adjusted"
+  | "merchant_forgiven";
+export type AllocationKind =
+  | "consume"
+  | "expire"
+  | "reverse_remaining"
+  | "reverse_expired"
+  | "reverse_consumed"
+  | "restore_remaining"
+  | "restore_consumed";
+
+export interface EarningRulesTable {
+  merchant_id: string;
+  rules: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface LedgerJournalsTable {
+  merchant_id: string;
+  id: string;
+  kind: JournalKind;
+  source: string;
+  member_id: string;
+  idempotency_key: string;
+  order_id: string | null;
+  reverses_journal_id: string | null;
+  description: string;
+  points: number;
+  reason: string | null;
+  note: string | null;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
+  actor_type: ActorType;
+  actor_id: string | null;
+  effective_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface LedgerEntriesTable {
+  merchant_id: string;
+  journal_id: string;
+  seq: number;
+  account: LedgerAccount;
+  member_id: string | null;
+  lot_id: string | null;
+  amount: number;
+  created_at: Timestamp;
+}
+
+export interface PointLotsTable {
+  merchant_id: string;
+  id: string;
+  member_id: string;
+  journal_id: string;
+  source: string;
+  order_id: string | null;
+  points: number;
+  remaining: number;
+  consumed: Generated<number>;
+  expired: Generated<number>;
+  reversed: Generated<number>;
+  earned_at: Timestamp;
+  pending_until: TimestampNullable;
+  released_at: TimestampNullable;
+  expires_at: TimestampNullable;
+  expired_at: TimestampNullable;
+  created_at: Timestamp;
+}
+
+export interface LotAllocationsTable {
+  merchant_id: string;
+  journal_id: string;
+  lot_id: string;
+  kind: AllocationKind;
+  points: number;
+  created_at: Timestamp;
+}
+
+export interface MemberBalancesTable {
+  merchant_id: string;
+  member_id: string;
+  available: Generated<number>;
+  pending: Generated<number>;
+  clawback_debt: Generated<number>;
+  lifetime_earned: Generated<number>;
+  lifetime_redeemed: Generated<number>;
+  last_activity_at: TimestampNullable;
+  updated_at: Timestamp;
+}
+
+export interface OrderRefundsTable {
+  merchant_id: string;
+  id: string;
+  order_id: string;
+  external_refund_id: string;
+  amount_minor: number;
+  created_at: Timestamp;
+}
+
+export interface StripeConnectionsTable {
+  merchant_id: string;
+  api_key_enc: string | null;
+  api_key_hint: string | null;
+  webhook_secret_enc: string | null;
+  webhook_secret_hint: string | null;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface StripeEventsTable {
+  merchant_id: string;
+  event_id: string;
+  type: string;
+  stripe_created_at: Timestamp;
+  livemode: Generated<boolean>;
+  payload: Json;
+  outcome: string;
+  received_via: "webhook" | "reconcile";
+  received_at: Timestamp;
+}
+
+export interface StripePaymentsTable {
+  merchant_id: string;
+  payment_key: string;
+  charge_id: string | null;
+  order_id: string | null;
+  amount_minor: number | null;
+  amount_refunded_minor: Generated<number>;
+  dispute_status: Generated<DisputeStatus>;
+  card_fingerprint: string | null;
+  customer_email: string | null;
+  updated_at: Timestamp;
+}
+
+export type ImportStatus = "queued" | "running" | "done" | "failed";
+export interface ImportError {
+  line: number;
+  column: string | null;
+  reason: string;
+}
+
+export interface ImportsTable {
+  merchant_id: string;
+  id: string;
+  kind: "orders";
+  filename: string;
+  status: Generated<ImportStatus>;
+  award_points: Generated<boolean>;
+  total_bytes: Generated<number>;
+  processed_bytes: Generated<number>;
+  rows_ok: Generated<number>;
+  rows_duplicate: Generated<number>;
+  rows_failed: Generated<number>;
+  members_created: Generated<number>;
+  errors: ColumnType<ImportError[], string | undefined, string>;
+  failure: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  started_at: TimestampNullable;
+  finished_at: TimestampNullable;
 }
 
 export interface Database {
@@ -210,6 +385,17 @@ export interface Database {
   email_outbox: EmailOutboxTable;
   idempotency_keys: IdempotencyKeysTable;
   orders: OrdersTable;
+  earning_rules: EarningRulesTable;
+  ledger_journals: LedgerJournalsTable;
+  ledger_entries: LedgerEntriesTable;
+  point_lots: PointLotsTable;
+  lot_allocations: LotAllocationsTable;
+  member_balances: MemberBalancesTable;
+  order_refunds: OrderRefundsTable;
+  stripe_connections: StripeConnectionsTable;
+  stripe_events: StripeEventsTable;
+  stripe_payments: StripePaymentsTable;
+  imports: ImportsTable;
 }
 
 export type Merchant = Selectable<MerchantsTable>;
@@ -220,3 +406,7 @@ export type MemberUpdate = Updateable<MembersTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Order = Selectable<OrdersTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+export type LedgerJournal = Selectable<LedgerJournalsTable>;
+export type PointLot = Selectable<PointLotsTable>;
+export type MemberBalance = Selectable<MemberBalancesTable>;
+export type ImportRow = Selectable<ImportsTable>;

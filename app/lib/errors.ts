@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   idempotency_conflict: 409,
+  insufficient_points: 409,
   method_not_allowed: 405,
   payload_too_large: 413,
   validation_failed: 422,

@@ -15,6 +15,10 @@ export const ID_PREFIXES = {
   audit: "aud",
   email: "eml",
   order: "ord",
+  journal: "jnl",
+  lot: "lot",
+  refund: "rfn",
+  import: "imp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
