@@ -227,6 +227,7 @@ export interface EarningRulesTable {
 export interface LedgerJournalsTable {
   merchant_id: string;
   id: string;
+  seq: ColumnType<number, never, never>;
   kind: JournalKind;
   source: string;
   member_id: string;
@@ -396,6 +397,20 @@ export interface Database {
   stripe_events: StripeEventsTable;
   stripe_payments: StripePaymentsTable;
   imports: ImportsTable;
+  points_notifications: PointsNotificationsTable;
+}
+
+/** What the points e-mails told each member (db/migrations/2026-11-22T2100_points_notifications.ts). */
+export interface PointsNotificationsTable {
+  merchant_id: string;
+  member_id: string;
+  kind: "expiring_soon" | "earned_digest";
+  dedupe_key: string;
+  points: number;
+  through_at: Timestamp;
+  through_journal_id: string | null;
+  email_id: string;
+  created_at: Timestamp;
 }
 
 export type Merchant = Selectable<MerchantsTable>;

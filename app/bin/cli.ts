@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { ZodError } from "zod";
-import { closeDb, db, type DB } from "~/db.server";
+import { closeDb, db, withTenant, type DB } from "~/db.server";
+import { reconcileLedger } from "~/domain/points/balance.server";
 import { hashPassword } from "~/auth/password.server";
 import { generateSecret } from "~/auth/tokens.server";
 import { createApiKey } from "~/domain/api-keys/api-keys.server";
@@ -16,6 +17,8 @@ import { emailSchema, passwordSchema, personNameSchema } from "~/domain/members/
 import { addStaffToMerchant, createStaffUser, findStaffByEmail } from "~/domain/staff/accounts.server";
 import { staffRoleSchema } from "~/domain/staff/schemas";
 import { DomainError } from "~/lib/errors";
+import { reconcileStripeEvents } from "~/domain/stripe/reconcile.server";
+import { importOrdersFromCli } from "~/domain/imports/cli.server";
 import { prepareDatabase, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
 
 let resolved: ResolvedDatabase | undefined;
@@ -142,6 +145,69 @@ program
     console.log(`created API key ${apiKey.id} (${apiKey.tokenPrefix}…) for ${merchant.slug} with scopes ${scopes.join(", ")}`);
     console.log("secret (shown once, store it now):");
     console.log(token);
+  });
+
+program
+  .command("ledger")
+  .description("points ledger")
+  .command("reconcile")
+  .description("re-derive every cached balance from the append-only entries and report differences (exit 1 if any)")
+  .option("--merchant <slug>", "one merchant (default: all)")
+  .option("--json", "print the result as JSON")
+  .action(async (o: { merchant?: string; json?: boolean }) => {
+    const database = await openDatabase();
+    const merchants = o.merchant
+      ? [await requireMerchant(database, o.merchant)]
+      : await database.selectFrom("merchants").select(["id", "slug"]).orderBy("slug").execute();
+    const results = [];
+    for (const m of merchants) {
+      const r = await withTenant(database, m.id, (trx) => reconcileLedger(trx, m.id));
+      results.push({ merchant: m.slug, ...r });
+      if (!o.json) {
+        console.log(`${m.slug}: ${r.journals} journals, ${r.members} members — ${r.mismatches.length === 0 ? "balanced" : `${r.mismatches.length} MISMATCHES`}`);
+        for (const x of r.mismatches.slice(0, 50)) console.log(`  ${x.memberId} ${x.what}: cached ${x.cached}, derived ${x.derived}`);
+      }
+    }
+    if (o.json) printJson(results);
+    if (results.some((r) => r.mismatches.length > 0)) process.exitCode = 1;
+  });
+
+program
+  .command("stripe")
+  .description("Stripe integration")
+  .command("reconcile")
+  .description("replay Stripe events the webhook missed (listed with the merchant's API key), oldest first; safe to repeat")
+  .requiredOption("--merchant <slug>", "merchant slug")
+  .requiredOption("--since <date>", "first day to look at, YYYY-MM-DD (UTC; Stripe keeps events for 30 days)")
+  .option("--json", "print the result as JSON")
+  .action(async (o: { merchant: string; since: string; json?: boolean }) => {
+    const day = /^\d{4}-\d{2}-\d{2}$/.test(o.since) ? new Date(`${o.since}T00:00:00Z`) : null;
+    if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== o.since || day.getTime() > Date.now()) {
+      throw new DomainError("validation_failed", "--since must be a past date like 2026-11-01", { field: "since" });
+    }
+    const database = await openDatabase();
+    const merchant = await requireMerchant(database, o.merchant);
+    const r = await reconcileStripeEvents(database, merchant.id, { since: day });
+    if (o.json) printJson(r);
+    else {
+      for (const x of r.outcomes) console.log(`${x.eventId} ${x.type}: ${x.outcome}`);
+      console.log(`seen ${r.seen}, applied ${r.applied}, already had ${r.alreadyHad}`);
+    }
+  });
+
+program
+  .command("import")
+  .description("bulk imports")
+  .command("orders")
+  .description("import historical orders (and their members) from a CSV file; importing the same file again changes nothing")
+  .requiredOption("--merchant <slug>", "merchant slug")
+  .requiredOption("--file <path>", "CSV file with a header row (columns: README, \"Importing orders\")")
+  .option("--award-points", "earn points for the newly imported orders (default: history only, for CLTV)")
+  .option("--dry-run", "check every line and write the error report, without touching the database")
+  .option("--batch-size <n>", "rows per transaction (default 5000)")
+  .action(async (o: { merchant: string; file: string; awardPoints?: boolean; dryRun?: boolean; batchSize?: string }) => {
+    const database = await openDatabase();
+    await importOrdersFromCli(database, await requireMerchant(database, o.merchant), o);
   });
 
 async function main() {

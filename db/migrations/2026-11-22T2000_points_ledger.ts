@@ -42,6 +42,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     create table ledger_journals (
       merchant_id text not null references merchants(id) on delete cascade,
       id text not null,
+      -- Total order of a merchant's journals (timestamps tie within a millisecond); history and running balances use it.
+      seq bigint generated always as identity,
       -- What happened, for people: earn | release | spend | expire | reverse | restore | adjust | forgive
       kind text not null check (kind in ('earn','release','spend','expire','reverse','restore','adjust','forgive')),
       -- Why, for machines: order | refund | dispute | event | signup | first_order | birthday | profile | adjustment | spend | expiry | release | forgive | import
@@ -65,7 +67,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       foreign key (merchant_id, order_id) references orders (merchant_id, id),
       foreign key (merchant_id, reverses_journal_id) references ledger_journals (merchant_id, id)
     )`.execute(db);
-  await sql`create index ledger_journals_member_idx on ledger_journals (merchant_id, member_id, created_at desc, id desc)`.execute(db);
+  await sql`create index ledger_journals_member_idx on ledger_journals (merchant_id, member_id, seq)`.execute(db);
   await sql`create index ledger_journals_order_idx on ledger_journals (merchant_id, order_id) where order_id is not null`.execute(db);
 
   await sql`

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { reconcileLedger } from "~/domain/points/balance.server";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
@@ -34,7 +35,7 @@ async function countAsOwner(merchantId: string) {
 }
 
 describe("seedDemoMerchant", () => {
-  it("seeds ~2,000 members with their orders once, and is a no-op the second time", async () => {
+  it("seeds ~2,000 members with their orders once, and is a no-op the second time", { timeout: 180_000 }, async () => {
     const db = testDb();
     const o = uniqueOpts();
     let hashes = 0;
@@ -89,6 +90,14 @@ describe("seedDemoMerchant", () => {
 
       const audit = await trx.selectFrom("audit_log").select(["action", "actor_type", "target_id"]).execute();
       expect(audit).toEqual([{ action: "merchant.seeded", actor_type: "system", target_id: first.merchantId }]);
+
+      // The points program ran through the real ledger: earnings, some refunds and redemptions, all reconciled.
+      const kinds = await trx.selectFrom("ledger_journals").select(["kind", sql<number>`count(*)::int`.as("n")]).groupBy("kind").execute();
+      const byKind = Object.fromEntries(kinds.map((k) => [k.kind, k.n]));
+      expect(byKind.earn).toBeGreaterThan(1000);
+      expect(byKind.reverse).toBeGreaterThan(0);
+      expect(byKind.spend).toBeGreaterThan(0);
+      expect((await reconcileLedger(trx, first.merchantId)).mismatches).toEqual([]);
     });
 
     const merchant = await db.selectFrom("merchants").selectAll().where("id", "=", first.merchantId).executeTakeFirstOrThrow();

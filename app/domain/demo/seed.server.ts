@@ -3,7 +3,12 @@ import { setTenant } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { newId } from "~/lib/ids";
 import type { MerchantSettings } from "~db/schema";
+import { earnForOrder } from "~/domain/points/earning.server";
+import { spendPoints } from "~/domain/points/ledger.server";
+import { recordRefund } from "~/domain/points/orders.server";
+import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
 import { generateDemoData, summarizeDemoData } from "./generate";
+import { bernoulli, deriveSeed, seededRng } from "./random";
 
 /**
  * The demo merchant, Northwind Coffee: ~2,000 members and two years of orders from the seeded generator, an owner
@@ -21,6 +26,8 @@ const CURRENCY = "USD";
 const TIME_ZONE = "America/New_York";
 // 1,000 rows × ≤ 11 columns stays far below PostgreSQL's 65,535 bind parameters per statement.
 const CHUNK = 1000;
+/** The loyalty program "launched" this long before the seed date: older orders are history without points (as a CSV import). */
+const PROGRAM_DAYS = 120;
 
 export interface SeedDemoOptions {
   now?: Date;
@@ -131,6 +138,7 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
       for (let i = 0; i < orderRows.length; i += CHUNK) {
         await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).execute();
       }
+      await seedPoints(trx, merchantId, orderRows, now, seed);
 
       const summary = summarizeDemoData(data);
       await recordAudit(trx, merchantId, { type: "system", id: null }, "merchant.seeded", { type: "merchant", id: merchantId }, {
@@ -147,6 +155,41 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
   }
 
   return { created: true, merchantId, ...credentials };
+}
+
+/**
+ * The points program as if it had run since its launch: orders after the launch earn through the real ledger
+ * (pending for the return window, expiring after 12 months), about 1 in 50 of them is refunded, and members who
+ * collected enough redeemed some points. Everything goes through the same functions the API uses.
+ */
+async function seedPoints(
+  trx: Trx,
+  merchantId: string,
+  orders: { id: string; member_id: string; amount_minor: number; occurred_at: Date }[],
+  now: Date,
+  seed: number,
+) {
+  const rules = EarningRulesSchema.parse({
+    ...DEFAULT_EARNING_RULES,
+    bonuses: { signup: 100, firstOrder: 50, birthday: 150, profileCompleted: 50 },
+    customEvents: [{ key: "review_posted", label: "a product review", points: 25 }],
+  });
+  await trx.insertInto("earning_rules").values({ merchant_id: merchantId, rules: JSON.stringify(rules) }).execute();
+  const rng = seededRng(deriveSeed(seed, 3));
+  const actor = { type: "system" as const, id: "seed" };
+  const launch = now.getTime() - PROGRAM_DAYS * 86_400_000;
+  const program = orders.filter((o) => o.occurred_at.getTime() >= launch).sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
+  for (const o of program) {
+    await earnForOrder(trx, merchantId, { orderId: o.id, actor });
+    if (bernoulli(rng, 0.02)) {
+      await recordRefund(trx, merchantId, { orderId: o.id, externalRefundId: `re_${o.id.slice(4, 16)}`, amountMinor: o.amount_minor, actor });
+    }
+  }
+  const balances = await trx.selectFrom("member_balances").select(["member_id", "available"]).where("merchant_id", "=", merchantId).where("available", ">=", 300).execute();
+  for (const b of balances) {
+    if (!bernoulli(rng, 0.4)) continue;
+    await spendPoints(trx, merchantId, { memberId: b.member_id, points: 250, idempotencyKey: `seed-redeem:${b.member_id}`, description: "Redeemed for $2.50 off", actor });
+  }
 }
 
 async function findMerchantBySlug(database: DB, slug: string): Promise<string | undefined> {

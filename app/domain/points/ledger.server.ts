@@ -1,0 +1,687 @@
+import { createHash } from "node:crypto";
+import { sql, type RawBuilder } from "kysely";
+import { now } from "~/auth/clock.server";
+import type { Trx } from "~/db.server";
+import { recordAudit, type Actor } from "~/domain/audit/audit.server";
+import { DomainError } from "~/lib/errors";
+import { newId } from "~/lib/ids";
+import type { AllocationKind, JournalKind, LedgerAccount, MemberBalance, PointLot } from "~db/schema";
+
+/**
+ * The points ledger's write path. Every function here runs inside the caller's tenant transaction and:
+ *  1. locks the member's balance row first (one row lock per member serialises every change to that member's
+ *     points, lots and cached balance — reliability.md measured that read-then-write without it overdraws);
+ *  2. returns the earlier result when the journal's idempotency key already exists (unique (merchant, key));
+ *  3. writes one balanced journal (the database re-checks the zero sum at commit), its lot allocations, and the
+ *     cached balance in the same transaction.
+ * Entries, journals and allocations are append-only (the app role has no UPDATE/DELETE and triggers refuse it);
+ * lots and member_balances are caches of them that `reconcileLedger` re-derives.
+ */
+
+export interface EntryInput {
+  account: LedgerAccount;
+  memberId?: string | null;
+  lotId?: string | null;
+  amount: number;
+}
+
+interface JournalInput {
+  kind: JournalKind;
+  source: string;
+  memberId: string;
+  idempotencyKey: string;
+  description: string;
+  orderId?: string | null;
+  reversesJournalId?: string | null;
+  reason?: string | null;
+  note?: string | null;
+  metadata?: Record<string, unknown>;
+  actor: Actor;
+  effectiveAt?: Date;
+}
+
+export interface JournalResult {
+  journalId: string;
+  /** The member's net change in points (available + pending − new debt). */
+  points: number;
+  replayed: boolean;
+}
+
+const MEMBER_ACCOUNTS: ReadonlySet<LedgerAccount> = new Set(["member_available", "member_pending", "member_clawback"]);
+
+export const insufficientPoints = (available: number, requested: number) =>
+  new DomainError("insufficient_points", `The member has ${available} points available; ${requested} were requested`, {
+    status: 409,
+    field: "points",
+  });
+
+// ---- locking and idempotency ---------------------------------------------------------------------------
+
+/**
+ * Locks (creating if needed) the member's balance row and returns it. `on conflict do update` takes the row lock in
+ * the same statement that creates the row, so concurrent first writes for a new member serialise too.
+ */
+export async function lockBalance(trx: Trx, merchantId: string, memberId: string): Promise<MemberBalance> {
+  const row = await trx
+    .insertInto("member_balances")
+    .values({ merchant_id: merchantId, member_id: memberId, updated_at: now() })
+    .onConflict((oc) => oc.columns(["merchant_id", "member_id"]).doUpdateSet({ updated_at: sql`member_balances.updated_at` }))
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new DomainError("not_found", "Member not found", { field: "member" });
+  return row;
+}
+
+export async function findJournalByKey(trx: Trx, merchantId: string, key: string) {
+  return trx
+    .selectFrom("ledger_journals")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
+}
+
+/** The earlier journal for this key, checked to be the same request; null when the key is new. */
+async function replay(trx: Trx, merchantId: string, key: string, expect: { memberId: string; kind?: JournalKind }): Promise<JournalResult | null> {
+  const prior = await findJournalByKey(trx, merchantId, key);
+  if (!prior) return null;
+  if (prior.member_id !== expect.memberId || (expect.kind && prior.kind !== expect.kind)) {
+    throw new DomainError("idempotency_conflict", "This idempotency key was already used for a different ledger operation", {
+      field: "idempotency_key",
+    });
+  }
+  return { journalId: prior.id, points: prior.points, replayed: true };
+}
+
+// ---- posting ---------------------------------------------------------------------------------------------
+
+interface NewLot {
+  id: string;
+  source: string;
+  orderId: string | null;
+  points: number;
+  remaining: number;
+  consumed: number;
+  earnedAt: Date;
+  pendingUntil: Date | null;
+  releasedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+interface JournalEffects {
+  earned?: number;
+  redeemed?: number;
+  activity?: boolean;
+  newLot?: NewLot;
+  lotDeltas?: LotDelta[];
+  allocations?: { lotId: string; kind: AllocationKind; points: number }[];
+}
+
+/**
+ * Writes one journal with its entries, the lot changes and allocations it implies, and the member-account totals
+ * on the (locked) cached balance — as ONE statement of data-modifying CTEs, so a posting is a single round trip.
+ * Zero amounts are dropped; the sum is checked here as well as by the database at commit.
+ */
+async function postJournal(trx: Trx, merchantId: string, j: JournalInput, rawEntries: EntryInput[], fx: JournalEffects = {}) {
+  const entries = rawEntries.filter((e) => e.amount !== 0);
+  const sum = entries.reduce((s, e) => s + e.amount, 0);
+  if (sum !== 0) throw new Error(`unbalanced journal (${sum}) for ${j.kind}/${j.source}`);
+  for (const e of entries) if (!Number.isSafeInteger(e.amount)) throw new Error(`non-integer ledger amount ${e.amount}`);
+
+  let available = 0;
+  let pending = 0;
+  let clawback = 0;
+  for (const e of entries) {
+    if (e.account === "member_available") available += e.amount;
+    else if (e.account === "member_pending") pending += e.amount;
+    else if (e.account === "member_clawback") clawback += e.amount;
+  }
+  const memberDelta = available + pending + clawback;
+  const journalId = newId("journal");
+  const at = now();
+  const parts: RawBuilder<unknown>[] = [
+    sql`j as (insert into ledger_journals (merchant_id, id, kind, source, member_id, idempotency_key, order_id, reverses_journal_id,
+        description, points, reason, note, metadata, actor_type, actor_id, effective_at, created_at)
+      values (${merchantId}, ${journalId}, ${j.kind}, ${j.source}, ${j.memberId}, ${j.idempotencyKey}, ${j.orderId ?? null},
+        ${j.reversesJournalId ?? null}, ${j.description.slice(0, 500)}, ${memberDelta}, ${j.reason ?? null}, ${j.note ?? null},
+        ${JSON.stringify(j.metadata ?? {})}::jsonb, ${j.actor.type}, ${j.actor.id}, ${j.effectiveAt ?? at}, ${at}))`,
+    sql`b as (update member_balances set
+        available = available + ${available}, pending = pending + ${pending}, clawback_debt = clawback_debt - ${clawback},
+        lifetime_earned = lifetime_earned + ${fx.earned ?? 0}, lifetime_redeemed = lifetime_redeemed + ${fx.redeemed ?? 0},
+        last_activity_at = ${fx.activity ? sql`${at}::timestamptz` : sql`last_activity_at`}, updated_at = ${at}
+      where merchant_id = ${merchantId} and member_id = ${j.memberId})`,
+  ];
+  if (entries.length > 0) {
+    parts.push(sql`e as (insert into ledger_entries (merchant_id, journal_id, seq, account, member_id, lot_id, amount, created_at)
+      select ${merchantId}, ${journalId}, u.seq, u.account, u.member_id, u.lot_id, u.amount, ${at}
+      from unnest(${entries.map((_, i) => i)}::smallint[], ${entries.map((e) => e.account)}::text[],
+        ${entries.map((e) => (MEMBER_ACCOUNTS.has(e.account) ? (e.memberId ?? j.memberId) : null))}::text[],
+        ${entries.map((e) => e.lotId ?? null)}::text[], ${entries.map((e) => e.amount)}::bigint[])
+        as u(seq, account, member_id, lot_id, amount))`);
+  }
+  const lot = fx.newLot;
+  if (lot) {
+    parts.push(sql`l as (insert into point_lots (merchant_id, id, member_id, journal_id, source, order_id, points, remaining, consumed,
+        earned_at, pending_until, released_at, expires_at, created_at)
+      values (${merchantId}, ${lot.id}, ${j.memberId}, ${journalId}, ${lot.source}, ${lot.orderId}, ${lot.points}, ${lot.remaining},
+        ${lot.consumed}, ${lot.earnedAt}, ${lot.pendingUntil}, ${lot.releasedAt}, ${lot.expiresAt}, ${at}))`);
+  }
+  const deltas = fx.lotDeltas ?? [];
+  if (deltas.length > 0) {
+    const col = (k: "remaining" | "consumed" | "expired" | "reversed") => deltas.map((d) => d[k] ?? 0);
+    parts.push(sql`d as (update point_lots pl set
+        remaining = pl.remaining + v.remaining, consumed = pl.consumed + v.consumed,
+        expired = pl.expired + v.expired, reversed = pl.reversed + v.reversed,
+        released_at = coalesce(v.released_at, pl.released_at), expired_at = coalesce(v.expired_at, pl.expired_at)
+      from unnest(${deltas.map((d) => d.lotId)}::text[], ${col("remaining")}::bigint[], ${col("consumed")}::bigint[],
+        ${col("expired")}::bigint[], ${col("reversed")}::bigint[], ${deltas.map((d) => d.releasedAt ?? null)}::timestamptz[],
+        ${deltas.map((d) => d.expiredAt ?? null)}::timestamptz[])
+        as v(id, remaining, consumed, expired, reversed, released_at, expired_at)
+      where pl.merchant_id = ${merchantId} and pl.id = v.id)`);
+  }
+  const allocations = (fx.allocations ?? []).filter((a) => a.points > 0);
+  if (allocations.length > 0) {
+    parts.push(sql`a as (insert into lot_allocations (merchant_id, journal_id, lot_id, kind, points, created_at)
+      select ${merchantId}, ${journalId}, u.lot_id, u.kind, u.points, ${at}
+      from unnest(${allocations.map((a) => a.lotId)}::text[], ${allocations.map((a) => a.kind)}::text[], ${allocations.map((a) => a.points)}::bigint[])
+        as u(lot_id, kind, points))`);
+  }
+  await sql`with ${sql.join(parts, sql`, `)} select 1`.execute(trx);
+  return { journalId, points: memberDelta };
+}
+
+// ---- earning ------------------------------------------------------------------------------------------------
+
+export interface EarnInput {
+  memberId: string;
+  points: number;
+  source: string;
+  idempotencyKey: string;
+  description: string;
+  orderId?: string | null;
+  earnedAt?: Date;
+  pendingUntil?: Date | null;
+  expiresAt?: Date | null;
+  metadata?: Record<string, unknown>;
+  kind?: "earn" | "adjust";
+  reason?: string | null;
+  note?: string | null;
+  actor: Actor;
+}
+
+export interface EarnResult extends JournalResult {
+  lotId: string | null;
+}
+
+/**
+ * Credits points as a new lot. An outstanding clawback debt is settled first from the new points (the lot
+ * records that part as consumed). The lot is pending until `pendingUntil` (when in the future), else available.
+ */
+export async function earnPoints(trx: Trx, merchantId: string, input: EarnInput): Promise<EarnResult> {
+  assertPositivePoints(input.points);
+  const balance = await lockBalance(trx, merchantId, input.memberId);
+  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId });
+  if (prior) {
+    const lot = await trx.selectFrom("point_lots").select("id").where("merchant_id", "=", merchantId).where("journal_id", "=", prior.journalId).executeTakeFirst();
+    return { ...prior, lotId: lot?.id ?? null };
+  }
+  return earnLocked(trx, merchantId, balance, input);
+}
+
+/** earnPoints for a caller that already holds the member's balance lock and checked idempotency. */
+export async function earnLocked(trx: Trx, merchantId: string, balance: MemberBalance, input: EarnInput): Promise<EarnResult> {
+  const at = now();
+  const lotId = newId("lot");
+  const settle = Math.min(balance.clawback_debt, input.points);
+  const pendingUntil = input.pendingUntil && input.pendingUntil > at ? input.pendingUntil : null;
+  const liveAccount: LedgerAccount = pendingUntil ? "member_pending" : "member_available";
+
+  const posted = await postJournal(
+    trx,
+    merchantId,
+    {
+      kind: input.kind ?? "earn",
+      source: input.source,
+      memberId: input.memberId,
+      idempotencyKey: input.idempotencyKey,
+      description: input.description,
+      orderId: input.orderId,
+      reason: input.reason,
+      note: input.note,
+      metadata: { ...input.metadata, ...(settle > 0 ? { settledDebt: settle } : {}) },
+      actor: input.actor,
+      effectiveAt: input.earnedAt,
+    },
+    [
+      { account: "merchant_issued", amount: -input.points },
+      { account: "member_clawback", amount: settle },
+      { account: liveAccount, lotId, amount: input.points - settle },
+    ],
+    {
+      earned: input.points,
+      activity: true,
+      newLot: {
+        id: lotId,
+        source: input.source,
+        orderId: input.orderId ?? null,
+        points: input.points,
+        remaining: input.points - settle,
+        consumed: settle,
+        earnedAt: input.earnedAt ?? at,
+        pendingUntil: input.pendingUntil ?? null,
+        releasedAt: pendingUntil ? null : at,
+        expiresAt: input.expiresAt ?? null,
+      },
+      allocations: [{ lotId, kind: "consume", points: settle }],
+    },
+  );
+  return { ...posted, lotId, replayed: false };
+}
+
+// ---- spending -------------------------------------------------------------------------------------------------
+
+export interface SpendInput {
+  memberId: string;
+  points: number;
+  idempotencyKey: string;
+  description: string;
+  /** "spend" (rewards, checkout, API) or "adjustment" (a manual negative adjustment). */
+  source?: "spend" | "adjustment";
+  reason?: string | null;
+  note?: string | null;
+  metadata?: Record<string, unknown>;
+  actor: Actor;
+}
+
+export interface SpendResult extends JournalResult {
+  balance: { available: number; pending: number };
+}
+
+/**
+ * The one debit path (rewards, checkout discounts, API spends, negative adjustments): takes points from the
+ * member's available lots, oldest first, recording each lot's share. 409 `insufficient_points` when the
+ * available balance is short — checked under the balance lock, so parallel spends can never overdraw.
+ */
+export async function spendPoints(trx: Trx, merchantId: string, input: SpendInput): Promise<SpendResult> {
+  assertPositivePoints(input.points);
+  const balance = await lockBalance(trx, merchantId, input.memberId);
+  const kind: JournalKind = input.source === "adjustment" ? "adjust" : "spend";
+  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, kind });
+  if (prior) return { ...prior, balance: { available: balance.available, pending: balance.pending } };
+  if (balance.available < input.points) throw insufficientPoints(balance.available, input.points);
+
+  const lots = await trx
+    .selectFrom("point_lots")
+    .select(["id", "remaining"])
+    .where("merchant_id", "=", merchantId)
+    .where("member_id", "=", input.memberId)
+    .where("remaining", ">", 0)
+    .where("released_at", "is not", null)
+    .orderBy("earned_at")
+    .orderBy("id")
+    .execute();
+  const takes: { lotId: string; points: number }[] = [];
+  let left = input.points;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    takes.push({ lotId: lot.id, points: take });
+    left -= take;
+  }
+  // The cached balance and the lots disagree: refuse rather than write a wrong ledger (reconcile will report it).
+  if (left > 0) throw new Error(`ledger cache mismatch for member ${input.memberId}: lots short by ${left}`);
+
+  const sink: LedgerAccount = kind === "adjust" ? "merchant_adjusted" : "merchant_redeemed";
+  const posted = await postJournal(
+    trx,
+    merchantId,
+    {
+      kind,
+      source: input.source ?? "spend",
+      memberId: input.memberId,
+      idempotencyKey: input.idempotencyKey,
+      description: input.description,
+      reason: input.reason,
+      note: input.note,
+      metadata: input.metadata,
+      actor: input.actor,
+    },
+    [
+      ...takes.map((t) => ({ account: "member_available" as const, lotId: t.lotId, amount: -t.points })),
+      { account: sink, amount: input.points },
+    ],
+    {
+      redeemed: kind === "spend" ? input.points : 0,
+      activity: true,
+      lotDeltas: takes.map((t) => ({ lotId: t.lotId, remaining: -t.points, consumed: t.points })),
+      allocations: takes.map((t) => ({ lotId: t.lotId, kind: "consume", points: t.points })),
+    },
+  );
+  return {
+    ...posted,
+    replayed: false,
+    balance: { available: balance.available - input.points, pending: balance.pending },
+  };
+}
+
+interface LotDelta {
+  lotId: string;
+  remaining?: number;
+  consumed?: number;
+  expired?: number;
+  reversed?: number;
+  releasedAt?: Date;
+  expiredAt?: Date;
+}
+
+// ---- adjustments and clawback ---------------------------------------------------------------------------------
+
+export interface AdjustInput {
+  memberId: string;
+  /** Signed, non-zero. */
+  points: number;
+  reason: string;
+  note?: string | null;
+  idempotencyKey: string;
+  expiresAt?: Date | null;
+  actor: Actor;
+}
+
+/**
+ * A manual correction by staff or the API, with actor, reason and note on the journal and in the audit log.
+ * Positive: a new available lot. Negative: through the spend path (never below zero; 409 otherwise).
+ */
+export async function adjustPoints(trx: Trx, merchantId: string, input: AdjustInput): Promise<JournalResult> {
+  if (!Number.isSafeInteger(input.points) || input.points === 0) {
+    throw new DomainError("validation_failed", "Points must be a non-zero whole number", { field: "points" });
+  }
+  const description = `Adjustment: ${input.reason}`;
+  let result: JournalResult;
+  if (input.points > 0) {
+    result = await earnPoints(trx, merchantId, {
+      memberId: input.memberId,
+      points: input.points,
+      source: "adjustment",
+      kind: "adjust",
+      idempotencyKey: input.idempotencyKey,
+      description,
+      reason: input.reason,
+      note: input.note,
+      expiresAt: input.expiresAt ?? null,
+      actor: input.actor,
+    });
+  } else {
+    result = await spendPoints(trx, merchantId, {
+      memberId: input.memberId,
+      points: -input.points,
+      source: "adjustment",
+      idempotencyKey: input.idempotencyKey,
+      description,
+      reason: input.reason,
+      note: input.note,
+      actor: input.actor,
+    });
+  }
+  if (!result.replayed) {
+    await recordAudit(trx, merchantId, input.actor, "points.adjusted", { type: "member", id: input.memberId }, {
+      after: { points: input.points, reason: input.reason, note: input.note ?? null, journalId: result.journalId },
+    });
+  }
+  return result;
+}
+
+/** Writes off a member's clawback debt (the merchant's decision, audited). 409 `no_clawback_debt` when there is none. */
+export async function forgiveClawback(
+  trx: Trx,
+  merchantId: string,
+  input: { memberId: string; idempotencyKey: string; note?: string | null; actor: Actor },
+): Promise<JournalResult> {
+  const balance = await lockBalance(trx, merchantId, input.memberId);
+  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, kind: "forgive" });
+  if (prior) return prior;
+  if (balance.clawback_debt === 0) throw new DomainError("no_clawback_debt", "This member owes no points", { status: 409 });
+  const debt = balance.clawback_debt;
+  const posted = await postJournal(
+    trx,
+    merchantId,
+    {
+      kind: "forgive",
+      source: "forgive",
+      memberId: input.memberId,
+      idempotencyKey: input.idempotencyKey,
+      description: "Points owed after a refund were forgiven",
+      note: input.note,
+      actor: input.actor,
+    },
+    [
+      { account: "member_clawback", amount: debt },
+      { account: "merchant_forgiven", amount: -debt },
+    ],
+  );
+  await recordAudit(trx, merchantId, input.actor, "points.clawback_forgiven", { type: "member", id: input.memberId }, {
+    before: { clawbackDebt: debt },
+    after: { clawbackDebt: 0, journalId: posted.journalId, note: input.note ?? null },
+  });
+  return { ...posted, replayed: false };
+}
+
+// ---- reversals and restores (refunds, disputes) ------------------------------------------------------------
+
+/**
+ * Moves an order's earn lot to the reversal its current state calls for: proportional to the cumulative refunded
+ * amount (floor, so a full refund reverses exactly what was earned), or everything while a dispute's funds are
+ * withdrawn. Posting the difference between target and what is already reversed makes every delivery order of
+ * refunds and disputes converge on the same ledger, and makes replays no-ops.
+ * A reversal takes the lot's unspent points first, then its already-expired points (the member had lost those
+ * anyway), and only then spent points — those become clawback debt. A restore first pays down debt.
+ * Caller holds the member's balance lock.
+ */
+export async function syncOrderReversal(
+  trx: Trx,
+  merchantId: string,
+  order: { id: string; member_id: string; external_order_id: string; amount_minor: number; refunded_minor: number; dispute_status: string },
+  causeKey: string,
+  source: "refund" | "dispute",
+  actor: Actor,
+): Promise<{ pointsReversed: number; pointsRestored: number; journalId: string | null }> {
+  const lot = await trx
+    .selectFrom("point_lots")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("order_id", "=", order.id)
+    .where("source", "=", "order")
+    .executeTakeFirst();
+  const none = { pointsReversed: 0, pointsRestored: 0, journalId: null };
+  if (!lot) return none;
+
+  const target =
+    order.dispute_status === "withdrawn"
+      ? lot.points
+      : order.amount_minor === 0
+        ? 0
+        : Number((BigInt(lot.points) * BigInt(order.refunded_minor)) / BigInt(order.amount_minor));
+  const diff = target - lot.reversed;
+  if (diff === 0) return none;
+  const key = `${causeKey}:${order.id}`;
+  const prior = await findJournalByKey(trx, merchantId, key);
+  if (prior) return { pointsReversed: Math.max(0, -prior.points), pointsRestored: Math.max(0, prior.points), journalId: prior.id };
+
+  const balance = await trx
+    .selectFrom("member_balances")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("member_id", "=", order.member_id)
+    .executeTakeFirstOrThrow();
+  const live: LedgerAccount = lot.released_at ? "member_available" : "member_pending";
+  const label = `order #${order.external_order_id}`;
+
+  if (diff > 0) {
+    const a = Math.min(diff, lot.remaining);
+    const b = Math.min(diff - a, lot.expired);
+    const c = diff - a - b;
+    const posted = await postJournal(
+      trx,
+      merchantId,
+      {
+        kind: "reverse",
+        source,
+        memberId: order.member_id,
+        idempotencyKey: key,
+        description: source === "dispute" ? `Payment for ${label} disputed` : `${cap(label)} refunded`,
+        orderId: order.id,
+        reversesJournalId: lot.journal_id,
+        metadata: { target, fromUnspent: a, fromExpired: b, becameDebt: c, refundedMinor: order.refunded_minor, dispute: order.dispute_status },
+        actor,
+      },
+      [
+        { account: "merchant_issued", amount: diff },
+        { account: live, lotId: lot.id, amount: -a },
+        { account: "merchant_expired", amount: -b },
+        { account: "member_clawback", amount: -c },
+      ],
+      {
+        lotDeltas: [{ lotId: lot.id, remaining: -a, expired: -b, consumed: -c, reversed: diff }],
+        allocations: [
+          { lotId: lot.id, kind: "reverse_remaining", points: a },
+          { lotId: lot.id, kind: "reverse_expired", points: b },
+          { lotId: lot.id, kind: "reverse_consumed", points: c },
+        ],
+      },
+    );
+    return { pointsReversed: diff, pointsRestored: 0, journalId: posted.journalId };
+  }
+
+  const y = -diff;
+  const d = Math.min(balance.clawback_debt, y);
+  const posted = await postJournal(
+    trx,
+    merchantId,
+    {
+      kind: "restore",
+      source,
+      memberId: order.member_id,
+      idempotencyKey: key,
+      description: `Points for ${label} restored`,
+      orderId: order.id,
+      reversesJournalId: lot.journal_id,
+      metadata: { target, settledDebt: d },
+      actor,
+    },
+    [
+      { account: "merchant_issued", amount: -y },
+      { account: "member_clawback", amount: d },
+      { account: live, lotId: lot.id, amount: y - d },
+    ],
+    {
+      lotDeltas: [{ lotId: lot.id, remaining: y - d, consumed: d, reversed: -y }],
+      allocations: [
+        { lotId: lot.id, kind: "restore_consumed", points: d },
+        { lotId: lot.id, kind: "restore_remaining", points: y - d },
+      ],
+    },
+  );
+  return { pointsReversed: 0, pointsRestored: y, journalId: posted.journalId };
+}
+
+// ---- releasing and expiring --------------------------------------------------------------------------------
+
+/** Makes a member's pending lots whose return window has passed available. Idempotent: a released lot is skipped. */
+export async function releaseDueLots(trx: Trx, merchantId: string, memberId: string, at: Date = now()): Promise<number> {
+  await lockBalance(trx, merchantId, memberId);
+  const due = await trx
+    .selectFrom("point_lots")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("member_id", "=", memberId)
+    .where("released_at", "is", null)
+    .where("pending_until", "<=", at)
+    .orderBy("earned_at")
+    .execute();
+  let released = 0;
+  for (const lot of due) {
+    if (lot.remaining > 0) {
+      await postJournal(
+        trx,
+        merchantId,
+        {
+          kind: "release",
+          source: "release",
+          memberId,
+          idempotencyKey: `release:${lot.id}`,
+          description: "Points became available",
+          orderId: lot.order_id,
+          reversesJournalId: null,
+          metadata: { lotId: lot.id },
+          actor: { type: "system", id: "ledger" },
+        },
+        [
+          { account: "member_pending", lotId: lot.id, amount: -lot.remaining },
+          { account: "member_available", lotId: lot.id, amount: lot.remaining },
+        ],
+        { lotDeltas: [{ lotId: lot.id, releasedAt: at }] },
+      );
+      released += lot.remaining;
+    } else {
+      await trx.updateTable("point_lots").set({ released_at: at }).where("merchant_id", "=", merchantId).where("id", "=", lot.id).execute();
+    }
+  }
+  return released;
+}
+
+/**
+ * Expires what is due: lots past their `expires_at`, and — when `inactiveSince` is given (inactivity policy, the
+ * member's last activity is older than the window) — every open lot. Idempotent: expired lots have nothing left.
+ */
+export async function expireDueLots(
+  trx: Trx,
+  merchantId: string,
+  memberId: string,
+  opts: { at?: Date; inactivityDeadline?: Date | null } = {},
+): Promise<number> {
+  const at = opts.at ?? now();
+  const balance = await lockBalance(trx, merchantId, memberId);
+  const inactive = opts.inactivityDeadline != null && balance.last_activity_at !== null && balance.last_activity_at <= opts.inactivityDeadline;
+  let q = trx
+    .selectFrom("point_lots")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("member_id", "=", memberId)
+    .where("remaining", ">", 0);
+  if (!inactive) q = q.where("expires_at", "<=", at);
+  const due: PointLot[] = await q.orderBy("earned_at").execute();
+  if (due.length === 0) return 0;
+  const total = due.reduce((s, l) => s + l.remaining, 0);
+  await postJournal(
+    trx,
+    merchantId,
+    {
+      kind: "expire",
+      source: "expiry",
+      memberId,
+      // Keyed by the exact lots and their state, so a re-run finds nothing new and a later expiry gets a new key.
+      idempotencyKey: `expire:${memberId}:${createHash("sha256").update(due.map((l) => `${l.id}/${l.expired}/${l.remaining}`).join(",")).digest("hex")}`,
+      description: inactive ? "Points expired after a period without activity" : "Points expired",
+      metadata: { lots: due.map((l) => ({ lotId: l.id, points: l.remaining })), inactivity: inactive },
+      actor: { type: "system", id: "ledger" },
+    },
+    [
+      ...due.map((l) => ({ account: (l.released_at ? "member_available" : "member_pending") as LedgerAccount, lotId: l.id, amount: -l.remaining })),
+      { account: "merchant_expired", amount: total },
+    ],
+    {
+      lotDeltas: due.map((l) => ({ lotId: l.id, remaining: -l.remaining, expired: l.remaining, expiredAt: at })),
+      allocations: due.map((l) => ({ lotId: l.id, kind: "expire", points: l.remaining })),
+    },
+  );
+  return total;
+}
+
+// ---- helpers -------------------------------------------------------------------------------------------------
+
+function assertPositivePoints(points: number) {
+  if (!Number.isSafeInteger(points) || points <= 0) {
+    throw new DomainError("validation_failed", "Points must be a positive whole number", { field: "points" });
+  }
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
