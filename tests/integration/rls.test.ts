@@ -17,6 +17,18 @@ const TENANT_TABLES = [
   "email_outbox",
   "idempotency_keys",
   "orders",
+  "earning_rules",
+  "ledger_journals",
+  "ledger_entries",
+  "point_lots",
+  "lot_allocations",
+  "member_balances",
+  "order_refunds",
+  "stripe_connections",
+  "stripe_events",
+  "stripe_payments",
+  "imports",
+  "points_notifications",
 ];
 
 async function merchantWithMember() {

@@ -151,7 +151,16 @@ export type CustomEvent = EarningRules["customEvents"][number];
 export type Campaign = EarningRules["campaigns"][number];
 export type ExpiryPolicy = EarningRules["expiry"];
 
-export const DEFAULT_EARNING_RULES: EarningRules = Object.freeze({
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Frozen, so no caller can change every merchant's defaults by accident; copy it (structuredClone) to edit. */
+export const DEFAULT_EARNING_RULES: EarningRules = deepFreeze<EarningRules>({
   version: 1,
   earning: { pointsPerUnit: 1, rounding: "floor", minimumOrderMinor: 0 },
   bonuses: { signup: 100, firstOrder: 0, birthday: 100, profileCompleted: 50 },
@@ -161,7 +170,7 @@ export const DEFAULT_EARNING_RULES: EarningRules = Object.freeze({
   pendingDays: 14,
   expiry: { mode: "after_earning", months: 12 },
   pointValue: { points: 100, minor: 100 },
-}) as EarningRules;
+});
 
 // ---- order and event points ----------------------------------------------------------------------------------
 
