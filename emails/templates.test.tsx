@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { renderEmail, type EmailMessage } from "./index";
 import { PreviewProps as passwordResetPreview } from "./password-reset";
+import { PreviewProps as pointsEarnedPreview } from "./points-earned";
+import { PreviewProps as pointsExpiringPreview } from "./points-expiring";
 import { PreviewProps as invitationPreview } from "./staff-invitation";
 import { PreviewProps as testPreview } from "./test-email";
 import { PreviewProps as welcomePreview } from "./welcome";
@@ -39,6 +41,28 @@ const cases: Array<{ msg: EmailMessage; subject: string; link: string; says: str
     subject: "Test e-mail from Sunrise Coffee on Perennial",
     link: testPreview.mailboxUrl,
     says: ["Grace Hopper asked for this test"],
+  },
+  {
+    msg: { template: "points-earned", to: "ada@example.test", props: pointsEarnedPreview },
+    subject: "You earned 142 points at Sunrise Coffee",
+    link: pointsEarnedPreview.portalUrl,
+    says: ["+42 points for order #1043", "+100 points · Happy birthday bonus", "100 points to spend and 42 points on the way", "after the 14-day return window"],
+  },
+  {
+    msg: { template: "points-expiring", to: "ada@example.test", props: pointsExpiringPreview },
+    subject: "142 points at Sunrise Coffee expire on Jan 6, 2027",
+    link: pointsExpiringPreview.portalUrl,
+    says: ["42 points on Jan 6, 2027", "100 points on Jan 20, 2027", "142 points to spend today"],
+  },
+  {
+    msg: {
+      template: "points-expiring",
+      to: "ada@example.test",
+      props: { ...pointsExpiringPreview, memberName: null, inactivity: true, expiries: [{ date: "Mar 1, 2027", points: 1 }], totalPoints: 1, available: 1 },
+    },
+    subject: "1 point at Sunrise Coffee expires on Mar 1, 2027",
+    link: pointsExpiringPreview.portalUrl,
+    says: ["Your 1 point at Sunrise Coffee expires on Mar 1, 2027", "Any purchase before then keeps it"],
   },
 ];
 

@@ -2,23 +2,35 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { portalVisitor } from "~/auth/session-cookies.server";
+import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-points";
 import { portalTagline } from "~/components/portal/brand";
 import { MemberSummary, memberSummaryView } from "~/components/portal/member-summary";
 import { VisitorWelcome } from "~/components/portal/visitor-welcome";
 import { db } from "~/db.server";
 import { memberHome } from "~/domain/members/accounts.server";
+import { memberPointsView } from "~/domain/points/portal-view.server";
+
+const RECENT_HISTORY = 5;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
   const auth = await portalVisitor(request, merchant);
   if (!auth) return { kind: "visitor" as const, slug: merchant.slug, name: merchant.name, tagline: portalTagline(merchant.settings) };
-  const home = await memberHome(db(), merchant.id, auth.member.id);
+  const [home, points] = await Promise.all([memberHome(db(), merchant.id, auth.member.id), memberPointsView(merchant, auth.member.id, { limit: RECENT_HISTORY })]);
   // Formatted on the server in the merchant's time zone, so the browser shows exactly the same text.
-  return { kind: "member" as const, slug: merchant.slug, name: merchant.name, member: memberSummaryView(home, merchant) };
+  return { kind: "member" as const, slug: merchant.slug, name: merchant.name, member: memberSummaryView(home, merchant), points };
 }
 
 export default function PortalHome() {
   const data = useLoaderData<typeof loader>();
   if (data.kind === "visitor") return <VisitorWelcome slug={data.slug} name={data.name} tagline={data.tagline} />;
-  return <MemberSummary slug={data.slug} programName={data.name} member={data.member} />;
+  return (
+    <>
+      <MemberSummary slug={data.slug} programName={data.name} member={data.member} />
+      <div className="mt-6">
+        <PointsBalanceCard balance={data.points.balance} programName={data.name} historyHref={`/p/${data.slug}/points`} />
+      </div>
+      <PointsHistory slug={data.slug} first={data.points.history} heading="Recent points" />
+    </>
+  );
 }

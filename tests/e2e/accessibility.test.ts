@@ -41,6 +41,7 @@ const PAGES: Array<{ who: Who; path: string }> = [
   { who: "staff", path: "/api/v1/docs" },
   { who: "member", path: "/p/<slug>" },
   { who: "member", path: "/p/<slug>/profile" },
+  { who: "member", path: "/p/<slug>/points" },
 ];
 
 /** One line per serious or critical violation: rule id, impact, help, and the first few offending elements. */

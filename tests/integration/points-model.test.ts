@@ -224,7 +224,7 @@ async function runOps(ops: Op[]) {
       }
       case "adjust": {
         let expected = true;
-        if (op.points > 0) model.earn(op.m, op.points, null);
+        if (op.points > 0) model.earn(op.m, op.points, lotExpiresAt(rules, now())?.getTime() ?? null);
         else expected = model.spend(op.m, -op.points);
         const ok = await f
           .tx((trx) => adjustPoints(trx, f.merchantId, { memberId: memberIds[op.m]!, points: op.points, reason: "model", idempotencyKey: key(), actor: SYSTEM }))

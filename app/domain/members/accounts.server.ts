@@ -9,6 +9,7 @@ import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/to
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
+import { awardProfileBonusIfComplete, awardSignupBonus } from "~/domain/points/earning.server";
 import { appUrl } from "~/lib/env.server";
 import { DomainError, notFound } from "~/lib/errors";
 import { isId, newId } from "~/lib/ids";
@@ -108,6 +109,9 @@ export async function signUpMember(
       .where("id", "=", member.id)
       .execute();
     await recordAudit(trx, merchant.id, { type: "member", id: member.id }, "member.signed_up", { type: "member", id: member.id });
+    // Joining earns the sign-up bonus; a sign-up form with a birthday already completes the profile.
+    await awardSignupBonus(trx, merchant.id, member.id, { type: "member", id: member.id });
+    await awardProfileBonusIfComplete(trx, merchant.id, member, { type: "member", id: member.id });
     await enqueueEmail(trx, merchant.id, {
       template: "welcome",
       to: member.email,
@@ -272,6 +276,7 @@ export async function updateMemberProfile(
         after: input,
       },
     );
+    await awardProfileBonusIfComplete(trx, merchant.id, { id: memberId, ...input }, { type: "member", id: memberId });
   });
 }
 

@@ -5,6 +5,8 @@ import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
+import { lotExpiresAt } from "./rules";
+import { getEarningRules } from "./rules.server";
 import type { AllocationKind, JournalKind, LedgerAccount, MemberBalance, PointLot } from "~db/schema";
 
 /**
@@ -62,14 +64,18 @@ export const insufficientPoints = (available: number, requested: number) =>
  * the same statement that creates the row, so concurrent first writes for a new member serialise too.
  */
 export async function lockBalance(trx: Trx, merchantId: string, memberId: string): Promise<MemberBalance> {
-  const row = await trx
-    .insertInto("member_balances")
-    .values({ merchant_id: merchantId, member_id: memberId, updated_at: now() })
-    .onConflict((oc) => oc.columns(["merchant_id", "member_id"]).doUpdateSet({ updated_at: sql`member_balances.updated_at` }))
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new DomainError("not_found", "Member not found", { field: "member" });
-  return row;
+  // An unknown member (a foreign key violation: ids of other merchants included) is a clean 404, not a 500.
+  try {
+    return await trx
+      .insertInto("member_balances")
+      .values({ merchant_id: merchantId, member_id: memberId, updated_at: now() })
+      .onConflict((oc) => oc.columns(["merchant_id", "member_id"]).doUpdateSet({ updated_at: sql`member_balances.updated_at` }))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (err) {
+    if ((err as { code?: string }).code === "23503") throw new DomainError("not_found", "Member not found", { field: "member" });
+    throw err;
+  }
 }
 
 export async function findJournalByKey(trx: Trx, merchantId: string, key: string) {
@@ -82,10 +88,10 @@ export async function findJournalByKey(trx: Trx, merchantId: string, key: string
 }
 
 /** The earlier journal for this key, checked to be the same request; null when the key is new. */
-async function replay(trx: Trx, merchantId: string, key: string, expect: { memberId: string; kind?: JournalKind }): Promise<JournalResult | null> {
+async function replay(trx: Trx, merchantId: string, key: string, expect: { memberId: string; kind?: JournalKind; points?: number }): Promise<JournalResult | null> {
   const prior = await findJournalByKey(trx, merchantId, key);
   if (!prior) return null;
-  if (prior.member_id !== expect.memberId || (expect.kind && prior.kind !== expect.kind)) {
+  if (prior.member_id !== expect.memberId || (expect.kind && prior.kind !== expect.kind) || (expect.points !== undefined && prior.points !== expect.points)) {
     throw new DomainError("idempotency_conflict", "This idempotency key was already used for a different ledger operation", {
       field: "idempotency_key",
     });
@@ -220,7 +226,7 @@ export interface EarnResult extends JournalResult {
 export async function earnPoints(trx: Trx, merchantId: string, input: EarnInput): Promise<EarnResult> {
   assertPositivePoints(input.points);
   const balance = await lockBalance(trx, merchantId, input.memberId);
-  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId });
+  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, points: input.points });
   if (prior) {
     const lot = await trx.selectFrom("point_lots").select("id").where("merchant_id", "=", merchantId).where("journal_id", "=", prior.journalId).executeTakeFirst();
     return { ...prior, lotId: lot?.id ?? null };
@@ -306,7 +312,7 @@ export async function spendPoints(trx: Trx, merchantId: string, input: SpendInpu
   assertPositivePoints(input.points);
   const balance = await lockBalance(trx, merchantId, input.memberId);
   const kind: JournalKind = input.source === "adjustment" ? "adjust" : "spend";
-  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, kind });
+  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, kind, points: -input.points });
   if (prior) return { ...prior, balance: { available: balance.available, pending: balance.pending } };
   if (balance.available < input.points) throw insufficientPoints(balance.available, input.points);
 
@@ -407,7 +413,8 @@ export async function adjustPoints(trx: Trx, merchantId: string, input: AdjustIn
       description,
       reason: input.reason,
       note: input.note,
-      expiresAt: input.expiresAt ?? null,
+      // Unless the caller decides, credited points follow the merchant's expiry policy like earned ones.
+      expiresAt: input.expiresAt !== undefined ? input.expiresAt : lotExpiresAt(await getEarningRules(trx, merchantId), now()),
       actor: input.actor,
     });
   } else {
