@@ -97,7 +97,12 @@ export function MemberOrders({
   );
 }
 
-const ACTION_LABEL: Record<string, string> = { "member.blocked": "Blocked", "member.unblocked": "Unblocked" };
+const ACTION_LABEL: Record<string, string> = {
+  "member.blocked": "Blocked",
+  "member.unblocked": "Unblocked",
+  "points.adjusted": "Points adjusted",
+  "points.clawback_forgiven": "Clawback forgiven",
+};
 
 function describeChange(before: unknown, after: unknown): string | null {
   if (!after || typeof after !== "object") return null;

@@ -34,6 +34,9 @@ export function PortalShell({ brand, member, children }: { brand: PortalBrand; m
                 <NavLink to={base} end className={link}>
                   Home
                 </NavLink>
+                <NavLink to={`${base}/points`} className={link}>
+                  Points
+                </NavLink>
                 <NavLink to={`${base}/profile`} className={link}>
                   Profile
                 </NavLink>

@@ -20,6 +20,8 @@ const TEMPLATE_LABEL: Record<string, string> = {
   "password-reset": "Password reset",
   "staff-invitation": "Staff invitation",
   test: "Test e-mail",
+  "points-earned": "Points earned",
+  "points-expiring": "Points expiring soon",
 };
 
 export function templateLabel(template: string): string {
