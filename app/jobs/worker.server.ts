@@ -1,9 +1,12 @@
-import { Logger, run, type LogFunctionFactory, type TaskList } from "graphile-worker";
+import { Logger, parseCrontab, run, type LogFunctionFactory, type TaskList } from "graphile-worker";
 import pg from "pg";
 import { closeTransports, type MailConfig } from "~/domain/email/delivery.server";
 import { DELIVER_EMAIL_TASK } from "~/domain/email/outbox.server";
 import { env } from "~/lib/env.server";
 import { deliverEmailTask } from "./tasks/deliver-email";
+import { POINTS_CRONTAB, pointsTasks } from "./tasks/points-jobs";
+import { IMPORT_ORDERS_TASK } from "~/domain/imports/import.server";
+import { importOrdersTask } from "./tasks/import-orders";
 
 export { prepareJobsSchema } from "./schema.server";
 
@@ -16,8 +19,13 @@ export { prepareJobsSchema } from "./schema.server";
 export function buildTaskList(opts: { mail?: () => MailConfig } = {}): TaskList {
   return {
     [DELIVER_EMAIL_TASK]: deliverEmailTask(opts.mail),
+    [IMPORT_ORDERS_TASK]: importOrdersTask(),
+    ...pointsTasks(),
   };
 }
+
+/** Scheduled tasks (graphile-worker crontab syntax), one block per feature. */
+export const CRONTAB = [POINTS_CRONTAB].join("\n");
 
 // graphile-worker logs every job start and finish at "info": that is debug detail here. Failures go to stderr.
 const logFactory: LogFunctionFactory = (scope) => (level, message) => {
@@ -51,6 +59,7 @@ export async function startWorker(opts: {
       concurrency,
       pollInterval: opts.pollInterval ?? 2000,
       taskList: buildTaskList({ mail: opts.mail }),
+      parsedCronItems: parseCrontab(CRONTAB),
       logger: jobsLogger,
       // The entry points own SIGINT/SIGTERM and call stop() in their orderly shutdown.
       noHandleSignals: true,

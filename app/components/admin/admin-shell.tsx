@@ -11,6 +11,7 @@ import { adminPath, type AdminContext } from "./use-admin";
 export const ADMIN_SECTIONS = [
   { label: "Dashboard", to: "", end: true },
   { label: "Members", to: "members" },
+  { label: "Imports", to: "imports" },
   { label: "Programs", to: "programs" },
   { label: "Rewards", to: "rewards" },
   { label: "Referrals", to: "referrals" },
