@@ -17,6 +17,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/i, "ENCRYPTION_KEY must be 64 hex characters (32 bytes)")
     .optional(),
+  // Where the Stripe client sends API calls; tests point it at a local fake server.
+  STRIPE_API_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:$/.test(new URL(v).protocol), "STRIPE_API_URL must be an http(s) URL")
+    .default("https://api.stripe.com"),
   TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
