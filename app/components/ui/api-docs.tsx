@@ -45,7 +45,7 @@ export function InlineMarkdown({ text }: { text?: unknown }) {
     <>
       {text.split(/(`[^`]+`)/g).map((part, i) =>
         part.startsWith("`") && part.endsWith("`") && part.length > 1 ? (
-          <code key={i} className="rounded bg-stone-100 px-1 py-0.5 font-mono text-[0.85em] text-stone-800">
+          <code key={i} className="rounded bg-stone-100 px-1 py-0.5 font-mono text-[0.85em] text-stone-800 [overflow-wrap:anywhere]">
             {part.slice(1, -1)}
           </code>
         ) : (
@@ -128,7 +128,7 @@ export function SchemaView({ doc, schema, depth = 0 }: { doc: OpenApiDoc; schema
                 {constraints(resolved).length ? <p className="text-xs text-stone-500">{constraints(resolved).join(" · ")}</p> : null}
                 {resolved.example !== undefined ? (
                   <p className="text-xs text-stone-500">
-                    Example: <code className="font-mono">{JSON.stringify(resolved.example)}</code>
+                    Example: <code className="font-mono break-all">{JSON.stringify(resolved.example)}</code>
                   </p>
                 ) : null}
                 {nested && depth < 4 ? (

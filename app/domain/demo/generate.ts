@@ -1,4 +1,5 @@
 import { bernoulli, beta, deriveSeed, exponential, gamma, pick, seededRng, uniform, uniformInt, type Rng } from "./random";
+import { offsetAt } from "~/lib/time-zone";
 
 /**
  * The demo merchant's members and orders, drawn from the generative story the CLTV models assume, so that
@@ -294,29 +295,8 @@ function snapToOpeningHours(rng: Rng, ms: number, lo: number, hi: number, h: { o
   return from < to ? uniform(rng, from, to) : Math.min(hi, Math.max(lo, ms));
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The zone's UTC offset at an instant (local − UTC, ms), from the platform's time-zone database. */
-function tzOffsetMs(ms: number, timeZone: string): number {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(ms))) if (p.type !== "literal") parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
+const tzOffsetMs = (ms: number, timeZone: string) => offsetAt(ms, timeZone);
 
 // ---- spend ----------------------------------------------------------------------------------------------------
 
