@@ -19,7 +19,10 @@ export function apiJson(body: unknown, status = 200, headers: HeadersInit = {}):
   h.set("Content-Type", "application/json; charset=utf-8");
   // API responses are per-key data: never cached by browsers or shared proxies.
   h.set("Cache-Control", "no-store");
-  return new Response(JSON.stringify(body), { status, headers: h });
+  const text = JSON.stringify(body);
+  // A known length lets the compression middleware skip small bodies (gzip costs more CPU than it saves below ~1 KiB).
+  h.set("Content-Length", String(Buffer.byteLength(text)));
+  return new Response(text, { status, headers: h });
 }
 
 export function apiErrorResponse(status: number, code: string, message: string, field?: string, headers?: HeadersInit): Response {

@@ -34,7 +34,18 @@ describe("OpenAPI document", () => {
 
   it("documents every operation with security, responses and the error schema", () => {
     const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ p, m, op })));
-    expect(ops.map((o) => `${o.m.toUpperCase()} ${o.p}`).sort()).toEqual(["GET /api/v1/members", "GET /api/v1/members/{id}", "POST /api/v1/members"]);
+    expect(ops.map((o) => `${o.m.toUpperCase()} ${o.p}`).sort()).toEqual([
+      "GET /api/v1/members",
+      "GET /api/v1/members/{id}",
+      "GET /api/v1/members/{id}/ledger",
+      "GET /api/v1/members/{id}/points",
+      "POST /api/v1/events",
+      "POST /api/v1/members",
+      "POST /api/v1/members/{id}/points/adjust",
+      "POST /api/v1/members/{id}/points/spend",
+      "POST /api/v1/orders",
+      "POST /api/v1/refunds",
+    ]);
     for (const { p, m, op } of ops) {
       expect(op.operationId, `${m} ${p}`).toBeTruthy();
       expect(op.security).toEqual([{ bearerAuth: [] }]);
@@ -43,11 +54,14 @@ describe("OpenAPI document", () => {
         expect(op.parameters.some((x: any) => x.in === "path" && x.name === param && x.required)).toBe(true);
       }
       if (m === "post") {
-        expect(op.parameters).toContainEqual({ $ref: "#/components/parameters/IdempotencyKey" });
+        // Optional on members; required on every points write.
+        const ledgerWrite = p !== "/api/v1/members";
+        expect(op.parameters).toContainEqual({ $ref: `#/components/parameters/${ledgerWrite ? "IdempotencyKeyRequired" : "IdempotencyKey"}` });
         expect(op.requestBody.content["application/json"].schema.$ref).toBeTruthy();
       }
     }
     expect(doc.components.parameters.IdempotencyKey).toMatchObject({ name: "Idempotency-Key", in: "header" });
+    expect(doc.components.parameters.IdempotencyKeyRequired).toMatchObject({ name: "Idempotency-Key", in: "header", required: true });
   });
 
   it("describes the member and upsert shapes (snake_case, strict body)", () => {

@@ -2,6 +2,21 @@ import { OpenApiGeneratorV31, OpenAPIRegistry, type ResponseConfig, type RouteCo
 import { API_SCOPES, type ApiScope } from "~/domain/api-keys/scopes";
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from "~/domain/idempotency/request-hash";
 import { ErrorSchema, ListMembersQuery, ListMembersResponse, MemberIdParams, MemberSchema, UpsertMemberBody } from "./schemas";
+import {
+  AdjustmentSchema,
+  AdjustPointsBody,
+  EventEarningSchema,
+  LedgerPageSchema,
+  LedgerQuery,
+  OrderSchema,
+  PointsBalanceSchema,
+  RecordEventBody,
+  RecordOrderBody,
+  RecordRefundBody,
+  RefundSchema,
+  SpendPointsBody,
+  SpendSchema,
+} from "./points-schemas";
 
 /**
  * The OpenAPI 3.1 document for /api/v1, generated from the Zod schemas the routes validate with.
@@ -33,6 +48,13 @@ function errors(...statuses: number[]): Record<string, ResponseConfig> {
   );
 }
 
+/** Like errors(), with this endpoint's own description for some statuses (its specific error codes). */
+function errorsWith(own: Record<number, string>, ...statuses: number[]): Record<string, ResponseConfig> {
+  return Object.fromEntries(
+    statuses.map((s) => [String(s), { description: own[s] ?? ERROR_DESCRIPTIONS[s]!, content: { "application/json": { schema: ErrorSchema } } }]),
+  );
+}
+
 function scopeNote(scope: ApiScope): string {
   return `Requires the \`${scope}\` scope.`;
 }
@@ -55,6 +77,18 @@ function buildRegistry(): OpenAPIRegistry {
       `\`${REPLAYED_HEADER}: true\`; the same key with a different body or endpoint is a 409 \`idempotency_conflict\` ` +
       "and changes nothing. Failed requests (4xx) are not stored, so they can be retried with the same key. " +
       "Keys are scoped to your merchant.",
+    schema: { type: "string", minLength: 1, maxLength: 255 },
+  });
+  const requiredIdempotencyKey = registry.registerComponent("parameters", "IdempotencyKeyRequired", {
+    name: IDEMPOTENCY_HEADER,
+    in: "header",
+    required: true,
+    description:
+      "Required on every points write (orders, refunds, events, spends, adjustments): 1–255 visible ASCII characters, a new one " +
+      "(a UUID) per operation and the same one on every retry of it. A retry with the same key and body returns the first " +
+      `response byte for byte, with \`${REPLAYED_HEADER}: true\`; the same key with a different body or endpoint is a 409 ` +
+      "`idempotency_conflict` and changes nothing; without the header the request is refused with 400 `idempotency_key_required`. " +
+      "Failed requests (4xx) are not stored, so they can be retried with the same key. Keys are scoped to your merchant.",
     schema: { type: "string", minLength: 1, maxLength: 255 },
   });
   const replayedHeader = {
@@ -112,6 +146,167 @@ function buildRegistry(): OpenAPIRegistry {
       },
     },
   ];
+
+  // ---- points (issue 3) ----------------------------------------------------------------------------------
+  const keyed400 = "Malformed request: no `Idempotency-Key` header (`idempotency_key_required`), an invalid one (`invalid_idempotency_key`), or a body that is not JSON (`invalid_json`)";
+  const json = (schema: Parameters<typeof registry.register>[1]) => ({ "application/json": { schema } });
+  routes.push(
+    {
+      method: "post",
+      path: "/api/v1/orders",
+      tags: ["Orders"],
+      operationId: "recordOrder",
+      summary: "Record an order",
+      description:
+        "Records a purchase once and earns its points by your earning rules (pending during the return window, then available). " +
+        "The member is found by `member.id`, else matched by `external_id` / `email` and created when new (a new member also earns " +
+        "the sign-up bonus). Sending the same `order_id` again with the same facts returns the order (200) and earns nothing more; " +
+        `with different facts it is a 409 \`order_conflict\`. ${scopeNote("orders:write")}`,
+      security,
+      parameters: [requiredIdempotencyKey.ref],
+      request: { body: { required: true, content: json(RecordOrderBody) } },
+      responses: {
+        201: { description: "The order was recorded", headers: replayedHeader, content: json(OrderSchema) },
+        200: { description: "This order was already recorded with the same facts", headers: replayedHeader, content: json(OrderSchema) },
+        ...errorsWith(
+          {
+            400: keyed400,
+            404: "`member.id` is not one of your members (`not_found`)",
+            409: "`order_conflict` (this order id was recorded with another member, amount, currency or date), `email_taken`, or `idempotency_conflict`",
+            422: "A field failed validation (`validation_failed`, `field` names it), or the currency is not your store's (`currency_mismatch`)",
+          },
+          400, 401, 403, 404, 409, 413, 422,
+        ),
+      },
+    },
+    {
+      method: "post",
+      path: "/api/v1/refunds",
+      tags: ["Orders"],
+      operationId: "recordRefund",
+      summary: "Record a refund",
+      description:
+        "A refund of an order recorded through POST /api/v1/orders. Refunds of an order accumulate and may not exceed it; the points " +
+        "the order earned are reversed in proportion to the refunded share (rounded down, so a full refund reverses exactly what " +
+        "was earned). Points already spent become a clawback debt, settled from the member's next earnings. The same `refund_id` " +
+        `again is a replay (200). ${scopeNote("orders:write")}`,
+      security,
+      parameters: [requiredIdempotencyKey.ref],
+      request: { body: { required: true, content: json(RecordRefundBody) } },
+      responses: {
+        201: { description: "The refund was recorded", headers: replayedHeader, content: json(RefundSchema) },
+        200: { description: "This refund id was already recorded with the same amount", headers: replayedHeader, content: json(RefundSchema) },
+        ...errorsWith(
+          {
+            400: keyed400,
+            404: "No order with this `order_id` was recorded through the API (`not_found`)",
+            409: "`refund_conflict` (this refund id was recorded with another amount) or `idempotency_conflict`",
+            422: "A field failed validation (`validation_failed`), or refunds would exceed the order (`refund_exceeds_order`, field `amount_minor`)",
+          },
+          400, 401, 403, 404, 409, 413, 422,
+        ),
+      },
+    },
+    {
+      method: "post",
+      path: "/api/v1/events",
+      tags: ["Orders"],
+      operationId: "recordEvent",
+      summary: "Post a custom event",
+      description:
+        "Earns the points you configured for a custom event (e.g. `review_posted`) under Programs → Earning rules, within your caps. " +
+        `The member is found or created as for orders. ${scopeNote("orders:write")}`,
+      security,
+      parameters: [requiredIdempotencyKey.ref],
+      request: { body: { required: true, content: json(RecordEventBody) } },
+      responses: {
+        201: { description: "The event was recorded", headers: replayedHeader, content: json(EventEarningSchema) },
+        ...errorsWith(
+          {
+            400: keyed400,
+            404: "`member.id` is not one of your members (`not_found`)",
+            409: "`email_taken` or `idempotency_conflict`",
+            422: "A field failed validation (`validation_failed`), or no earning rule exists for this event (`unknown_event`, field `event`)",
+          },
+          400, 401, 403, 404, 409, 413, 422,
+        ),
+      },
+    },
+    {
+      method: "get",
+      path: "/api/v1/members/{id}/points",
+      tags: ["Points"],
+      operationId: "getPointsBalance",
+      summary: "Get a member's points balance",
+      description: `Available and pending points (with release dates), the next expiry, clawback debt and lifetime totals. ${scopeNote("points:read")}`,
+      security,
+      request: { params: MemberIdParams },
+      responses: {
+        200: { description: "The balance", content: json(PointsBalanceSchema) },
+        ...errors(401, 403, 404),
+      },
+    },
+    {
+      method: "get",
+      path: "/api/v1/members/{id}/ledger",
+      tags: ["Points"],
+      operationId: "listLedger",
+      summary: "List a member's ledger",
+      description: `Every change to the member's points, newest first, with the running balance after each line; follow \`next_cursor\` until it is null. ${scopeNote("points:read")}`,
+      security,
+      request: { params: MemberIdParams, query: LedgerQuery },
+      responses: {
+        200: { description: "A page of ledger lines", content: json(LedgerPageSchema) },
+        ...errors(401, 403, 404, 422),
+      },
+    },
+    {
+      method: "post",
+      path: "/api/v1/members/{id}/points/spend",
+      tags: ["Points"],
+      operationId: "spendPoints",
+      summary: "Spend points",
+      description:
+        "Takes points from the member's available balance (oldest points first). Concurrent spends are serialised per member, so " +
+        `a balance can never be overdrawn: a spend that does not fit is a 409 \`insufficient_points\`. ${scopeNote("points:write")}`,
+      security,
+      parameters: [requiredIdempotencyKey.ref],
+      request: { params: MemberIdParams, body: { required: true, content: json(SpendPointsBody) } },
+      responses: {
+        201: { description: "The points were spent", headers: replayedHeader, content: json(SpendSchema) },
+        ...errorsWith(
+          {
+            400: keyed400,
+            409: "The member has fewer available points than requested (`insufficient_points`, field `points`), or `idempotency_conflict`",
+          },
+          400, 401, 403, 404, 409, 413, 422,
+        ),
+      },
+    },
+    {
+      method: "post",
+      path: "/api/v1/members/{id}/points/adjust",
+      tags: ["Points"],
+      operationId: "adjustPoints",
+      summary: "Adjust points",
+      description:
+        "A manual correction with a reason, recorded in the ledger and the audit log with this API key as the actor. Positive " +
+        `points are added as available points; negative points are removed from the available balance (never below zero). ${scopeNote("points:write")}`,
+      security,
+      parameters: [requiredIdempotencyKey.ref],
+      request: { params: MemberIdParams, body: { required: true, content: json(AdjustPointsBody) } },
+      responses: {
+        201: { description: "The adjustment was recorded", headers: replayedHeader, content: json(AdjustmentSchema) },
+        ...errorsWith(
+          {
+            400: keyed400,
+            409: "A negative adjustment larger than the available balance (`insufficient_points`), or `idempotency_conflict`",
+          },
+          400, 401, 403, 404, 409, 413, 422,
+        ),
+      },
+    },
+  );
   for (const r of routes) registry.registerPath(r);
   return registry;
 }
@@ -135,10 +330,15 @@ export function openApiDocument(serverUrl: string): OpenAPIObject {
           .map(([s, d]) => `\`${s}\` (${d.toLowerCase()})`)
           .join(", ") +
         ". Every error is JSON of the shape `{ \"error\": { \"code\", \"message\", \"field\"? } }`. " +
-        "POST requests accept an optional `Idempotency-Key` header; send one whenever you may retry.",
+        "POST requests accept an optional `Idempotency-Key` header; send one whenever you may retry. The points endpoints " +
+        "(orders, refunds, events, spend, adjust) require it.",
     },
     servers: [{ url: serverUrl }],
-    tags: [{ name: "Members", description: "The people in your loyalty program" }],
+    tags: [
+      { name: "Members", description: "The people in your loyalty program" },
+      { name: "Orders", description: "Purchases, refunds and custom events: what earns (and takes back) points" },
+      { name: "Points", description: "Members' balances and ledgers; spending and adjusting points" },
+    ],
   });
   cache.set(serverUrl, doc);
   return doc;

@@ -92,6 +92,18 @@ export async function readPost(request: Request): Promise<PostInput> {
   return { idempotencyKey: parsed.key, body: await readJsonBody(request) };
 }
 
+/** readPost for writes that must never apply twice (the points ledger): `Idempotency-Key` is required. */
+export async function readKeyedPost(request: Request): Promise<PostInput & { idempotencyKey: string }> {
+  if (request.headers.get(IDEMPOTENCY_HEADER) === null) {
+    throw new DomainError("idempotency_key_required", `This endpoint requires an ${IDEMPOTENCY_HEADER} header (a UUID per operation)`, {
+      status: 400,
+      field: IDEMPOTENCY_HEADER,
+    });
+  }
+  const post = await readPost(request);
+  return { body: post.body, idempotencyKey: post.idempotencyKey! };
+}
+
 /**
  * Runs a POST's write, idempotently when the request carried `Idempotency-Key`. Without the header the write
  * simply runs once per request (documented in the OpenAPI description); endpoints that must never double-apply

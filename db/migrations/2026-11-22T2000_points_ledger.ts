@@ -121,6 +121,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index point_lots_release_idx on point_lots (pending_until) where released_at is null`.execute(db);
   await sql`create index point_lots_expiry_idx on point_lots (expires_at) where remaining > 0 and expires_at is not null`.execute(db);
   await sql`create index point_lots_order_idx on point_lots (merchant_id, order_id) where order_id is not null`.execute(db);
+  await sql`create index point_lots_journal_idx on point_lots (merchant_id, journal_id)`.execute(db);
   await sql`create index point_lots_cap_idx on point_lots (merchant_id, member_id, source, earned_at)`.execute(db);
 
   await sql`

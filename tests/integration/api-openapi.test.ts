@@ -11,7 +11,17 @@ describe("GET /api/v1/openapi.json", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(res.json.openapi).toBe("3.1.0");
-    expect(Object.keys(res.json.paths).sort()).toEqual(["/api/v1/members", "/api/v1/members/{id}"]);
+    expect(Object.keys(res.json.paths).sort()).toEqual([
+      "/api/v1/events",
+      "/api/v1/members",
+      "/api/v1/members/{id}",
+      "/api/v1/members/{id}/ledger",
+      "/api/v1/members/{id}/points",
+      "/api/v1/members/{id}/points/adjust",
+      "/api/v1/members/{id}/points/spend",
+      "/api/v1/orders",
+      "/api/v1/refunds",
+    ]);
     expect(Object.keys(res.json.paths["/api/v1/members"]).sort()).toEqual(["get", "post"]);
     expect(res.json.components.securitySchemes.bearerAuth.scheme).toBe("bearer");
     expect(res.json.components.schemas.Error).toBeTruthy();

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "~/db.server";
+import { newId } from "~/lib/ids";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
 
@@ -25,6 +26,8 @@ interface Case {
   method?: string;
   body?: (A: TenantFixture, B: TenantFixture) => BodyInit;
   contentType?: string;
+  /** Extra request headers (e.g. the Idempotency-Key the points writes require). */
+  headers?: Record<string, string>;
   /** Statuses that count as refused. Default: 403, 404, or a redirect to a login page. */
   expect?: number[];
   /** Strings of B that must not appear in the response (default: all of B's secrets and ids). */
@@ -126,7 +129,9 @@ const MATRIX: Record<string, Entry> = {
     ids: (B) => ({ memberId: B.memberId }),
     actionBody: { intent: "block" },
   }),
-  "routes/admin.$merchant.programs": admin("admin.$merchant.programs", "/admin/$merchant/programs"),
+  "routes/admin.$merchant.programs": admin("admin.$merchant.programs", "/admin/$merchant/programs", {
+    actionBody: { "earning.pointsPerUnit": "10000", "earning.rounding": "nearest", "bonuses.signup": "1000000", pendingDays: "0", "expiry.mode": "never", "pointValue.points": "1", "pointValue.amount": "0" },
+  }),
   "routes/admin.$merchant.rewards": admin("admin.$merchant.rewards", "/admin/$merchant/rewards"),
   "routes/admin.$merchant.referrals": admin("admin.$merchant.referrals", "/admin/$merchant/referrals"),
   "routes/admin.$merchant.offers": admin("admin.$merchant.offers", "/admin/$merchant/offers"),
@@ -139,10 +144,36 @@ const MATRIX: Record<string, Entry> = {
   "routes/admin.$merchant.settings.team": admin("admin.$merchant.settings.team", "/admin/$merchant/settings/team", { actionBody: { intent: "invite", email: "x@evil.test", role: "owner" } }),
   "routes/admin.$merchant.settings.api-keys": admin("admin.$merchant.settings.api-keys", "/admin/$merchant/settings/api-keys", { actionBody: { intent: "create", name: "stolen", scopes: "members:read" } }),
   "routes/admin.$merchant.settings.email": admin("admin.$merchant.settings.email", "/admin/$merchant/settings/email", { actionBody: { intent: "send-test" } }),
-  "routes/admin.$merchant.settings.stripe": admin("admin.$merchant.settings.stripe", "/admin/$merchant/settings/stripe"),
+  "routes/admin.$merchant.settings.stripe": admin("admin.$merchant.settings.stripe", "/admin/$merchant/settings/stripe", {
+    actionBody: { intent: "save", webhookSecret: "whsec_hijackhijackhijackhijack" },
+  }),
+  // Signature-authenticated, no session: a delivery to B's endpoint not signed with B's secret is a 400, and says nothing of B.
+  "routes/webhooks.stripe.$merchantId": {
+    cases: [
+      { label: "GET is not allowed", handler: "loader", as: "anonymous", path: (_A, B) => `/webhooks/stripe/${B.merchantId}`, params: (_A, B) => ({ merchantId: B.merchantId }), expect: [405] },
+      {
+        label: "unsigned event for B",
+        handler: "action",
+        as: "anonymous",
+        method: "POST",
+        contentType: "application/json",
+        body: () => JSON.stringify({ id: "evt_tenancy", type: "checkout.session.completed", created: 1, data: { object: {} } }),
+        headers: { "stripe-signature": "t=1,v1=00" },
+        path: (_A, B) => `/webhooks/stripe/${B.merchantId}`,
+        params: (_A, B) => ({ merchantId: B.merchantId }),
+        expect: [400],
+      },
+    ],
+  },
+  "routes/admin.$merchant.imports._index": admin("admin.$merchant.imports._index", "/admin/$merchant/imports"),
+  "routes/admin.$merchant.imports.$importId": admin("admin.$merchant.imports.$importId", "/admin/$merchant/imports/$importId", { ids: () => ({ importId: B_IMPORT_ID }) }),
+  "routes/admin.$merchant.imports.$importId.errors[.csv]": admin("admin.$merchant.imports.$importId.errors[.csv]", "/admin/$merchant/imports/$importId/errors.csv", {
+    ids: () => ({ importId: B_IMPORT_ID }),
+  }),
   "routes/p.$merchant": portal("p.$merchant", "/p/$merchant"),
   "routes/p.$merchant._index": portal("p.$merchant._index", "/p/$merchant/"),
   "routes/p.$merchant.profile": portal("p.$merchant.profile", "/p/$merchant/profile"),
+  "routes/p.$merchant.points": portal("p.$merchant.points", "/p/$merchant/points"),
   "routes/p.$merchant.login": portal("p.$merchant.login", "/p/$merchant/login"),
   "routes/p.$merchant.signup": portal("p.$merchant.signup", "/p/$merchant/signup"),
   "routes/p.$merchant.logout": portal("p.$merchant.logout", "/p/$merchant/logout"),
@@ -181,13 +212,74 @@ const MATRIX: Record<string, Entry> = {
       },
     ],
   },
+  // Points API: A's key with B's member ids and order ids → 404; the wrong method → 405.
+  "routes/api.v1.orders": pointsApi("/api/v1/orders", "action", (_A, B) => ({
+    order_id: `tenancy-${crypto.randomUUID()}`,
+    member: { id: B.memberId },
+    amount_minor: 4250,
+    currency: "USD",
+    occurred_at: new Date().toISOString(),
+  })),
+  "routes/api.v1.refunds": pointsApi("/api/v1/refunds", "action", (_A, B) => ({
+    // createTenantFixture names B's order `o-<tag>`, the tag being the end of its slug.
+    order_id: `o-${B.slug.split("-").pop()}`,
+    refund_id: "r1",
+    amount_minor: 100,
+  })),
+  "routes/api.v1.events": pointsApi("/api/v1/events", "action", (_A, B) => ({ member: { id: B.memberId }, event: "review_posted" })),
+  "routes/api.v1.members.$id.points": pointsApi("/api/v1/members/$id/points", "loader"),
+  "routes/api.v1.members.$id.ledger": pointsApi("/api/v1/members/$id/ledger", "loader"),
+  "routes/api.v1.members.$id.points.spend": pointsApi("/api/v1/members/$id/points/spend", "action", () => ({ points: 1, description: "tenancy" })),
+  "routes/api.v1.members.$id.points.adjust": pointsApi("/api/v1/members/$id/points/adjust", "action", () => ({ points: 100, reason: "tenancy" })),
 };
+
+/** A points API route: its real handler with B's ids must 404; the other handler answers 405 (wrong method). */
+function pointsApi(path: string, real: "loader" | "action", body?: (A: TenantFixture, B: TenantFixture) => unknown): Entry {
+  const fill = (B: TenantFixture) => path.replace("$id", B.memberId);
+  const params = (_A: TenantFixture, B: TenantFixture): Params => (path.includes("$id") ? { id: B.memberId } : {});
+  const json = (b: unknown) => () => JSON.stringify(b);
+  return {
+    cases: [
+      {
+        label: `${real} with B's ids`,
+        handler: real,
+        as: "api",
+        method: real === "loader" ? "GET" : "POST",
+        contentType: "application/json",
+        headers: real === "action" ? { "idempotency-key": crypto.randomUUID() } : {},
+        body: body ? (A, B) => JSON.stringify(body(A, B)) : undefined,
+        path: (_A, B) => fill(B),
+        params,
+        expect: [404],
+      },
+      {
+        label: `${real === "loader" ? "action" : "loader"} (wrong method)`,
+        handler: real === "loader" ? "action" : "loader",
+        as: "api",
+        method: real === "loader" ? "POST" : "GET",
+        contentType: "application/json",
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: real === "loader" ? json({ points: 1 }) : undefined,
+        path: (_A, B) => fill(B),
+        params,
+        expect: [405],
+      },
+    ],
+  };
+}
 
 let A: TenantFixture;
 let B: TenantFixture;
 beforeAll(async () => {
   A = await createTenantFixture("tenant-a");
   B = await createTenantFixture("tenant-b");
+});
+// An order import of B's, for the import routes.
+const B_IMPORT_ID = newId("import");
+beforeAll(async () => {
+  await withTenant(testDb(), B.merchantId, (trx) =>
+    trx.insertInto("imports").values({ merchant_id: B.merchantId, id: B_IMPORT_ID, kind: "orders", filename: "b-orders.csv", errors: JSON.stringify([{ line: 2, column: null, reason: B.memberEmail }]) }).execute(),
+  );
 });
 
 async function run(routeId: string, c: Case): Promise<{ status: number; body: string; location: string | null }> {
@@ -197,6 +289,7 @@ async function run(routeId: string, c: Case): Promise<{ status: number; body: st
   if (c.as === "member") headers.set("cookie", `prn_m_${B.slug.replace(/-/g, "_")}=${A.memberCookie.split("=")[1]}`);
   if (c.as === "api") headers.set("authorization", `Bearer ${A.apiToken}`);
   if (c.contentType && c.body) headers.set("content-type", c.contentType);
+  for (const [k, v] of Object.entries(c.headers ?? {})) headers.set(k, v);
   const request = new Request(`http://localhost${path}`, { method: c.method ?? (c.handler === "loader" ? "GET" : "POST"), headers, body: c.body?.(A, B) });
   const fn = routes[routeId]![c.handler]!;
   let result: unknown;
@@ -268,10 +361,13 @@ describe("tenancy route matrix (M1)", () => {
  */
 const WRITE_ROLE: Record<string, "admin" | "owner"> = {
   "routes/admin.$merchant.members.$memberId": "admin",
+  "routes/admin.$merchant.imports._index": "admin",
   "routes/admin.$merchant.settings._index": "admin",
+  "routes/admin.$merchant.programs": "admin",
   "routes/admin.$merchant.settings.email": "admin",
   "routes/admin.$merchant.settings.team": "owner",
   "routes/admin.$merchant.settings.api-keys": "owner",
+  "routes/admin.$merchant.settings.stripe": "owner",
 };
 
 describe("role matrix on admin actions", () => {

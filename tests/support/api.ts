@@ -1,3 +1,4 @@
+import http from "node:http";
 import path from "node:path";
 import { flatRoutes } from "@remix-run/dev/dist/config/flat-routes.js";
 import { matchRoutes } from "@remix-run/react";
@@ -10,6 +11,7 @@ import type { ApiScope } from "../../app/domain/api-keys/scopes";
 import { newId } from "../../app/lib/ids";
 import { ORIGIN } from "./admin";
 import { testDb } from "./db";
+import { freePort } from "./free-port";
 
 /**
  * Helpers for the /api/v1 integration tests. Requests are routed the way Remix routes them — through the
@@ -123,7 +125,20 @@ export function api(method: string, pathAndQuery: string, call: ApiCall = {}): P
 
 // ---- database counts (what "nothing written" means) ----------------------------------------------------------
 
-export async function countRows(merchantId: string, table: "members" | "idempotency_keys" | "audit_log" | "api_keys"): Promise<number> {
+type CountedTable =
+  | "members"
+  | "idempotency_keys"
+  | "audit_log"
+  | "api_keys"
+  | "orders"
+  | "order_refunds"
+  | "ledger_journals"
+  | "ledger_entries"
+  | "point_lots"
+  | "lot_allocations"
+  | "member_balances";
+
+export async function countRows(merchantId: string, table: CountedTable): Promise<number> {
   return withTenant(testDb(), merchantId, async (trx) => {
     const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(trx);
     return r.rows[0]!.n;
@@ -135,5 +150,53 @@ export async function snapshotCounts(merchantId: string) {
     members: await countRows(merchantId, "members"),
     idempotency_keys: await countRows(merchantId, "idempotency_keys"),
     audit_log: await countRows(merchantId, "audit_log"),
+    orders: await countRows(merchantId, "orders"),
+    order_refunds: await countRows(merchantId, "order_refunds"),
+    ledger_journals: await countRows(merchantId, "ledger_journals"),
+    ledger_entries: await countRows(merchantId, "ledger_entries"),
+    point_lots: await countRows(merchantId, "point_lots"),
+    lot_allocations: await countRows(merchantId, "lot_allocations"),
+    member_balances: await countRows(merchantId, "member_balances"),
+  };
+}
+
+// ---- over real sockets -----------------------------------------------------------------------------------------
+
+/**
+ * An HTTP server on a free loopback port that answers every request through `dispatch` (the route Remix would
+ * match, its real loader/action), for tests about many concurrent clients: real connections, real parallelism
+ * against the pool and the database. The Express layer in front of Remix (headers, Origin check) is covered by
+ * tests/e2e/http-security.test.ts against the production build.
+ */
+export async function startRouteServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) {
+          for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, value);
+        }
+        const hasBody = req.method !== "GET" && req.method !== "HEAD";
+        const request = new Request(`${ORIGIN}${req.url}`, { method: req.method, headers, body: hasBody ? Buffer.concat(chunks) : undefined });
+        const r = await dispatch(request);
+        res.writeHead(r.status, Object.fromEntries(r.headers));
+        res.end(r.text);
+      } catch (err) {
+        res.writeHead(599, { "content-type": "text/plain" });
+        res.end(`test server: ${String(err)}`);
+      }
+    })();
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -8,6 +8,9 @@ import { z } from "zod";
 export const API_SCOPES = {
   "members:read": "List and read members",
   "members:write": "Create and update members",
+  "orders:write": "Record orders, refunds and custom events (these earn and reverse points)",
+  "points:read": "Read members' points balances and ledgers",
+  "points:write": "Spend and adjust members' points",
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

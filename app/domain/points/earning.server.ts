@@ -86,14 +86,16 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
   if (order.currency !== merchant.currency.trim()) return nothing();
   if (merchant.status === "deleted") return nothing();
   const rules = parseStoredRules(merchantId, merchant.rules);
-  const breakdown = orderPoints(rules, {
+  const tierPercent = await tierEarningPercent(trx, merchantId, order.member_id, order.occurred_at);
+  const soFar = await earnedSoFar(trx, merchantId, order.member_id, rules, order.occurred_at, merchant.timezone);
+  const breakdown = pointsOrRefuse(() => orderPoints(rules, {
     amountMinor: order.amount_minor,
     currencyDigits: minorDigits(order.currency),
     occurredAt: order.occurred_at,
     isFirstOrder: !merchant.has_earlier,
-    tierPercent: await tierEarningPercent(trx, merchantId, order.member_id, order.occurred_at),
-    earnedSoFar: await earnedSoFar(trx, merchantId, order.member_id, rules, order.occurred_at, merchant.timezone),
-  });
+    tierPercent,
+    earnedSoFar: soFar,
+  }));
   if (breakdown.points <= 0) return nothing(breakdown);
 
   const earned = await earnLocked(trx, merchantId, balance, {
@@ -157,6 +159,18 @@ export async function earnForEvent(
     actor: input.actor,
   });
   return { points: earned.points, journalId: earned.journalId, lotId: earned.lotId, replayed: false, breakdown };
+}
+
+/** The rule math refuses results beyond exact integers (a huge order in a zero-decimal currency): a 422, not a 500. */
+function pointsOrRefuse<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new DomainError("amount_too_large", "This amount would earn more points than the ledger can hold", { status: 422, field: "amount_minor" });
+    }
+    throw err;
+  }
 }
 
 type BonusKind = "signup" | "birthday" | "profile";

@@ -64,6 +64,17 @@ export const insufficientPoints = (available: number, requested: number) =>
  * the same statement that creates the row, so concurrent first writes for a new member serialise too.
  */
 export async function lockBalance(trx: Trx, merchantId: string, memberId: string): Promise<MemberBalance> {
+  // Usually the row exists: a plain row lock writes nothing (an upsert would write a new row version every time).
+  const existing = await trx
+    .selectFrom("member_balances")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("member_id", "=", memberId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (existing) return existing;
+  // First points for this member: `on conflict do update` creates the row or, if a concurrent first write won the
+  // race, waits for it and locks that row — either way we hold the lock.
   // An unknown member (a foreign key violation: ids of other merchants included) is a clean 404, not a 500.
   try {
     return await trx
@@ -93,7 +104,7 @@ async function replay(trx: Trx, merchantId: string, key: string, expect: { membe
   if (!prior) return null;
   if (prior.member_id !== expect.memberId || (expect.kind && prior.kind !== expect.kind) || (expect.points !== undefined && prior.points !== expect.points)) {
     throw new DomainError("idempotency_conflict", "This idempotency key was already used for a different ledger operation", {
-      field: "idempotency_key",
+      field: "Idempotency-Key",
     });
   }
   return { journalId: prior.id, points: prior.points, replayed: true };

@@ -5,7 +5,7 @@ import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import type { Order, OrderSource } from "~db/schema";
 import { earnForOrder, type EarnOutcome } from "./earning.server";
-import { lockBalance, syncOrderReversal } from "./ledger.server";
+import { findJournalByKey, lockBalance, syncOrderReversal } from "./ledger.server";
 
 /**
  * The order stream: every purchase Perennial learns of (API, Stripe, CSV import) is one `orders` row, unique per
@@ -79,8 +79,14 @@ export async function recordOrder(trx: Trx, merchantId: string, input: RecordOrd
       order.occurred_at.getTime() === input.occurredAt.getTime();
     if (!same) throw orderConflict();
   }
+  if (!inserted) {
+    // A retry: the order earned (or did not) when it was first recorded, in that same transaction. Re-running the
+    // rules now could award points the first attempt rightly did not (a cap since lifted, a changed minimum).
+    const prior = await findJournalByKey(trx, merchantId, `order:${order.id}`);
+    return { order, created: false, points: prior?.points ?? 0, journalId: prior?.id ?? null, earn: null };
+  }
   const earn = input.awardPoints ? await earnForOrder(trx, merchantId, { orderId: order.id, actor: input.actor }) : null;
-  return { order, created: Boolean(inserted), points: earn?.points ?? 0, journalId: earn?.journalId ?? null, earn };
+  return { order, created: true, points: earn?.points ?? 0, journalId: earn?.journalId ?? null, earn };
 }
 
 export async function findOrder(trx: Trx, merchantId: string, by: { id?: string; source?: OrderSource; externalOrderId?: string }) {
