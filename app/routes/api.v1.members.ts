@@ -4,6 +4,7 @@ import { ListMembersQuery, toApiMember, UpsertMemberBody } from "~/api/schemas";
 import { db, withTenant } from "~/db.server";
 import { upsertMember } from "~/domain/members/members.server";
 import { listMembers } from "~/domain/members/search.server";
+import { awardProfileBonusIfComplete, awardSignupBonus } from "~/domain/points/earning.server";
 
 // GET /api/v1/members — one page of members, newest first.
 export const loader = apiHandler(async ({ request }) => {
@@ -26,6 +27,9 @@ export const action = apiHandler(async ({ request }) => {
       { email: input.email, name: input.name, birthday: input.birthday, externalId: input.external_id },
       auth.actor,
     );
+    // Joining and completing a profile earn the merchant's bonuses (once each; keyed per member in the ledger).
+    if (created) await awardSignupBonus(trx, auth.merchantId, member.id, auth.actor);
+    await awardProfileBonusIfComplete(trx, auth.merchantId, member, auth.actor);
     return { status: created ? 201 : 200, body: toApiMember(member) };
   });
 });
