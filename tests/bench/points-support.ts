@@ -4,7 +4,6 @@
  * closed-loop load runner and latency percentiles. Not a benchmark itself (run.ts only picks up *.bench.ts).
  */
 import fs from "node:fs";
-import type { Server } from "node:http";
 import { Worker } from "node:worker_threads";
 import { sql } from "kysely";
 import { db, withTenant } from "../../app/db.server";
@@ -13,24 +12,11 @@ import type { ApiScope } from "../../app/domain/api-keys/scopes";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema, type EarningRules } from "../../app/domain/points/rules";
 import { newId } from "../../app/lib/ids";
 import { ensureBuild } from "../../app/server/build.server";
-import { createHttpApp } from "../../app/server/http.server";
-import { freePort } from "../support/free-port";
+import { startAppServer } from "../support/app-server";
 
 export async function startProductionServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   ensureBuild((line) => console.log(`[build] ${line}`));
-  const { app } = await createHttpApp({ mode: "production" });
-  const port = await freePort();
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(port, "127.0.0.1", () => resolve(s));
-  });
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return startAppServer();
 }
 
 /** A USD merchant with earning rules, `members` members (ids returned in order) and a key with the points scopes. */
