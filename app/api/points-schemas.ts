@@ -265,7 +265,8 @@ export const LedgerLineSchema = z
     note: z.string().nullable(),
     actor_type: z.enum(["staff", "member", "api_key", "system"]),
     actor_id: z.string().nullable(),
-    created_at: z.string().meta({ format: "date-time" }),
+    created_at: z.string().meta({ format: "date-time", description: "When the line was recorded" }),
+    effective_at: z.string().meta({ format: "date-time", description: "When it happened for the member (an order's points: the order's date)" }),
   })
   .meta({ id: "LedgerLine" });
 
@@ -287,6 +288,7 @@ export function toApiLedgerLine(l: LedgerLine): z.infer<typeof LedgerLineSchema>
     actor_type: l.actorType as z.infer<typeof LedgerLineSchema>["actor_type"],
     actor_id: l.actorId,
     created_at: new Date(l.createdAt).toISOString(),
+    effective_at: new Date(l.effectiveAt).toISOString(),
   };
 }
 

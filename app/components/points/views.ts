@@ -32,6 +32,8 @@ export interface LineFacts {
   actorType: string;
   actorId: string | null;
   createdAt: Date;
+  /** When it happened for the member (an order's date for its points) — the date people see. */
+  effectiveAt: Date;
 }
 
 export interface RulesFacts {
@@ -85,8 +87,8 @@ export interface HistoryItem {
 export function historyItem(l: LineFacts, timeZone: string, at: Date): HistoryItem {
   return {
     id: l.journalId,
-    date: shortDate(l.createdAt, timeZone, at),
-    iso: l.createdAt.toISOString(),
+    date: shortDate(l.effectiveAt, timeZone, at),
+    iso: l.effectiveAt.toISOString(),
     text: memberHistoryText(l),
     tone: l.kind === "release" || l.kind === "forgive" ? "neutral" : l.points > 0 ? "plus" : l.points < 0 ? "minus" : "neutral",
   };
@@ -122,8 +124,8 @@ export function ledgerRow(l: LineFacts, staffNames: Record<string, string>, form
           : "Perennial";
   return {
     id: l.journalId,
-    at: formatDateTime(l.createdAt),
-    iso: l.createdAt.toISOString(),
+    at: formatDateTime(l.effectiveAt),
+    iso: l.effectiveAt.toISOString(),
     kind: l.kind,
     // An adjustment's description is "Adjustment: <reason>"; next to the kind "Adjusted" the reason says it all.
     description: l.kind === "adjust" && l.reason ? l.reason : l.description,

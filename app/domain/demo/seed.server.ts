@@ -3,7 +3,7 @@ import { setTenant } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { newId } from "~/lib/ids";
 import type { MerchantSettings } from "~db/schema";
-import { earnForOrder } from "~/domain/points/earning.server";
+import { earnForEvent, earnForOrder } from "~/domain/points/earning.server";
 import { spendPoints } from "~/domain/points/ledger.server";
 import { recordRefund } from "~/domain/points/orders.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
@@ -138,7 +138,7 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
       for (let i = 0; i < orderRows.length; i += CHUNK) {
         await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).execute();
       }
-      await seedPoints(trx, merchantId, orderRows, now, seed);
+      await seedPoints(trx, merchantId, orderRows, now, seed, memberIds[data.demoMemberKey]!);
 
       const summary = summarizeDemoData(data);
       await recordAudit(trx, merchantId, { type: "system", id: null }, "merchant.seeded", { type: "merchant", id: merchantId }, {
@@ -168,6 +168,7 @@ async function seedPoints(
   orders: { id: string; member_id: string; amount_minor: number; occurred_at: Date }[],
   now: Date,
   seed: number,
+  demoMemberId: string,
 ) {
   const rules = EarningRulesSchema.parse({
     ...DEFAULT_EARNING_RULES,
@@ -178,7 +179,11 @@ async function seedPoints(
   const rng = seededRng(deriveSeed(seed, 3));
   const actor = { type: "system" as const, id: "seed" };
   const launch = now.getTime() - PROGRAM_DAYS * 86_400_000;
-  const program = orders.filter((o) => o.occurred_at.getTime() >= launch).sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
+  // The demo member joined the program early (a year of history), so their portal has something to show.
+  const demoSince = now.getTime() - 365 * 86_400_000;
+  const program = orders
+    .filter((o) => o.occurred_at.getTime() >= (o.member_id === demoMemberId ? demoSince : launch))
+    .sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
   for (const o of program) {
     await earnForOrder(trx, merchantId, { orderId: o.id, actor });
     if (bernoulli(rng, 0.02)) {
@@ -186,9 +191,14 @@ async function seedPoints(
     }
   }
   const balances = await trx.selectFrom("member_balances").select(["member_id", "available"]).where("merchant_id", "=", merchantId).where("available", ">=", 300).execute();
+  await earnForEvent(trx, merchantId, { memberId: demoMemberId, event: "review_posted", idempotencyKey: "seed-review", occurredAt: new Date(now.getTime() - 20 * 86_400_000), actor });
   for (const b of balances) {
-    if (!bernoulli(rng, 0.4)) continue;
+    if (b.member_id !== demoMemberId && !bernoulli(rng, 0.4)) continue;
     await spendPoints(trx, merchantId, { memberId: b.member_id, points: 250, idempotencyKey: `seed-redeem:${b.member_id}`, description: "Redeemed for $2.50 off", actor });
+  }
+  const demo = await trx.selectFrom("member_balances").select("available").where("merchant_id", "=", merchantId).where("member_id", "=", demoMemberId).executeTakeFirst();
+  if (demo && demo.available >= 100) {
+    await spendPoints(trx, merchantId, { memberId: demoMemberId, points: 100, idempotencyKey: "seed-demo-treat", description: "Redeemed for a free pastry", actor });
   }
 }
 
