@@ -1,22 +1,10 @@
+import type { ProgramStats } from "~/domain/points/types";
 import { StatCard } from "~/components/admin/stat-card";
 import { Card } from "~/components/ui";
 import { formatMoney } from "~/lib/money";
 import { PointsFlowChart } from "./points-flow-chart";
 
-export interface ProgramStatsView {
-  issued: number;
-  redeemed: number;
-  expired: number;
-  adjustedOut: number;
-  forgiven: number;
-  outstanding: number;
-  available: number;
-  pending: number;
-  clawbackDebt: number;
-  members: number;
-  liabilityMinor: number;
-  currency: string;
-}
+export type ProgramStatsView = ProgramStats;
 
 export interface MonthlyFlowView {
   month: string;

@@ -1,3 +1,4 @@
+import type { LedgerLine, MemberPointsBalance } from "~/domain/points/types";
 import { availableOn, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate, signedPoints } from "./text";
 
 /**
@@ -5,36 +6,9 @@ import { availableOn, longDate, memberHistoryText, pendingByDay, pointsLabel, sh
  * shows exactly the text the server rendered. Inputs mirror app/domain/points/balance.server.ts.
  */
 
-export interface BalanceFacts {
-  available: number;
-  pending: number;
-  clawbackDebt: number;
-  lifetimeEarned: number;
-  lifetimeRedeemed: number;
-  pendingLots: Array<{ points: number; releasesAt: Date | null }>;
-  expiringNext: { points: number; at: Date } | null;
-  lastActivityAt: Date | null;
-}
+export type BalanceFacts = MemberPointsBalance;
 
-export interface LineFacts {
-  journalId: string;
-  kind: string;
-  source: string;
-  description: string;
-  points: number;
-  availableChange: number;
-  pendingChange: number;
-  debtChange: number;
-  availableAfter: number;
-  pendingAfter: number;
-  reason: string | null;
-  note: string | null;
-  actorType: string;
-  actorId: string | null;
-  createdAt: Date;
-  /** When it happened for the member (an order's date for its points) — the date people see. */
-  effectiveAt: Date;
-}
+export type LineFacts = Omit<LedgerLine, "seq" | "orderId" | "kind"> & { kind: string };
 
 export interface RulesFacts {
   pendingDays: number;

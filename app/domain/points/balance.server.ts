@@ -4,20 +4,12 @@ import { DomainError } from "~/lib/errors";
 import type { JournalKind } from "~db/schema";
 import { inactivityExpiry } from "./rules";
 import { getEarningRules } from "./rules.server";
+import type { LedgerLine, MemberPointsBalance } from "./types";
+
+export type { LedgerLine, MemberPointsBalance };
 
 /** Reading the ledger: a member's balance with what is pending and expiring, and their history page by page. */
 
-export interface MemberPointsBalance {
-  available: number;
-  pending: number;
-  clawbackDebt: number;
-  lifetimeEarned: number;
-  lifetimeRedeemed: number;
-  pendingLots: { points: number; releasesAt: Date | null }[];
-  /** The next expiry: how many points on which date (null when nothing is due to expire). */
-  expiringNext: { points: number; at: Date } | null;
-  lastActivityAt: Date | null;
-}
 
 export async function getMemberBalance(trx: Trx, merchantId: string, memberId: string): Promise<MemberPointsBalance> {
   const balance = await trx
@@ -72,29 +64,6 @@ export async function getMemberBalance(trx: Trx, merchantId: string, memberId: s
   };
 }
 
-export interface LedgerLine {
-  journalId: string;
-  seq: number;
-  kind: JournalKind;
-  source: string;
-  description: string;
-  /** The member's net change (available + pending − new debt). */
-  points: number;
-  availableChange: number;
-  pendingChange: number;
-  debtChange: number;
-  /** Available points right after this line. */
-  availableAfter: number;
-  pendingAfter: number;
-  orderId: string | null;
-  reason: string | null;
-  note: string | null;
-  actorType: string;
-  actorId: string | null;
-  createdAt: Date;
-  /** When it happened for the member (an order's date for its points); createdAt is when it was recorded. */
-  effectiveAt: Date;
-}
 
 export interface LedgerPage {
   rows: LedgerLine[];

@@ -4,6 +4,9 @@ import type { Trx } from "~/db.server";
 import type { LedgerAccount } from "~db/schema";
 import { liabilityMinor } from "./rules";
 import { getEarningRules } from "./rules.server";
+import type { ProgramStats } from "./types";
+
+export type { ProgramStats };
 
 /**
  * The program page's figures, derived from the ledger itself (entry sums per account), not from caches.
@@ -11,27 +14,6 @@ import { getEarningRules } from "./rules.server";
  * the sinks (redeemed, expired, adjusted) go positive, merchant_forgiven goes negative as debt is written off,
  * member_clawback is negative while a member owes points.
  */
-export interface ProgramStats {
-  /** Net of reversals (refunds, disputes). */
-  issued: number;
-  redeemed: number;
-  expired: number;
-  /** Removed by negative manual adjustments. */
-  adjustedOut: number;
-  /** Clawback debt the merchant wrote off. */
-  forgiven: number;
-  /** available + pending: what members hold and may still spend. */
-  outstanding: number;
-  available: number;
-  pending: number;
-  /** Points members owe after refunds of points they had already spent. */
-  clawbackDebt: number;
-  /** Members holding points (available or pending). */
-  members: number;
-  /** outstanding × the merchant's point value, in minor units of `currency`. */
-  liabilityMinor: number;
-  currency: string;
-}
 
 export async function programStats(trx: Trx, merchantId: string): Promise<ProgramStats> {
   const sums = await trx
