@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  bgnbdLogLikelihood,
+  bgnbdTotalLogLikelihood,
+  conditionalExpectedPurchases,
+  expectedPurchases,
+  fitBgNbd,
+  probabilityAlive,
+  probabilityOfPurchases,
+} from "./bgnbd";
+import { compress } from "./summary";
+
+const FILE = path.resolve(process.cwd(), "../shared/data/cltv/cdnow_customers_summary_with_transactions.csv");
+
+function cdnowSummary() {
+  if (!existsSync(FILE)) throw new Error(`CDNOW reference data missing: ${FILE} (see ../shared/docs/cltv-reference.md)`);
+  return readFileSync(FILE, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => {
+      const [, x = NaN, tx = NaN, T = NaN] = l.split(",").map(Number);
+      return { x, tx, T };
+    });
+}
+
+// Published values: Fader, Hardie & Lee (2005) and the BTYD / lifetimes test suites (cltv-reference.md).
+const ROUNDED = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+describe("BG/NBD on the CDNOW sample", () => {
+  const rows = compress(cdnowSummary());
+  const started = performance.now();
+  const fit = fitBgNbd(rows);
+  const seconds = (performance.now() - started) / 1000;
+  console.info(`BG/NBD fit: ${seconds.toFixed(3)} s on ${rows.length} unique rows`);
+
+  it("fits r, α, a, b and the log-likelihood to the published values, quickly, on compressed rows", () => {
+    expect(fit.customers).toBe(2357);
+    expect(fit.uniqueRows).toBe(rows.length);
+    expect(rows.length).toBeLessThan(2357);
+    expect(fit.r).toBeCloseTo(0.243, 2);
+    expect(fit.alpha).toBeCloseTo(4.414, 2);
+    expect(fit.a).toBeCloseTo(0.793, 2);
+    expect(fit.b).toBeCloseTo(2.426, 2);
+    expect(fit.logLikelihood).toBeCloseTo(-9582.43, 2);
+    // The MLE itself, a little tighter than the published rounding.
+    expect(Math.abs(fit.r - 0.242593)).toBeLessThan(1e-4);
+    expect(Math.abs(fit.alpha - 4.413532)).toBeLessThan(2e-3);
+    expect(Math.abs(fit.a - 0.792886)).toBeLessThan(1e-3);
+    expect(Math.abs(fit.b - 2.425754)).toBeLessThan(5e-3);
+  });
+
+  it("customer x=2, t_x=30.43, T=38.86: E[X(39)] = 1.226 and P(alive) = 0.7266", () => {
+    expect(Math.abs(conditionalExpectedPurchases(fit, 39, 2, 30.43, 38.86) - 1.226)).toBeLessThan(0.001);
+    expect(Math.abs(probabilityAlive(fit, 2, 30.43, 38.86) - 0.7266)).toBeLessThan(5e-5);
+  });
+
+  it("unconditional E[X(t)] matches Hardie's spreadsheet to 3 decimals", () => {
+    const times = [0.1429, 1, 3, 31.8571, 32, 78];
+    const want = [0.0078, 0.0532, 0.1506, 1.0405, 1.0437, 1.8576];
+    times.forEach((t, i) => expect(expectedPurchases(fit, t)).toBeCloseTo(want[i]!, 3));
+  });
+
+  it("P(X(t)=n) matches BTYD at the published parameters", () => {
+    expect(Math.abs(probabilityOfPurchases(ROUNDED, 39, 0) - 0.5737864)).toBeLessThan(1e-6);
+    const p = probabilityOfPurchases(ROUNDED, 2, 10);
+    expect(Math.abs(p - 1.07869e-7) / 1.07869e-7).toBeLessThan(1e-4);
+    // The distribution sums to 1 (over a long horizon, most mass is below 200).
+    let total = 0;
+    for (let n = 0; n < 400; n++) total += probabilityOfPurchases(ROUNDED, 39, n);
+    expect(total).toBeCloseTo(1, 6);
+  });
+
+  it("per-customer log-likelihood at a=0.8, b=2.5, r=0.25, α=4, T=40", () => {
+    const p = { a: 0.8, b: 2.5, r: 0.25, alpha: 4 };
+    expect(bgnbdLogLikelihood(p, 0, 0, 40)).toBeCloseTo(-0.59947382, 7);
+    expect(bgnbdLogLikelihood(p, 200, 38, 40)).toBeCloseTo(100.7957, 4);
+  });
+
+  it("stays finite for heavy buyers (the powers and ₂F₁ are computed in logs)", () => {
+    const e = conditionalExpectedPurchases(fit, 52, 2000, 77, 78);
+    expect(Number.isFinite(e)).toBe(true);
+    expect(e).toBeGreaterThan(0);
+    expect(conditionalExpectedPurchases(fit, 39, 0, 0, 38.86)).toBeGreaterThan(0);
+    expect(probabilityAlive(fit, 0, 0, 38.86)).toBe(1);
+  });
+
+  it("the compressed weighted total equals the sum of per-customer log-likelihoods", () => {
+    const perCustomer = cdnowSummary().reduce((s, c) => s + bgnbdLogLikelihood(fit, c.x, c.tx, c.T), 0);
+    expect(bgnbdTotalLogLikelihood(fit, rows)).toBeCloseTo(perCustomer, 6);
+  });
+});
