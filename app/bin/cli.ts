@@ -19,6 +19,7 @@ import { staffRoleSchema } from "~/domain/staff/schemas";
 import { DomainError } from "~/lib/errors";
 import { reconcileStripeEvents } from "~/domain/stripe/reconcile.server";
 import { importOrdersFromCli } from "~/domain/imports/cli.server";
+import { fitMerchantModels, formatFitResult, isCalendarDay } from "~/domain/cltv/fit.server";
 import { prepareDatabase, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
 
 let resolved: ResolvedDatabase | undefined;
@@ -208,6 +209,27 @@ program
   .action(async (o: { merchant: string; file: string; awardPoints?: boolean; dryRun?: boolean; batchSize?: string }) => {
     const database = await openDatabase();
     await importOrdersFromCli(database, await requireMerchant(database, o.merchant), o);
+  });
+
+program
+  .command("cltv")
+  .description("customer lifetime value models")
+  .command("fit")
+  .description("fit BG/NBD and Gamma-Gamma to a merchant's orders; with --calibration-end, compare predicted and actual holdout purchases")
+  .requiredOption("--merchant <slug>", "merchant slug")
+  .option("--calibration-end <date>", "last calibration day, YYYY-MM-DD in the merchant's time zone (default today: no holdout)")
+  .option("--time-unit <unit>", "day or week", "week")
+  .option("--json", "print the result as JSON")
+  .action(async (o: { merchant: string; calibrationEnd?: string; timeUnit: string; json?: boolean }) => {
+    if (o.calibrationEnd !== undefined && !isCalendarDay(o.calibrationEnd)) {
+      throw new DomainError("validation_failed", "--calibration-end must be a date like 2026-06-30", { field: "calibration-end" });
+    }
+    if (o.timeUnit !== "day" && o.timeUnit !== "week") throw new DomainError("validation_failed", "--time-unit must be day or week", { field: "time-unit" });
+    const timeUnit = o.timeUnit;
+    const database = await openDatabase();
+    const merchant = await requireMerchant(database, o.merchant);
+    const r = await withTenant(database, merchant.id, (trx) => fitMerchantModels(trx, merchant.id, { calibrationEnd: o.calibrationEnd, timeUnit }));
+    console.log(o.json ? JSON.stringify({ merchant: merchant.slug, ...r }, null, 2) : formatFitResult(r, merchant.slug));
   });
 
 async function main() {
