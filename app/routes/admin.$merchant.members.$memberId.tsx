@@ -18,7 +18,6 @@ import type { Actor } from "~/domain/audit/audit.server";
 import { getMemberProfile, setMemberBlocked } from "~/domain/members/profile.server";
 import { getMemberBalance, listMemberLedger } from "~/domain/points/balance.server";
 import { adjustPoints, forgiveClawback } from "~/domain/points/ledger.server";
-import { lotExpiresAt } from "~/domain/points/rules";
 import { getEarningRules } from "~/domain/points/rules.server";
 import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { DomainError } from "~/lib/errors";
@@ -89,10 +88,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       const r = await withTenant(db(), merchant.id, async (trx) => {
         await memberForPoints(trx, merchant.id, memberId);
-        // Points added by hand follow the merchant's expiry policy like any other points.
-        const expiresAt = v.points > 0 ? lotExpiresAt(await getEarningRules(trx, merchant.id), now()) : null;
+        // adjustPoints gives credited points the merchant's expiry policy, like any other points.
         const idempotencyKey = `admin-adjust:${v.key}`;
-        return adjustPoints(trx, merchant.id, { memberId, points: v.points, reason: v.reason, note: v.note ?? null, idempotencyKey, expiresAt, actor });
+        return adjustPoints(trx, merchant.id, { memberId, points: v.points, reason: v.reason, note: v.note ?? null, idempotencyKey, actor });
       });
       const notice = r.replayed ? "This adjustment was already recorded." : `${signedPoints(v.points)} ${Math.abs(v.points) === 1 ? "point" : "points"} recorded.`;
       // A fresh key right away: the next adjustment may be sent before the page's data has reloaded.
