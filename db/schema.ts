@@ -398,6 +398,13 @@ export interface Database {
   stripe_payments: StripePaymentsTable;
   imports: ImportsTable;
   points_notifications: PointsNotificationsTable;
+  member_stats: MemberStatsTable;
+  experiments: ExperimentsTable;
+  experiment_arms: ExperimentArmsTable;
+  experiment_assignments: ExperimentAssignmentsTable;
+  experiment_events: ExperimentEventsTable;
+  referral_codes: ReferralCodesTable;
+  referral_edges: ReferralEdgesTable;
 }
 
 /** What the points e-mails told each member (db/migrations/2026-11-22T2100_points_notifications.ts). */
@@ -411,6 +418,83 @@ export interface PointsNotificationsTable {
   through_journal_id: string | null;
   email_id: string;
   created_at: Timestamp;
+}
+
+/** Per-member statistics (db/migrations/2026-11-22T2200_experiments_stats_referrals.ts). */
+export interface MemberStatsTable {
+  merchant_id: string;
+  member_id: string;
+  order_count: Generated<number>;
+  lifetime_spend_minor: Generated<number>;
+  first_order_at: TimestampNullable;
+  last_order_at: TimestampNullable;
+  referral_count: Generated<number>;
+  predicted_purchases_12m: number | null;
+  p_alive: number | null;
+  expected_order_minor: number | null;
+  cltv_12m_minor: number | null;
+  cltv_24m_minor: number | null;
+  cltv_36m_minor: number | null;
+  cltv_percentile: number | null;
+  value_segment: "top" | "middle" | "bottom" | null;
+  at_risk: boolean | null;
+  cltv_model_id: string | null;
+  scored_at: TimestampNullable;
+  updated_at: Generated<Date>;
+}
+
+export type ExperimentKind = "loyalty_program" | "referral_program" | "offer" | "surprise_gift" | "custom";
+export type ExperimentEventKind = "eligible" | "seen" | "emailed" | "claimed" | "joined";
+export interface ExperimentsTable {
+  merchant_id: string;
+  id: string;
+  kind: ExperimentKind;
+  subject_id: string | null;
+  name: string;
+  assignment: Generated<"random" | "external">;
+  holdout_bps: Generated<number>;
+  status: Generated<"active" | "stopped">;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  stopped_at: TimestampNullable;
+}
+export interface ExperimentArmsTable {
+  merchant_id: string;
+  experiment_id: string;
+  arm: string;
+  is_control: Generated<boolean>;
+}
+export interface ExperimentAssignmentsTable {
+  merchant_id: string;
+  experiment_id: string;
+  member_id: string;
+  arm: string;
+  source: "random" | "external";
+  assigned_at: Generated<Date>;
+}
+export interface ExperimentEventsTable {
+  merchant_id: string;
+  experiment_id: string;
+  member_id: string;
+  kind: ExperimentEventKind;
+  first_at: Generated<Date>;
+  last_at: Generated<Date>;
+  count: Generated<number>;
+}
+export interface ReferralCodesTable {
+  merchant_id: string;
+  member_id: string;
+  code: string;
+  created_at: Generated<Date>;
+}
+export type ReferralVia = "cookie" | "code" | "api" | "stripe" | "staff";
+export interface ReferralEdgesTable {
+  merchant_id: string;
+  member_id: string;
+  referrer_id: string;
+  depth: number;
+  via: ReferralVia;
+  created_at: Generated<Date>;
 }
 
 export type Merchant = Selectable<MerchantsTable>;

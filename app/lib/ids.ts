@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   lot: "lot",
   refund: "rfn",
   import: "imp",
+  experiment: "exp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -29,6 +29,13 @@ const TENANT_TABLES = [
   "stripe_payments",
   "imports",
   "points_notifications",
+  "member_stats",
+  "experiments",
+  "experiment_arms",
+  "experiment_assignments",
+  "experiment_events",
+  "referral_codes",
+  "referral_edges",
 ];
 
 async function merchantWithMember() {
