@@ -1,0 +1,94 @@
+import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useState } from "react";
+import { now } from "~/auth/clock.server";
+import { clientIp, requireStaff } from "~/auth/guards.server";
+import { Button, Card, FormErrors, PageHeader, SelectField, TextField } from "~/components/ui";
+import { db, withTenant } from "~/db.server";
+import { createSurpriseGift } from "~/domain/offers/gifts.server";
+import { grantableRewards } from "~/domain/offers/offers.server";
+import { DEFAULT_HOLDOUT_PERCENT, GiftFormSchema } from "~/domain/offers/schemas";
+import { listSegments } from "~/domain/segments/segments.server";
+import { readForm, replyWithDomainError } from "~/lib/forms.server";
+
+export const meta: MetaFunction = () => [{ title: "New surprise gift" }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { merchant } = await requireStaff(request, params.merchant, "admin");
+  return withTenant(db(), merchant.id, async (trx) => ({
+    segments: (await listSegments(trx, merchant.id)).map((s) => ({ id: s.id, name: s.name })),
+    rewards: await grantableRewards(trx, merchant.id),
+  }));
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { merchant, user } = await requireStaff(request, params.merchant, "admin");
+  const submission = parseWithZod(await readForm(request), { schema: GiftFormSchema });
+  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
+  const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
+  try {
+    const gift = await withTenant(db(), merchant.id, (trx) => createSurpriseGift(trx, merchant.id, submission.value, actor, now()));
+    return redirect(`/admin/${merchant.slug}/offers/gifts/${gift.id}`);
+  } catch (err) {
+    return replyWithDomainError(submission, err);
+  }
+}
+
+export default function NewGift() {
+  const { segments, rewards } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const nav = useNavigation();
+  const [form, fields] = useForm({ lastResult: actionData?.result, defaultValue: { name: "", rewardId: "", segmentId: "", holdoutPercent: String(DEFAULT_HOLDOUT_PERCENT) } });
+  const [holdout, setHoldout] = useState(DEFAULT_HOLDOUT_PERCENT);
+  return (
+    <>
+      <PageHeader title="New surprise gift" description="Grants a reward to every treated member of a segment at once, in the background." />
+      <Form method="post" {...getFormProps(form)} className="space-y-6">
+        <FormErrors id={form.errorId} errors={form.errors} />
+        <Card title="Gift">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
+            <TextField label="Name" className="sm:col-span-2" {...getInputProps(fields.name, { type: "text", ariaAttributes: false })} key={fields.name.key} errors={fields.name.errors} maxLength={120} />
+            <SelectField
+              label="Reward"
+              {...getSelectProps(fields.rewardId, { ariaAttributes: false })}
+              key={fields.rewardId.key}
+              errors={fields.rewardId.errors}
+              options={[{ value: "", label: rewards.length ? "Choose a reward" : "No active rewards in the catalog" }, ...rewards.map((r) => ({ value: r.id, label: r.name }))]}
+            />
+            <SelectField
+              label="Segment"
+              {...getSelectProps(fields.segmentId, { ariaAttributes: false })}
+              key={fields.segmentId.key}
+              errors={fields.segmentId.errors}
+              options={[{ value: "", label: "Choose a segment" }, ...segments.map((s) => ({ value: s.id, label: s.name }))]}
+            />
+            <div className="space-y-2 sm:col-span-2">
+              <label htmlFor="holdoutPercent" className="block text-sm font-medium text-stone-800">
+                Hold out <output htmlFor="holdoutPercent">{holdout}%</output> of the segment
+              </label>
+              <input
+                id="holdoutPercent"
+                name="holdoutPercent"
+                type="range"
+                min={0}
+                max={50}
+                value={holdout}
+                onChange={(e) => setHoldout(Number(e.target.value))}
+                className="w-full max-w-md accent-brand-600"
+                aria-describedby="gift-holdout-hint"
+              />
+              <p id="gift-holdout-hint" className="text-xs text-stone-500">
+                Held-out members receive nothing; comparing them with the rest measures what the gift changed.
+              </p>
+            </div>
+          </div>
+        </Card>
+        <Button type="submit" busy={nav.state === "submitting"}>
+          Send gift
+        </Button>
+      </Form>
+    </>
+  );
+}
