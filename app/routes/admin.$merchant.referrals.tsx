@@ -1,16 +1,23 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Outlet, useLoaderData } from "@remix-run/react";
 import { requireStaff } from "~/auth/guards.server";
-import { NotBuiltYet } from "~/components/admin/not-built-yet";
+import { ReferralsNav } from "~/components/referrals/admin-referrals";
+import { db, withTenant } from "~/db.server";
+import { openReviewCount } from "~/domain/referrals-ui/admin-queries.server";
 
+/** The referrals area: overview, review queue, settings, and the tree view of any member. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireStaff(request, params.merchant, "analyst");
-  return null;
+  const { merchant } = await requireStaff(request, params.merchant, "analyst");
+  const openReviews = await withTenant(db(), merchant.id, (trx) => openReviewCount(trx, merchant.id));
+  return { slug: merchant.slug, openReviews };
 }
 
-export default function Referrals() {
+export default function ReferralsLayout() {
+  const { slug, openReviews } = useLoaderData<typeof loader>();
   return (
-    <NotBuiltYet title="Referrals" heading="Referrals are not built yet">
-      Here you will configure referral rewards for the referrer and the friend, review referrals flagged for possible fraud, and see which referrals led to purchases.
-    </NotBuiltYet>
+    <>
+      <ReferralsNav slug={slug} openReviews={openReviews} />
+      <Outlet />
+    </>
   );
 }

@@ -1,0 +1,40 @@
+import { clientIp } from "~/auth/guards.server";
+import { db, withTenant } from "~/db.server";
+import { attributeAtSignup } from "~/domain/referrals/attribution.server";
+import { findCodeOwner } from "~/domain/referrals/codes.server";
+import { getReferralSettings } from "~/domain/referrals/program.server";
+import type { Merchant } from "~db/schema";
+import { clearReferralCookie, readDeviceId, readReferralCookie } from "./cookies.server";
+
+/** The referral part of the portal sign-up: whether to offer the code field, and the code to prefill it with. */
+export async function signupReferral(request: Request, merchant: Merchant): Promise<{ enabled: boolean; code: string | null }> {
+  const settings = await withTenant(db(), merchant.id, (trx) => getReferralSettings(trx, merchant.id));
+  if (!settings.enabled) return { enabled: false, code: null };
+  const fromLink = new URL(request.url).searchParams.get("code");
+  return { enabled: true, code: readReferralCookie(request, merchant.slug) ?? (fromLink ? fromLink.trim().toUpperCase().slice(0, 16) : null) };
+}
+
+/** A typed code that belongs to no active member is worth a field error before the account exists. */
+export async function unknownTypedCode(merchant: Merchant, code: string): Promise<boolean> {
+  const owner = await withTenant(db(), merchant.id, (trx) => findCodeOwner(trx, merchant.id, code));
+  return !owner || owner.status !== "active";
+}
+
+/**
+ * Attributes the new member (typed code first, then the landing page's cookie) and returns the Set-Cookie header
+ * that drops the attribution cookie. Attribution never fails a sign-up: the domain ignores unusable codes.
+ */
+export async function attributeSignup(request: Request, merchant: Merchant, memberId: string, typedCode: string | null): Promise<string | null> {
+  const cookieCode = readReferralCookie(request, merchant.slug);
+  if (!typedCode && !cookieCode) return null;
+  await withTenant(db(), merchant.id, (trx) =>
+    attributeAtSignup(trx, merchant.id, memberId, {
+      typedCode,
+      cookieCode,
+      deviceId: readDeviceId(request),
+      ip: clientIp(request),
+      userAgent: request.headers.get("User-Agent"),
+    }),
+  );
+  return cookieCode ? clearReferralCookie(request, merchant.slug) : null;
+}

@@ -1,0 +1,71 @@
+import { sql } from "kysely";
+import type { Trx } from "~/db.server";
+import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
+import { appUrl } from "~/lib/env.server";
+import { DomainError } from "~/lib/errors";
+import { generateReferralCode, normalizeCode } from "./codes";
+
+export interface ReferralCodeView {
+  code: string;
+  /** Absolute share link: /r/<code> on the merchant's portal host. */
+  link: string;
+}
+
+export const shareLink = (code: string) => `${appUrl()}/r/${code}`;
+
+/**
+ * The member's code, created on first use (sign-up or the first time it is shown). Concurrent first calls agree:
+ * the insert is `on conflict do nothing` on the member, then read back. A collision with another member's code
+ * (unique per merchant) retries with a new one.
+ */
+export async function getOrCreateCode(trx: Trx, merchantId: string, memberId: string): Promise<ReferralCodeView> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const existing = await trx
+      .selectFrom("referral_codes")
+      .select("code")
+      .where("merchant_id", "=", merchantId)
+      .where("member_id", "=", memberId)
+      .executeTakeFirst();
+    if (existing) return { code: existing.code, link: shareLink(existing.code) };
+    const code = generateReferralCode();
+    // `on conflict do nothing` covers both races: another code for this member (re-read) or a taken code (retry).
+    const inserted = await sql<{ code: string }>`
+      insert into referral_codes (merchant_id, member_id, code) values (${merchantId}, ${memberId}, ${code})
+      on conflict do nothing returning code`.execute(trx);
+    if (inserted.rows[0]) return { code, link: shareLink(code) };
+  }
+  throw new DomainError("conflict", "Could not allocate a referral code; try again");
+}
+
+/**
+ * The code a member may share, or null when they are held out of the referral program (no link, no incentive),
+ * the program is off, or they are blocked as a referrer.
+ */
+export async function shareableCode(trx: Trx, merchantId: string, memberId: string, programEnabled: boolean): Promise<ReferralCodeView | null> {
+  if (!programEnabled) return null;
+  const blocked = await trx.selectFrom("referral_blocks").select("member_id").where("merchant_id", "=", merchantId).where("member_id", "=", memberId).executeTakeFirst();
+  if (blocked) return null;
+  if (await isHeldOutOfProgram(trx, merchantId, "referral_program", memberId)) return null;
+  return getOrCreateCode(trx, merchantId, memberId);
+}
+
+export interface CodeOwner {
+  memberId: string;
+  code: string;
+  name: string | null;
+  status: "active" | "blocked" | "deleted";
+}
+
+/** The member behind a code (case-insensitive), or null for an unknown or malformed code. */
+export async function findCodeOwner(trx: Trx, merchantId: string, rawCode: string): Promise<CodeOwner | null> {
+  const code = normalizeCode(rawCode);
+  if (!code) return null;
+  const row = await trx
+    .selectFrom("referral_codes as c")
+    .innerJoin("members as m", (j) => j.onRef("m.merchant_id", "=", "c.merchant_id").onRef("m.id", "=", "c.member_id"))
+    .select(["c.member_id", "c.code", "m.name", "m.status"])
+    .where("c.merchant_id", "=", merchantId)
+    .where("c.code", "=", code)
+    .executeTakeFirst();
+  return row ? { memberId: row.member_id, code: row.code, name: row.name, status: row.status } : null;
+}

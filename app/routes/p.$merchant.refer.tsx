@@ -1,0 +1,89 @@
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireMember } from "~/auth/guards.server";
+import { PortalLink } from "~/components/portal/portal-shell";
+import { InviteForm, ShareLinkCard, YourReferrals } from "~/components/referrals/portal-refer";
+import { InviteFormSchema } from "~/components/referrals/schemas";
+import { shareLinks } from "~/components/referrals/share-links";
+import { Card } from "~/components/ui";
+import { db, withTenant } from "~/db.server";
+import { portalReferralsView } from "~/domain/referrals-ui/portal.server";
+import { qrSvg } from "~/domain/referrals-ui/qr.server";
+import { shareableCode } from "~/domain/referrals/codes.server";
+import { sendInvite } from "~/domain/referrals/invites.server";
+import { getReferralSettings } from "~/domain/referrals/program.server";
+import { rewardText } from "~/domain/referrals/rewards.server";
+import { replyWithDomainError, readForm } from "~/lib/forms.server";
+
+export const meta: MetaFunction = () => [{ title: "Refer a friend" }];
+
+/** "Refer a friend": the member's link (copy, QR, share apps), e-mail invites, and their referrals and network. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { merchant, member } = await requireMember(request, params.merchant);
+  const found = await withTenant(db(), merchant.id, async (trx) => {
+    const settings = await getReferralSettings(trx, merchant.id);
+    const share = await shareableCode(trx, merchant.id, member.id, settings.enabled);
+    return { settings, share, referrals: await portalReferralsView(trx, merchant.id, member.id, merchant.timezone) };
+  });
+  const base = { slug: merchant.slug, programName: merchant.name, referrals: found.referrals };
+  if (!found.share) return { ...base, share: null };
+  const friendOffer = rewardText(found.settings.friendReward);
+  const referrerReward = rewardText(found.settings.referrerReward);
+  return {
+    ...base,
+    share: {
+      code: found.share.code,
+      link: found.share.link,
+      qr: qrSvg(found.share.link),
+      shares: shareLinks(found.share.link, merchant.name, friendOffer ? `${friendOffer} when you join` : null),
+      friendOffer,
+      referrerReward,
+    },
+  };
+}
+
+/** An e-mail invitation from the member; the daily limit and "already a member" come back as field errors. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { merchant, member } = await requireMember(request, params.merchant);
+  const submission = parseWithZod(await readForm(request), { schema: InviteFormSchema });
+  if (submission.status !== "success") return data({ result: submission.reply(), sent: null }, { status: 400 });
+  try {
+    await withTenant(db(), merchant.id, (trx) => sendInvite(trx, merchant.id, member.id, { to: submission.value.to, note: submission.value.note }));
+  } catch (err) {
+    const reply = replyWithDomainError(submission, err, { fields: ["to", "note"] });
+    return data({ result: reply.data.result, sent: null }, reply.init ?? undefined);
+  }
+  return { result: submission.reply({ resetForm: true }), sent: submission.value.to };
+}
+
+export default function PortalRefer() {
+  const { slug, programName, share, referrals } = useLoaderData<typeof loader>();
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight text-stone-900">Refer a friend</h1>
+        {share ? (
+          <p className="mt-1 text-sm text-stone-600">
+            {share.friendOffer ? `Friends who join with your link get ${share.friendOffer}. ` : ""}
+            {share.referrerReward ? `You get ${share.referrerReward} for each friend who qualifies.` : `Share ${programName} rewards with your friends.`}
+          </p>
+        ) : null}
+      </div>
+      {share ? (
+        <>
+          <ShareLinkCard link={share.link} code={share.code} qr={share.qr} shares={share.shares} />
+          <InviteForm action={`/p/${slug}/refer`} />
+        </>
+      ) : (
+        <Card>
+          <p className="text-sm text-stone-700">Referrals are not available for your account right now.</p>
+          <p className="mt-2 text-sm">
+            <PortalLink to={`/p/${slug}`}>Back to your rewards home</PortalLink>
+          </p>
+        </Card>
+      )}
+      <YourReferrals rows={referrals.rows} network={referrals.network} beyond={referrals.beyond} rewardsEarned={referrals.rewardsEarned} />
+    </div>
+  );
+}
