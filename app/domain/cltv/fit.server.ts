@@ -9,9 +9,9 @@ import type { Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import { minorDigits } from "~/lib/money";
 import { wallTimeIn } from "~/lib/time-zone";
-import { conditionalExpectedPurchases, fitBgNbd } from "./bgnbd";
-import { fitGammaGamma, type SpendRow } from "./gamma-gamma";
-import { buildSummary, compress, dayNumber, type TimeUnit, type Transaction } from "./summary";
+import { conditionalExpectedPurchases, fitBgNbd, type BgNbdFit } from "./bgnbd";
+import { fitGammaGamma, type GammaGammaFit, type SpendRow } from "./gamma-gamma";
+import { buildSummary, compress, dayNumber, type CustomerSummary, type TimeUnit, type Transaction } from "./summary";
 
 export const MIN_CUSTOMERS = 10;
 export const MIN_REPEAT_CUSTOMERS = 2;
@@ -72,19 +72,37 @@ export function isCalendarDay(value: string): boolean {
 
 const dayString = (n: number) => new Date(n * 86_400_000).toISOString().slice(0, 10);
 
-function localToday(timeZone: string): string {
-  const w = wallTimeIn(now(), timeZone);
+/** The calendar day (YYYY-MM-DD) of `at` in the zone. */
+export function localDay(at: Date, timeZone: string): string {
+  const w = wallTimeIn(at, timeZone);
   return `${w.year}-${String(w.month).padStart(2, "0")}-${String(w.day).padStart(2, "0")}`;
 }
 
 export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitOptions = {}): Promise<FitResult> {
+  return (await fitMerchantModelsDetailed(trx, merchantId, opts)).result;
+}
+
+/** The fit with what scoring needs besides the printed result: the members' summaries and the full fits. */
+export interface DetailedFit {
+  result: FitResult;
+  summaries: CustomerSummary[];
+  bg: BgNbdFit;
+  gg: GammaGammaFit | null;
+  /** Mean spend per purchase day in calibration (currency units): the fallback expected order value. */
+  meanSpend: number;
+  /** Minor units per currency unit. */
+  minorScale: number;
+  firstDay: string | null;
+}
+
+export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, opts: FitOptions = {}): Promise<DetailedFit> {
   const started = performance.now();
   const timeUnit = opts.timeUnit ?? "week";
   if (timeUnit !== "week" && timeUnit !== "day") throw new DomainError("validation_failed", "Time unit must be day or week", { field: "timeUnit" });
   const merchant = await trx.selectFrom("merchants").select(["currency", "timezone"]).where("id", "=", merchantId).executeTakeFirst();
   if (!merchant) throw new DomainError("not_found", "Merchant not found", { field: "merchant" });
 
-  const today = localToday(merchant.timezone);
+  const today = localDay(now(), merchant.timezone);
   if (opts.calibrationEnd !== undefined) {
     if (!isCalendarDay(opts.calibrationEnd)) throw new DomainError("validation_failed", "Calibration end must be a date like 2026-06-30", { field: "calibrationEnd" });
     if (opts.calibrationEnd > today) throw new DomainError("validation_failed", "Calibration end must not be in the future", { field: "calibrationEnd" });
@@ -96,10 +114,10 @@ export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitO
 
   // One row per member per local purchase day, aggregated by PostgreSQL (it scales to hundreds of thousands of orders).
   // Fully refunded orders are not purchases; zero-amount orders that were never refunded still are.
-  const localDay = sql<string>`to_char(occurred_at at time zone ${merchant.timezone}, 'YYYY-MM-DD')`;
+  const dayOfOrder = sql<string>`to_char(occurred_at at time zone ${merchant.timezone}, 'YYYY-MM-DD')`;
   const rows = await trx
     .selectFrom("orders")
-    .select(["member_id", localDay.as("day"), sql<number>`sum(amount_minor)::bigint`.as("amount_minor"), sql<number>`count(*)::int`.as("orders")])
+    .select(["member_id", dayOfOrder.as("day"), sql<number>`sum(amount_minor)::bigint`.as("amount_minor"), sql<number>`count(*)::int`.as("orders")])
     .where("merchant_id", "=", merchantId)
     .where("currency", "=", merchant.currency)
     .where((eb) => eb.or([eb("refunded_minor", "=", 0), eb("refunded_minor", "<", eb.ref("amount_minor"))]))
@@ -130,7 +148,8 @@ export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitO
     );
   }
 
-  const bg = fitBgNbd(compress(summaries));
+  const compressed = compress(summaries);
+  const bg = fitBgNbd(compressed);
   const bgnbd = { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, logLikelihood: bg.logLikelihood, converged: bg.converged, iterations: bg.iterations };
 
   // Gamma-Gamma on repeat customers with spend, compressed to unique (x, zbar).
@@ -145,10 +164,11 @@ export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitO
   const spenders = [...spend.values()].reduce((n, r) => n + r.weight, 0);
   let gammaGamma: FitResult["gammaGamma"] = null;
   let gammaGammaNote: string | null = null;
+  let gg: GammaGammaFit | null = null;
   if (spenders < MIN_GAMMA_GAMMA_CUSTOMERS) {
     gammaGammaNote = `too few repeat customers with spend to fit Gamma-Gamma (${spenders}, need ${MIN_GAMMA_GAMMA_CUSTOMERS})`;
   } else {
-    const gg = fitGammaGamma([...spend.values()]);
+    gg = fitGammaGamma([...spend.values()]);
     gammaGamma = { p: gg.p, q: gg.q, gamma: gg.gamma, logLikelihood: gg.logLikelihood, customers: gg.customers, converged: gg.converged };
   }
 
@@ -183,7 +203,15 @@ export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitO
     };
   }
 
-  return {
+  let purchaseDays = 0;
+  let totalSpend = 0;
+  for (const s of summaries) {
+    purchaseDays += s.x + 1;
+    totalSpend += s.spend;
+  }
+  let firstDay: string | null = null;
+  for (const t of transactions) if (firstDay === null || t.date < firstDay) firstDay = t.date;
+  const result: FitResult = {
     merchantId,
     currency: merchant.currency,
     timeZone: merchant.timezone,
@@ -197,6 +225,7 @@ export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitO
     holdout,
     elapsedMs: Math.round(performance.now() - started),
   };
+  return { result, summaries, bg, gg, meanSpend: purchaseDays ? totalSpend / purchaseDays : 0, minorScale: scale, firstDay };
 }
 
 const fmt = (v: number, digits: number) => v.toFixed(digits);

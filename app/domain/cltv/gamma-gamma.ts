@@ -3,7 +3,7 @@
  * ν ~ Gamma(q, γ) across customers. Fitted on repeat customers only (x > 0), with their mean repeat spend m.
  */
 import { minimizeMultiStart } from "./optimize";
-import { lnGamma } from "./special";
+import { digamma, lnGamma } from "./special";
 
 export interface GammaGammaParams {
   p: number;
@@ -14,6 +14,8 @@ export interface GammaGammaParams {
 export interface GammaGammaFit extends GammaGammaParams {
   logLikelihood: number;
   iterations: number;
+  evaluations: number;
+  gradientNorm: number;
   converged: boolean;
   customers: number;
 }
@@ -45,24 +47,69 @@ export function gammaGammaTotalLogLikelihood(params: GammaGammaParams, rows: rea
   return sum;
 }
 
+/**
+ * −ℓ and its gradient with respect to (ln p, ln q, ln γ):
+ *   ∂ℓ/∂p = x[ψ(px+q) − ψ(px) + ln m + ln x − ln(γ+xm)]
+ *   ∂ℓ/∂q = ψ(px+q) − ψ(q) + ln γ − ln(γ+xm)
+ *   ∂ℓ/∂γ = q/γ − (px+q)/(γ+xm)
+ */
+function negLogLikelihoodWithGradient(v: readonly number[], rows: readonly SpendRow[]): { f: number; g: number[] } {
+  const p = Math.exp(v[0] ?? 0);
+  const q = Math.exp(v[1] ?? 0);
+  const gamma = Math.exp(v[2] ?? 0);
+  const perX = new Map<number, { lg: number; psiSum: number; psiPx: number; logX: number }>();
+  const psiQ = digamma(q);
+  const logGamma = Math.log(gamma);
+  let ll = 0;
+  let gp = 0;
+  let gq = 0;
+  let gg = 0;
+  for (const { x, m, weight } of rows) {
+    const w = weight ?? 1;
+    const px = p * x;
+    let c = perX.get(x);
+    if (!c) {
+      const logX = Math.log(x);
+      perX.set(x, (c = { lg: lnGamma(px + q) - lnGamma(px) + px * logX, psiSum: digamma(px + q), psiPx: digamma(px), logX }));
+    }
+    const logM = Math.log(m);
+    const logGXM = Math.log(gamma + x * m);
+    ll += w * (c.lg + (px - 1) * logM - (px + q) * logGXM);
+    gp += w * x * (c.psiSum - c.psiPx + logM + c.logX - logGXM);
+    gq += w * (c.psiSum - psiQ + logGamma - logGXM);
+    gg += w * (q / gamma - (px + q) / (gamma + x * m));
+  }
+  const n = rows.reduce((s, r) => s + (r.weight ?? 1), 0);
+  ll += n * (-lnGamma(q) + q * logGamma);
+  return { f: -ll, g: [-p * gp, -q * gq, -gamma * gg] };
+}
+
 const fromLog = ([p = 0, q = 0, gamma = 0]: readonly number[]): GammaGammaParams => ({ p: Math.exp(p), q: Math.exp(q), gamma: Math.exp(gamma) });
 
-/** Maximum likelihood on log-parameters from several starts; rows with x = 0 or m ≤ 0 carry no spend information and are dropped. */
+/** Maximum likelihood on log-parameters, BFGS from several starts; rows with x = 0 or m ≤ 0 carry no spend information and are dropped. */
 export function fitGammaGamma(input: readonly SpendRow[]): GammaGammaFit {
   const rows = input.filter((r) => r.x > 0 && r.m > 0);
   if (rows.length === 0) throw new Error("Gamma-Gamma fit needs at least one repeat customer with spend");
   const customers = rows.reduce((s, r) => s + (r.weight ?? 1), 0);
   const meanM = rows.reduce((s, r) => s + (r.weight ?? 1) * r.m, 0) / customers;
   const lm = Math.log(meanM);
-  // Starts away from 0.1: from there Nelder-Mead drifts along a degenerate ridge (p → ∞, γ → 0).
+  // Starts away from 0.1: from there a local search drifts along a degenerate ridge (p → ∞, γ → 0).
   const starts = [
     [0, 0, lm],
     [Math.log(2), Math.log(2), lm],
     [Math.log(5), Math.log(3), lm],
     [Math.log(1), Math.log(5), lm + 1],
   ];
-  const res = minimizeMultiStart((v) => -gammaGammaTotalLogLikelihood(fromLog(v), rows), starts);
-  return { ...fromLog(res.x), logLikelihood: -res.fx, iterations: res.iterations, converged: res.converged, customers };
+  const res = minimizeMultiStart((v) => negLogLikelihoodWithGradient(v, rows), starts);
+  return {
+    ...fromLog(res.x),
+    logLikelihood: -res.fx,
+    iterations: res.iterations,
+    evaluations: res.evaluations,
+    gradientNorm: res.gradientNorm,
+    converged: res.converged,
+    customers,
+  };
 }
 
 /** E[M | x, m]: expected spend per transaction. For x = 0 it is the population mean pγ/(q−1). Requires q > 1. */

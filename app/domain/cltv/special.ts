@@ -1,11 +1,17 @@
 /**
- * Special functions for the CLTV models. lnΓ comes from stdlib (a maintained, tested port of the Cephes/Boost
+ * Special functions for the CLTV models. lnΓ and ψ come from stdlib (a maintained, tested port of the Cephes/Boost
  * algorithms); ₂F₁ is the plain hypergeometric series, which is all the BG/NBD needs (0 ≤ z < 1, c > 0).
  */
+import digammaImpl from "@stdlib/math-base-special-digamma";
 import gammaln from "@stdlib/math-base-special-gammaln";
 
 export function lnGamma(x: number): number {
   return gammaln(x);
+}
+
+/** ψ(x) = d/dx lnΓ(x), for the likelihood gradients. */
+export function digamma(x: number): number {
+  return digammaImpl(x);
 }
 
 /** ln B(a, b). */

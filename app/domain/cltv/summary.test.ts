@@ -66,7 +66,7 @@ describe("CDNOW summary from transactions", () => {
       ],
       { calibrationEnd: "2020-01-15", timeUnit: "day" },
     );
-    expect(s).toEqual([{ customerId: "a", x: 2, tx: 9, T: 14, zbar: 15, holdoutPurchases: 1, holdoutSpend: 3 }]);
+    expect(s).toEqual([{ customerId: "a", x: 2, tx: 9, T: 14, zbar: 15, spend: 42, holdoutPurchases: 1, holdoutSpend: 3 }]);
     expect(() => dayNumber("2020-02-30")).toThrow();
   });
 });

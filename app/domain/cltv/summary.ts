@@ -20,6 +20,8 @@ export interface CustomerSummary {
   tx: number;
   T: number;
   zbar: number;
+  /** Total spend in calibration, first purchase day included (the member's past value). */
+  spend: number;
   /** Purchase days after the calibration end (within the holdout window when one is given). */
   holdoutPurchases: number;
   /** Spend on those holdout days. */
@@ -81,6 +83,7 @@ export function buildSummary(transactions: Iterable<Transaction>, options: Summa
     let last = first;
     let calDays = 0;
     let repeatSpend = 0;
+    let spendTotal = 0;
     let holdoutPurchases = 0;
     let holdoutSpend = 0;
     for (const d of sorted) {
@@ -88,6 +91,7 @@ export function buildSummary(transactions: Iterable<Transaction>, options: Summa
       if (d <= calEnd) {
         calDays++;
         last = d;
+        spendTotal += spend;
         if (d !== first) repeatSpend += spend;
       } else if (d <= holdEnd) {
         holdoutPurchases++;
@@ -101,6 +105,7 @@ export function buildSummary(transactions: Iterable<Transaction>, options: Summa
       tx: round((last - first) / unit),
       T: round((calEnd - first) / unit),
       zbar: x > 0 ? repeatSpend / x : 0,
+      spend: spendTotal,
       holdoutPurchases,
       holdoutSpend,
     });

@@ -1,0 +1,47 @@
+/** The merchant's CLTV economics (Settings → CLTV): gross margin, acquisition and retention cost, discount rate. */
+import { z } from "zod";
+import { recordAudit, type Actor } from "~/domain/audit/audit.server";
+import type { Trx } from "~/db.server";
+import type { CltvSettings } from "./report-types";
+
+export type { CltvSettings } from "./report-types";
+
+/** Until the merchant says otherwise: a 40% margin, no costs, 10% a year. */
+export const DEFAULT_CLTV_SETTINGS: CltvSettings = { grossMarginBps: 4000, acquisitionCostMinor: 0, retentionCostMinorPerYear: 0, annualDiscountRateBps: 1000 };
+
+export const cltvSettingsSchema = z.object({
+  grossMarginBps: z.number().int().min(0).max(10_000),
+  acquisitionCostMinor: z.number().int().min(0).max(1_000_000_000),
+  retentionCostMinorPerYear: z.number().int().min(0).max(1_000_000_000),
+  annualDiscountRateBps: z.number().int().min(0).max(10_000),
+});
+
+export async function getCltvSettings(trx: Trx, merchantId: string): Promise<CltvSettings> {
+  const row = await trx.selectFrom("cltv_settings").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst();
+  if (!row) return { ...DEFAULT_CLTV_SETTINGS };
+  return {
+    grossMarginBps: row.gross_margin_bps,
+    acquisitionCostMinor: row.acquisition_cost_minor,
+    retentionCostMinorPerYear: row.retention_cost_minor_per_year,
+    annualDiscountRateBps: row.annual_discount_rate_bps,
+  };
+}
+
+export async function saveCltvSettings(trx: Trx, merchantId: string, actor: Actor, input: CltvSettings): Promise<CltvSettings> {
+  const next = cltvSettingsSchema.parse(input);
+  const before = await getCltvSettings(trx, merchantId);
+  const values = {
+    gross_margin_bps: next.grossMarginBps,
+    acquisition_cost_minor: next.acquisitionCostMinor,
+    retention_cost_minor_per_year: next.retentionCostMinorPerYear,
+    annual_discount_rate_bps: next.annualDiscountRateBps,
+    updated_by: actor.id,
+  };
+  await trx
+    .insertInto("cltv_settings")
+    .values({ merchant_id: merchantId, ...values })
+    .onConflict((oc) => oc.column("merchant_id").doUpdateSet({ ...values, updated_at: new Date() }))
+    .execute();
+  await recordAudit(trx, merchantId, actor, "cltv.settings_updated", { type: "merchant", id: merchantId }, { before, after: next });
+  return next;
+}
