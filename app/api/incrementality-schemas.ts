@@ -1,0 +1,112 @@
+import { z } from "zod";
+import type { IncrementalityReport } from "~/domain/incrementality/report.server";
+
+/** Request and response shapes of GET /api/v1/reports/incrementality (issue 6); they also generate its OpenAPI operation. */
+
+const instant = (name: string) =>
+  z
+    .string()
+    .trim()
+    .max(40)
+    .refine((v) => !Number.isNaN(new Date(v).getTime()), `${name} must be an ISO date or timestamp`)
+    .transform((v) => new Date(v))
+    .optional();
+
+export const IncrementalityQuery = z
+  .strictObject({
+    program: z
+      .string({ error: "program is required" })
+      .trim()
+      .min(1, "program is required")
+      .max(64)
+      .meta({ description: "An experiment id (`exp_…`), or `loyalty_program` / `referral_program` for the program's holdout", example: "loyalty_program" }),
+    arm: z.string().trim().min(1).max(60).optional().meta({ description: "Only this arm against the control (default: every arm)" }),
+    from: instant("from").meta({ description: "Count orders, redemptions and grants at or after this time", example: "2026-01-01" }),
+    to: instant("to").meta({ description: "… and before this time", example: "2026-12-31" }),
+    window_days: z.coerce.number().int().min(1).max(3650).optional().meta({ description: "Only the first N days after each member's assignment" }),
+  })
+  .refine((q) => !q.from || !q.to || q.from < q.to, { message: "from must be before to", path: ["to"] });
+
+const ci = z.tuple([z.number(), z.number()]).meta({ description: "95% confidence interval (Welch)" });
+
+const ArmSchema = z.object({
+  arm: z.string(),
+  control: z.boolean(),
+  n: z.number().int(),
+  mean: z.number().meta({ description: "Net value per member in minor units: gross margin + predicted residual CLTV − program cost" }),
+  sd: z.number(),
+  revenue: z.object({ mean: z.number(), sd: z.number() }).meta({ description: "Spend per member (orders net of refunds), minor units" }),
+  gross_margin_per_member: z.number(),
+  predicted_cltv_per_member: z.number().nullable().meta({ description: "The CLTV model's 12-month CLTV; null when no member is scored" }),
+  cost: z.object({ per_member: z.number(), total: z.number(), points_redeemed: z.number(), rewards_minor: z.number() }),
+  join_rate: z.number().nullable(),
+});
+
+const ComparisonSchema = z.object({
+  arm: z.string(),
+  lift: z.number().meta({ description: "Incremental net value (CLTV) per member vs control, minor units" }),
+  ci95: ci,
+  pValue: z.number(),
+  t: z.number(),
+  df: z.number(),
+  cuped: z.object({ theta: z.number(), lift: z.number(), ci95: ci, pValue: z.number(), varianceReduction: z.number() }),
+  revenue: z.object({ lift: z.number(), ci95: ci, pValue: z.number(), t: z.number() }),
+  cost: z.number().meta({ description: "Program cost per member, arm minus control" }),
+  net: z.object({ per_member: z.number(), total: z.number(), total_ci95: ci }).meta({ description: "Incremental CLTV net of cost, per member and for the whole arm" }),
+  complier: z.object({ effect: z.number(), ci95: ci, join_rate_difference: z.number() }).nullable(),
+  mde: z.number().meta({ description: "Minimum detectable lift per member at 80% power, α = 0.05" }),
+});
+
+export const IncrementalityResponse = z
+  .object({
+    program: z.object({ id: z.string(), kind: z.string(), name: z.string(), assignment: z.string(), holdout_bps: z.number().int(), status: z.string() }),
+    currency: z.string(),
+    gross_margin_bps: z.number().int(),
+    window: z.object({ from: z.string().nullable(), to: z.string().nullable(), window_days: z.number().int().nullable() }),
+    arms: z.array(ArmSchema),
+    comparisons: z.array(ComparisonSchema),
+  })
+  .meta({ id: "IncrementalityReport" });
+
+const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+const pair = (c: [number, number]): [number, number] => [finite(c[0]), finite(c[1])];
+
+export function toApiReport(r: IncrementalityReport, arm?: string): z.infer<typeof IncrementalityResponse> {
+  const keep = (name: string, control: boolean) => !arm || control || name === arm;
+  return {
+    program: { id: r.experiment.id, kind: r.experiment.kind, name: r.experiment.name, assignment: r.experiment.assignment, holdout_bps: r.experiment.holdoutBps, status: r.experiment.status },
+    currency: r.currency,
+    gross_margin_bps: r.grossMarginBps,
+    window: { from: r.window.from, to: r.window.to, window_days: r.window.windowDays },
+    arms: r.arms
+      .filter((a) => keep(a.arm, a.control))
+      .map((a) => ({
+        arm: a.arm,
+        control: a.control,
+        n: a.n,
+        mean: a.value.mean,
+        sd: a.value.sd,
+        revenue: { mean: a.revenue.mean, sd: a.revenue.sd },
+        gross_margin_per_member: a.grossMarginPerMember,
+        predicted_cltv_per_member: a.predicted.perMember,
+        cost: { per_member: a.cost.perMember, total: a.cost.total, points_redeemed: a.cost.pointsRedeemed, rewards_minor: a.cost.rewardsMinor },
+        join_rate: a.joinRate,
+      })),
+    comparisons: r.comparisons
+      .filter((c) => keep(c.arm, false))
+      .map((c) => ({
+        arm: c.arm,
+        lift: c.value.lift,
+        ci95: pair(c.value.ci95),
+        pValue: finite(c.value.pValue),
+        t: finite(c.value.t),
+        df: finite(c.value.df),
+        cuped: { theta: c.valueCuped.theta, lift: c.valueCuped.lift, ci95: pair(c.valueCuped.ci95), pValue: finite(c.valueCuped.pValue), varianceReduction: c.valueCuped.varianceReduction },
+        revenue: { lift: c.revenue.lift, ci95: pair(c.revenue.ci95), pValue: finite(c.revenue.pValue), t: finite(c.revenue.t) },
+        cost: c.cost.perMemberDifference,
+        net: { per_member: c.value.lift, total: c.total.lift, total_ci95: pair(c.total.ci95) },
+        complier: c.complier ? { effect: c.complier.effect, ci95: pair(c.complier.ci95), join_rate_difference: c.complier.joinRateDifference } : null,
+        mde: finite(c.mde),
+      })),
+  };
+}

@@ -1,0 +1,160 @@
+import { sql } from "kysely";
+import type { Trx } from "~/db.server";
+import { summarize, welch } from "./stats";
+
+/**
+ * The report's charts: value per member by month since assignment, per arm, and the distribution of value per
+ * member. Value events are orders (× gross margin), redeemed points (× point value, negative) and rewards granted
+ * without points (negative), as in the report. A month is 30.4375 days; month k of a member counts only once it is
+ * complete (assigned at least k + 1 months ago), so late joiners do not drag the curves down.
+ */
+
+export const MONTH_DAYS = 30.4375;
+export const MAX_MONTHS = 24;
+const BUCKETS = 20;
+
+export interface MonthPoint {
+  month: number;
+  arms: { arm: string; n: number; cumulative: { mean: number; lo: number; hi: number }; monthly: number }[];
+  /** Each non-control arm's incremental value in that month (vs control), with its 95% interval. */
+  incremental: { arm: string; lift: number; lo: number; hi: number }[];
+}
+
+export interface Distribution {
+  edges: number[];
+  arms: { arm: string; counts: number[]; n: number }[];
+  /** "predicted" when the CLTV model has scored members (12-month CLTV), else "realized" value since assignment. */
+  basis: "predicted" | "realized";
+}
+
+export interface ReportSeries {
+  months: MonthPoint[];
+  distribution: Distribution;
+}
+
+export async function buildReportSeries(
+  trx: Trx,
+  merchantId: string,
+  experimentId: string,
+  econ: { grossMarginBps: number; pointValue: { points: number; minor: number } },
+  arms: { arm: string; control: boolean }[],
+  hasPrediction: boolean,
+  now: Date = new Date(),
+): Promise<ReportSeries> {
+  const margin = econ.grossMarginBps / 10000;
+  const pointMinor = econ.pointValue.minor / econ.pointValue.points;
+  const interval = sql`make_interval(secs => ${MONTH_DAYS * 86400}::float8)`;
+
+  // Complete months per arm: how many members have been assigned at least k + 1 months.
+  const ages = await sql<{ arm: string; age: number; n: string }>`
+    select arm, floor(extract(epoch from (${now}::timestamptz - assigned_at)) / ${MONTH_DAYS * 86400})::int as age, count(*) as n
+    from experiment_assignments where merchant_id = ${merchantId} and experiment_id = ${experimentId}
+    group by 1, 2`.execute(trx);
+  const maxAge = Math.max(0, ...ages.rows.map((r) => r.age));
+
+  const events = sql`
+    a as (select member_id, arm, assigned_at from experiment_assignments where merchant_id = ${merchantId} and experiment_id = ${experimentId}),
+    ev as (
+      select a.member_id, a.arm, a.assigned_at, o.occurred_at as at, (o.amount_minor - o.refunded_minor)::float8 * ${margin}::float8 as v
+      from a join orders o on o.merchant_id = ${merchantId} and o.member_id = a.member_id where o.occurred_at >= a.assigned_at
+      union all
+      select a.member_id, a.arm, a.assigned_at, j.effective_at, j.points::float8 * ${pointMinor}::float8
+      from a join ledger_journals j on j.merchant_id = ${merchantId} and j.member_id = a.member_id where j.kind = 'spend' and j.effective_at >= a.assigned_at
+      union all
+      select a.member_id, a.arm, a.assigned_at, r.created_at, -coalesce(r.discount_minor, 0)::float8
+      from a join reward_redemptions r on r.merchant_id = ${merchantId} and r.member_id = a.member_id
+      where r.points_spent = 0 and r.status <> 'void' and r.created_at >= a.assigned_at
+    )`;
+
+  // The last month with any value event bounds the curves (a two-week test needs no two-year chart).
+  const last = await sql<{ k: number | null }>`
+    with ${events}
+    select max(floor(extract(epoch from (at - assigned_at)) / ${MONTH_DAYS * 86400}))::int as k from ev`.execute(trx);
+  const months = Math.min(MAX_MONTHS, maxAge, (last.rows[0]?.k ?? -1) + 1);
+
+  const cells =
+    months > 0
+      ? (
+          await sql<{ arm: string; k: number; sum_v: number; sum_v2: number; sum_c: number; sum_c2: number }>`
+    with ${events},
+    mm as (
+      select member_id, arm, assigned_at, floor(extract(epoch from (at - assigned_at)) / ${MONTH_DAYS * 86400})::int as k, sum(v) as v
+      from ev group by 1, 2, 3, 4
+    ),
+    buyers as (select distinct member_id, arm, assigned_at from mm),
+    grid as (
+      select b.member_id, b.arm, g.k from buyers b cross join generate_series(0, ${months - 1}::int) g(k)
+      where b.assigned_at + ${interval} * (g.k + 1) <= ${now}::timestamptz
+    ),
+    cum as (
+      select grid.arm, grid.k, coalesce(mm.v, 0) as v,
+        sum(coalesce(mm.v, 0)) over (partition by grid.member_id order by grid.k) as c
+      from grid left join mm on mm.member_id = grid.member_id and mm.k = grid.k
+    )
+    select arm, k, sum(v) as sum_v, sum(v * v) as sum_v2, sum(c) as sum_c, sum(c * c) as sum_c2 from cum group by arm, k`.execute(trx)
+        ).rows
+      : [];
+
+  const observed = (arm: string, k: number) => ages.rows.filter((r) => r.arm === arm && r.age >= k + 1).reduce((n, r) => n + Number(r.n), 0);
+  const cell = (arm: string, k: number) => cells.find((c) => c.arm === arm && c.k === k);
+  const control = arms.find((a) => a.control);
+  const points: MonthPoint[] = [];
+  for (let k = 0; k < months; k++) {
+    const stats = arms.map((a) => {
+      const n = observed(a.arm, k);
+      const c = cell(a.arm, k);
+      return { arm: a.arm, cumulative: summarize(n, c?.sum_c ?? 0, c?.sum_c2 ?? 0), monthly: summarize(n, c?.sum_v ?? 0, c?.sum_v2 ?? 0) };
+    });
+    const band = (s: { n: number; mean: number; sd: number }) => {
+      const half = s.n > 1 ? (1.96 * s.sd) / Math.sqrt(s.n) : 0;
+      return { mean: s.mean, lo: s.mean - half, hi: s.mean + half };
+    };
+    const c = stats.find((s) => s.arm === control?.arm);
+    points.push({
+      month: k,
+      arms: stats.map((s) => ({ arm: s.arm, n: s.cumulative.n, cumulative: band(s.cumulative), monthly: s.monthly.mean })),
+      incremental: c
+        ? stats
+            .filter((s) => s.arm !== c.arm)
+            .map((s) => {
+              const w = welch(s.monthly, c.monthly);
+              return { arm: s.arm, lift: w.lift, lo: w.ci95[0], hi: w.ci95[1] };
+            })
+        : [],
+    });
+  }
+  return { months: points, distribution: await distribution(trx, merchantId, experimentId, events, hasPrediction) };
+}
+
+async function distribution(trx: Trx, merchantId: string, experimentId: string, events: ReturnType<typeof sql>, hasPrediction: boolean): Promise<Distribution> {
+  // Per member: the model's 12-month CLTV when scored, else the realized value since assignment.
+  const perMember = hasPrediction
+    ? sql`select a.arm, coalesce(s.cltv_12m_minor, 0)::float8 as v
+          from experiment_assignments a left join member_stats s on s.merchant_id = a.merchant_id and s.member_id = a.member_id
+          where a.merchant_id = ${merchantId} and a.experiment_id = ${experimentId}`
+    : sql`select a.arm, coalesce(t.v, 0) as v
+          from experiment_assignments a left join (select member_id, sum(v) as v from ev group by member_id) t on t.member_id = a.member_id
+          where a.merchant_id = ${merchantId} and a.experiment_id = ${experimentId}`;
+  const range = await sql<{ lo: number | null; hi: number | null }>`
+    with ${events}, pm as (${perMember})
+    select percentile_cont(0.01) within group (order by v) as lo, percentile_cont(0.99) within group (order by v) as hi from pm`.execute(trx);
+  const lo = Math.min(0, range.rows[0]?.lo ?? 0);
+  let hi = Math.max(range.rows[0]?.hi ?? 0, lo + 1);
+  if (hi - lo < 1) hi = lo + 1;
+  const width = (hi - lo) / BUCKETS;
+  // Values beyond the 1st–99th percentiles fall into the first / last bucket.
+  const rows = await sql<{ arm: string; b: number; n: string }>`
+    with ${events}, pm as (${perMember})
+    select arm, least(${BUCKETS - 1}::int, greatest(0, floor((v - ${lo}::float8) / ${width}::float8)::int)) as b, count(*) as n
+    from pm group by 1, 2`.execute(trx);
+  const armsSeen = [...new Set(rows.rows.map((r) => r.arm))].sort();
+  return {
+    basis: hasPrediction ? "predicted" : "realized",
+    edges: Array.from({ length: BUCKETS + 1 }, (_, i) => lo + i * width),
+    arms: armsSeen.map((arm) => {
+      const counts = Array<number>(BUCKETS).fill(0);
+      for (const r of rows.rows) if (r.arm === arm) counts[r.b] = Number(r.n);
+      return { arm, counts, n: counts.reduce((a, b) => a + b, 0) };
+    }),
+  };
+}

@@ -1,0 +1,74 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireStaff } from "~/auth/guards.server";
+import { Alert, Card, PageHeader } from "~/components/ui";
+import { BackToReports, ReportCharts, ReportTableCard, WindowPicker } from "~/components/reports/report-view";
+import { HeadlineCards } from "~/components/reports/headline";
+import { db, withTenant } from "~/db.server";
+import { loadReportPage } from "~/domain/incrementality/page.server";
+import { chartData, reportWindowOf } from "~/domain/incrementality/report-params.server";
+import { reportTables } from "~/domain/incrementality/tables.server";
+import { DomainError } from "~/lib/errors";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? "Report"} · Incrementality · Perennial admin` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { merchant } = await requireStaff(request, params.merchant, "analyst");
+  const url = new URL(request.url);
+  const { window, windowParam, liftParam } = reportWindowOf(url);
+  const page = await withTenant(db(), merchant.id, (trx) => loadReportPage(trx, merchant.id, params.experimentId ?? "", window)).catch((err) => {
+    if (err instanceof DomainError && err.code === "not_found") throw new Response("Not found", { status: 404 });
+    throw err;
+  });
+  const { report, series } = page;
+  const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control }));
+  return {
+    slug: merchant.slug,
+    id: report.experiment.id,
+    name: report.experiment.name,
+    kind: report.experiment.kind,
+    currency: report.currency,
+    grossMarginBps: report.grossMarginBps,
+    pointValue: report.pointValue,
+    hasPrediction: report.hasPrediction,
+    hasControl: report.arms.some((a) => a.control && a.n > 0),
+    windowParam,
+    liftParam,
+    query: url.search,
+    headline: report.comparisons.map((c) => ({ arm: c.arm, lift: c.value.lift, ci95: c.value.ci95, pValue: c.value.pValue, total: c.total.lift, totalCi: c.total.ci95, cuped: c.valueCuped })),
+    tables: reportTables(report, series),
+    charts: chartData(series, arms, report.currency),
+  };
+}
+
+export default function ExperimentReport() {
+  const d = useLoaderData<typeof loader>();
+  return (
+    <>
+      <PageHeader title={d.name} description={<BackToReports slug={d.slug} />} />
+      <div className="space-y-6">
+        <WindowPicker windowDays={d.windowParam} lift={d.liftParam} currency={d.currency} />
+        {d.hasControl ? null : <Alert tone="info">No member is in the control arm yet: there is nothing to compare against.</Alert>}
+        <HeadlineCards rows={d.headline} currency={d.currency} />
+        <ReportCharts charts={d.charts} />
+        {d.tables.map((t) => (
+          <ReportTableCard key={t.name} table={t} csvHref={`/admin/${d.slug}/reports/${d.id}/export/${t.name}${d.query}`} />
+        ))}
+        <Card title="What counts">
+          <ul className="list-disc space-y-1 px-9 py-4 text-sm text-stone-700">
+            <li>Members are compared by the arm they were assigned to (intent to treat), over the window after each member&apos;s own assignment.</li>
+            <li>Gross margin: orders net of refunds × {(d.grossMarginBps / 100).toFixed(0)}% (CLTV settings).</li>
+            <li>
+              Predicted residual CLTV: the CLTV model&apos;s 12-month value per member{d.hasPrediction ? "" : " — not available yet: no member has been scored, so net value is realized value only"}.
+            </li>
+            <li>
+              Program cost: points redeemed × the point value ({d.pointValue.points} points = {(d.pointValue.minor / 100).toFixed(2)} {d.currency}), plus rewards
+              granted without points (offers, surprise gifts, referral rewards) at their discount or credit amount. Referral points count when redeemed.
+            </li>
+            <li>Intervals: Welch 95%; CUPED adjusts for spend in the 365 days before assignment. The complier effect applies to opt-in programs (someone joined or claimed).</li>
+          </ul>
+        </Card>
+      </div>
+    </>
+  );
+}

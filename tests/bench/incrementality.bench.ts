@@ -1,0 +1,114 @@
+/**
+ * The incrementality report on 1,000,000 members (10% held out), 1.2 million orders before and after assignment
+ * and 100,000 redemptions, against a bare aggregate scan of the orders table measured in the same run: the report
+ * (one aggregate query joining assignments, orders, redemptions, rewards, events and member stats) must stay within
+ * 3× the scan. Median of 5 runs each. Run through `npm run bench incrementality`.
+ */
+import { sql } from "kysely";
+import { createDb, db, withTenant, type DB } from "../../app/db.server";
+import { buildIncrementalityReport } from "../../app/domain/incrementality/report.server";
+import { newId } from "../../app/lib/ids";
+
+// BENCH_INCREMENTALITY_MEMBERS scales it down for a quick look (the acceptance figure is at 1,000,000).
+const MEMBERS = Number(process.env.BENCH_INCREMENTALITY_MEMBERS ?? 1_000_000);
+const ORDERS = Math.round(MEMBERS * 1.2);
+const REDEMPTIONS = Math.round(MEMBERS / 10);
+const RUNS = 5;
+const LIMIT = 3;
+
+const memberIdSql = (n: string) => `'mbr_' || substr(translate(md5(${n}::text || 'a') || md5(${n}::text || 'b'), '0189', 'wxyz'), 1, 26)`;
+
+async function seed(app: DB, owner: DB): Promise<{ merchantId: string; experimentId: string }> {
+  const merchantId = newId("merchant");
+  const experimentId = newId("experiment");
+  await app.insertInto("merchants").values({ id: merchantId, slug: `bench-${merchantId.slice(4, 14)}`, name: "Bench Co", currency: "USD", timezone: "UTC" }).execute();
+  // Seeding speed only (this database is the benchmark's own): no trigram index to maintain for a million e-mails,
+  // and no per-row triggers (member_stats is filled in one statement below, as the trigger would have).
+  await sql`drop index if exists members_search_trgm`.execute(owner);
+  await owner.connection().execute(async (c) => {
+    await sql`set session_replication_role = replica`.execute(c);
+    await sql
+      .raw(
+        `insert into members (merchant_id, id, email, created_at, updated_at)
+         select '${merchantId}', ${memberIdSql("i")}, 'u' || i || '@example.com', timestamptz '2025-01-01', timestamptz '2025-01-01'
+         from generate_series(1, ${MEMBERS}) i`,
+      )
+      .execute(c);
+    await sql.raw(`insert into experiments (merchant_id, id, kind, name, holdout_bps) values ('${merchantId}', '${experimentId}', 'loyalty_program', 'Loyalty program holdout', 1000)`).execute(c);
+    await sql
+      .raw(`insert into experiment_arms (merchant_id, experiment_id, arm, is_control) values ('${merchantId}', '${experimentId}', 'treatment', false), ('${merchantId}', '${experimentId}', 'control', true)`)
+      .execute(c);
+    await sql
+      .raw(
+        `insert into experiment_assignments (merchant_id, experiment_id, member_id, arm, source, assigned_at)
+         select '${merchantId}', '${experimentId}', ${memberIdSql("i")}, case when i % 10 = 0 then 'control' else 'treatment' end, 'random',
+                timestamptz '2025-06-01' + (i % 90) * interval '1 day'
+         from generate_series(1, ${MEMBERS}) i`,
+      )
+      .execute(c);
+    // 400,000 orders in the year before assignment, 800,000 after; treated members spend a little more.
+    await sql
+      .raw(
+        `insert into orders (merchant_id, id, member_id, source, external_order_id, amount_minor, currency, occurred_at)
+         select '${merchantId}', 'ord_' || substr(md5(j::text || 'o') || md5(j::text || 'p'), 1, 26), ${memberIdSql("m")}, 'seed', 'o' || j,
+                500 + (j * 37) % 8000 + case when m % 10 = 0 then 0 else 300 end, 'USD',
+                timestamptz '2025-06-01' + (m % 90) * interval '1 day' + case when j % 3 = 0 then -((j % 300) + 1) else (j % 200) end * interval '1 day'
+         from generate_series(1, ${ORDERS}) j, lateral (select (1 + (j::bigint * 7919) % ${MEMBERS})::int as m) x`,
+      )
+      .execute(c);
+    await sql
+      .raw(
+        `insert into ledger_journals (merchant_id, id, kind, source, member_id, idempotency_key, description, points, actor_type, effective_at)
+         select '${merchantId}', 'jnl_' || substr(md5(k::text || 'j'), 1, 26), 'spend', 'spend', ${memberIdSql("(k * 10 + 1)")}, 'bench-' || k, 'redeemed', -250, 'system',
+                timestamptz '2025-10-01' + (k % 60) * interval '1 day'
+         from generate_series(1, ${REDEMPTIONS}) k`,
+      )
+      .execute(c);
+    await sql
+      .raw(
+        `insert into member_stats (merchant_id, member_id, order_count, lifetime_spend_minor, first_order_at, last_order_at)
+         select merchant_id, member_id, count(*), sum(amount_minor), min(occurred_at), max(occurred_at) from orders where merchant_id = '${merchantId}' group by 1, 2`,
+      )
+      .execute(c);
+    await sql`set session_replication_role = origin`.execute(c);
+  });
+  for (const t of ["members", "orders", "experiment_assignments", "ledger_journals", "member_stats"]) await sql`analyze ${sql.table(t)}`.execute(owner);
+  return { merchantId, experimentId };
+}
+
+async function median(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(RUNS / 2)]!;
+}
+
+export async function run(ownerUrl: string): Promise<void> {
+  const owner = createDb(ownerUrl, { role: null, max: 2 });
+  const app = db();
+  try {
+    const t0 = performance.now();
+    const { merchantId, experimentId } = await seed(app, owner);
+    console.log(`seeded ${MEMBERS.toLocaleString("en-US")} members, ${ORDERS.toLocaleString("en-US")} orders, ${REDEMPTIONS.toLocaleString("en-US")} redemptions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const scan = await median(() =>
+      withTenant(app, merchantId, (trx) => sql`select count(*), sum(amount_minor - refunded_minor) from orders where merchant_id = ${merchantId}`.execute(trx)),
+    );
+    let lift = 0;
+    const report = await median(async () => {
+      const r = await withTenant(app, merchantId, (trx) => buildIncrementalityReport(trx, merchantId, experimentId));
+      lift = r.comparisons[0]!.value.lift;
+    });
+    const ratio = report / scan;
+    console.log(`bare aggregate scan of orders: ${scan.toFixed(0)} ms`);
+    console.log(`incrementality report:         ${report.toFixed(0)} ms (incremental net value per member ${(lift / 100).toFixed(2)})`);
+    console.log(`ratio report / scan: ${ratio.toFixed(2)} (limit ${LIMIT}) ${ratio <= LIMIT ? "OK" : "OVER THE LIMIT"}`);
+  } finally {
+    await owner.destroy();
+  }
+}
