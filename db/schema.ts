@@ -405,6 +405,33 @@ export interface Database {
   experiment_events: ExperimentEventsTable;
   referral_codes: ReferralCodesTable;
   referral_edges: ReferralEdgesTable;
+  referral_programs: ReferralProgramsTable;
+  referral_nodes: ReferralNodesTable;
+  referral_clicks: ReferralClicksTable;
+  referrals: ReferralsTable;
+  referral_payouts: ReferralPayoutsTable;
+  referral_reviews: ReferralReviewsTable;
+  referral_blocks: ReferralBlocksTable;
+  referral_invites: ReferralInvitesTable;
+  cltv_models: CltvModelsTable;
+  cltv_settings: CltvSettingsTable;
+  rewards: RewardsTable;
+  reward_redemptions: RewardRedemptionsTable;
+  member_tags: MemberTagsTable;
+  marketing_optouts: MarketingOptoutsTable;
+  segments: SegmentsTable;
+  offers: OffersTable;
+  offer_claims: OfferClaimsTable;
+  surprise_gifts: SurpriseGiftsTable;
+  gift_grants: GiftGrantsTable;
+  offer_announcements: OfferAnnouncementsTable;
+  announcement_recipients: AnnouncementRecipientsTable;
+  tier_settings: TierSettingsTable;
+  tiers: TiersTable;
+  member_tiers: MemberTiersTable;
+  tier_history: TierHistoryTable;
+  tier_notifications: TierNotificationsTable;
+  tier_jobs: TierJobsTable;
 }
 
 /** What the points e-mails told each member (db/migrations/2026-11-22T2100_points_notifications.ts). */
@@ -509,3 +536,405 @@ export type LedgerJournal = Selectable<LedgerJournalsTable>;
 export type PointLot = Selectable<PointLotsTable>;
 export type MemberBalance = Selectable<MemberBalancesTable>;
 export type ImportRow = Selectable<ImportsTable>;
+
+/** CLTV model fits and the merchant's CLTV economics (db/migrations/2026-11-22T2250_cltv_models.ts). */
+export interface CltvModelsTable {
+  merchant_id: string;
+  id: string;
+  model_version: string;
+  run_key: string | null;
+  time_unit: "day" | "week";
+  calibration_start: string | null;
+  calibration_end: string;
+  currency: string;
+  customers: number;
+  repeat_customers: number;
+  unique_rows: number;
+  bgnbd_r: number;
+  bgnbd_alpha: number;
+  bgnbd_a: number;
+  bgnbd_b: number;
+  bgnbd_log_likelihood: number;
+  bgnbd_converged: boolean;
+  bgnbd_iterations: number;
+  gg_p: number | null;
+  gg_q: number | null;
+  gg_gamma: number | null;
+  gg_log_likelihood: number | null;
+  gg_customers: number | null;
+  gg_converged: boolean | null;
+  diagnostics: ColumnType<Record<string, unknown>, string | undefined, never>;
+  scored_members: Generated<number>;
+  duration_ms: number;
+  created_at: Generated<Date>;
+}
+export interface CltvSettingsTable {
+  merchant_id: string;
+  gross_margin_bps: Generated<number>;
+  acquisition_cost_minor: Generated<number>;
+  retention_cost_minor_per_year: Generated<number>;
+  annual_discount_rate_bps: Generated<number>;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+/** Reward catalog and redemptions (db/migrations/2026-11-22T2220_rewards.ts). */
+export type RewardKind = "fixed_discount" | "percent_discount" | "free_product" | "store_credit" | "gift" | "points_discount";
+export type RewardLimitPeriod = "day" | "week" | "month" | "year" | "lifetime";
+export type RedemptionStatus = "pending" | "issued" | "fulfilled" | "used" | "void";
+export interface RewardsTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  description: Generated<string>;
+  kind: RewardKind;
+  points_cost: number;
+  discount_minor: number | null;
+  percent_off: number | null;
+  min_order_minor: number | null;
+  max_discount_minor: number | null;
+  product_name: string | null;
+  min_tier_id: string | null;
+  stock_total: number | null;
+  stock_remaining: number | null;
+  limit_count: number | null;
+  limit_period: RewardLimitPeriod | null;
+  code_valid_days: number | null;
+  starts_at: TimestampNullable;
+  ends_at: TimestampNullable;
+  status: Generated<"active" | "archived">;
+  stripe_coupon_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export interface RewardRedemptionsTable {
+  merchant_id: string;
+  id: string;
+  reward_id: string;
+  member_id: string;
+  source: "redeem" | "offer" | "gift" | "referral";
+  source_id: string | null;
+  idempotency_key: string;
+  status: RedemptionStatus;
+  kind: RewardKind;
+  reward_name: string;
+  points_spent: Generated<number>;
+  spend_journal_id: string | null;
+  refund_journal_id: string | null;
+  code: string | null;
+  discount_minor: number | null;
+  percent_off: number | null;
+  min_order_minor: number | null;
+  product_name: string | null;
+  expires_at: TimestampNullable;
+  used_at: TimestampNullable;
+  used_order_id: string | null;
+  fulfilled_at: TimestampNullable;
+  fulfilled_by: string | null;
+  voided_at: TimestampNullable;
+  void_reason: string | null;
+  stripe_customer_id: string | null;
+  stripe_promotion_code_id: string | null;
+  stripe_balance_transaction_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export type Reward = Selectable<RewardsTable>;
+export type RewardRedemption = Selectable<RewardRedemptionsTable>;
+
+/** Segments, offers, surprise gifts and announcements (db/migrations/2026-11-22T2230_segments_offers.ts). */
+export type JobStatus = "queued" | "running" | "done" | "failed";
+export interface MemberTagsTable {
+  merchant_id: string;
+  member_id: string;
+  tag: string;
+  created_at: Generated<Date>;
+}
+export interface MarketingOptoutsTable {
+  merchant_id: string;
+  member_id: string;
+  source: "unsubscribe_link" | "staff" | "api";
+  opted_out_at: Generated<Date>;
+}
+export interface SegmentsTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  rule: Json;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export interface OffersTable {
+  merchant_id: string;
+  id: string;
+  title: string;
+  description: Generated<string>;
+  image_url: string | null;
+  kind: "reward" | "multiplier";
+  reward_id: string | null;
+  multiplier_percent: number | null;
+  multiplier_days: number | null;
+  segment_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  stock_total: number | null;
+  claimed_count: Generated<number>;
+  experiment_id: string;
+  status: Generated<"active" | "archived">;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export interface OfferClaimsTable {
+  merchant_id: string;
+  offer_id: string;
+  member_id: string;
+  claimed_at: Generated<Date>;
+  redemption_id: string | null;
+  code: string | null;
+  multiplier_percent: number | null;
+  multiplier_until: TimestampNullable;
+}
+export interface SurpriseGiftsTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  reward_id: string;
+  segment_id: string;
+  experiment_id: string;
+  status: Generated<JobStatus>;
+  total: Generated<number>;
+  done: Generated<number>;
+  failed: Generated<number>;
+  error: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  started_at: TimestampNullable;
+  finished_at: TimestampNullable;
+}
+export interface GiftGrantsTable {
+  merchant_id: string;
+  gift_id: string;
+  member_id: string;
+  status: "granted" | "failed";
+  redemption_id: string | null;
+  error: string | null;
+  created_at: Generated<Date>;
+}
+export interface OfferAnnouncementsTable {
+  merchant_id: string;
+  id: string;
+  offer_id: string;
+  per_minute: number;
+  status: Generated<JobStatus>;
+  total: Generated<number>;
+  sent: Generated<number>;
+  skipped: Generated<number>;
+  error: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  started_at: TimestampNullable;
+  finished_at: TimestampNullable;
+}
+export interface AnnouncementRecipientsTable {
+  merchant_id: string;
+  announcement_id: string;
+  member_id: string;
+  status: "sent" | "skipped_optout";
+  email_id: string | null;
+  unsubscribe_hash: Buffer | null;
+  created_at: Generated<Date>;
+}
+
+/** Membership tiers (db/migrations/2026-11-22T2210_tiers.ts). */
+export type TierBasis = "points" | "spend";
+export type TierWindow = "rolling_12m" | "calendar_year" | "lifetime";
+export type TierDowngrade = "one_step" | "to_qualified";
+export type TierChangeReason = "upgrade" | "downgrade" | "pin" | "unpin" | "definition_change";
+
+export interface TierSettingsTable {
+  merchant_id: string;
+  basis: Generated<TierBasis>;
+  window: Generated<TierWindow>;
+  grace_days: Generated<number>;
+  downgrade: Generated<TierDowngrade>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface TiersTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  rank: number;
+  threshold: number;
+  earning_percent: Generated<number>;
+  exclusive_access: Generated<boolean>;
+  birthday_bonus: Generated<number>;
+  perks: Generated<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MemberTiersTable {
+  merchant_id: string;
+  member_id: string;
+  tier_id: string | null;
+  earned_tier_id: string | null;
+  valid_until: TimestampNullable;
+  pin_tier_id: string | null;
+  pin_until: TimestampNullable;
+  pin_reason: string | null;
+  pinned_by: string | null;
+  since: TimestampNullable;
+  evaluated_at: TimestampNullable;
+  updated_at: Timestamp;
+}
+
+export interface TierHistoryTable {
+  merchant_id: string;
+  id: string;
+  member_id: string;
+  from_tier_id: string | null;
+  from_name: string | null;
+  to_tier_id: string | null;
+  to_name: string | null;
+  reason: TierChangeReason;
+  note: string | null;
+  actor_type: "staff" | "member" | "api_key" | "system";
+  actor_id: string | null;
+  at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface TierNotificationsTable {
+  merchant_id: string;
+  member_id: string;
+  kind: "reached" | "at_risk";
+  dedupe_key: string;
+  email_id: string;
+  created_at: Timestamp;
+}
+
+export interface TierJobsTable {
+  merchant_id: string;
+  id: string;
+  status: Generated<"queued" | "running" | "done" | "failed">;
+  total: Generated<number>;
+  done: Generated<number>;
+  changed: Generated<number>;
+  failed: Generated<number>;
+  created_by: string | null;
+  created_at: Timestamp;
+  started_at: TimestampNullable;
+  finished_at: TimestampNullable;
+}
+
+// ---- referrals (issue 5) ----------------------------------------------------------------------------------
+export type ReferralStatus = "pending" | "flagged" | "qualified" | "rewarded" | "rejected" | "void";
+export type ReferralPayoutRole = "friend" | "referrer" | "ancestor";
+export type ReferralReviewDecision = "approve" | "reject" | "block_referrer";
+
+export interface ReferralProgramsTable {
+  merchant_id: string;
+  settings: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface ReferralNodesTable {
+  merchant_id: string;
+  member_id: string;
+  node_no: number;
+  depth: number;
+  anchor_no: number;
+  seg_path: string;
+  parent_seg_path: string | null;
+  parent_anchor_no: number | null;
+  spend_minor: Generated<number>;
+  cltv_minor: number | null;
+}
+
+export interface ReferralClicksTable {
+  merchant_id: string;
+  id: string;
+  code: string;
+  referrer_id: string;
+  device_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  landed_at: Timestamp;
+}
+
+export interface ReferralsTable {
+  merchant_id: string;
+  id: string;
+  member_id: string;
+  referrer_id: string;
+  code: string | null;
+  via: ReferralVia;
+  status: Generated<ReferralStatus>;
+  reasons: Generated<string[]>;
+  click_id: string | null;
+  device_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  qualifying_order_id: string | null;
+  qualified_at: TimestampNullable;
+  hold_until: TimestampNullable;
+  rewarded_at: TimestampNullable;
+  voided_at: TimestampNullable;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ReferralPayoutsTable {
+  merchant_id: string;
+  id: string;
+  referral_id: string;
+  beneficiary_id: string;
+  role: ReferralPayoutRole;
+  level: number;
+  kind: "points" | "reward";
+  points: number | null;
+  reward_id: string | null;
+  journal_id: string | null;
+  redemption_id: string | null;
+  status: "pending" | "paid" | "reversed";
+  reversal_journal_id: string | null;
+  digested_at: TimestampNullable;
+  created_at: Timestamp;
+  reversed_at: TimestampNullable;
+}
+
+export interface ReferralReviewsTable {
+  merchant_id: string;
+  id: string;
+  referral_id: string;
+  reasons: string[];
+  status: Generated<"open" | "decided">;
+  decision: ReferralReviewDecision | null;
+  note: string | null;
+  decided_by: string | null;
+  decided_at: TimestampNullable;
+  created_at: Timestamp;
+}
+
+export interface ReferralBlocksTable {
+  merchant_id: string;
+  member_id: string;
+  reason: string;
+  blocked_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface ReferralInvitesTable {
+  merchant_id: string;
+  id: string;
+  member_id: string;
+  to_email: string;
+  note: string | null;
+  sent_at: Timestamp;
+}

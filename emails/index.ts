@@ -6,6 +6,15 @@ import PointsExpiring, { subject as pointsExpiringSubject, type PointsExpiringPr
 import TestEmail, { subject as testEmailSubject, type TestEmailProps } from "./test-email";
 import StaffInvitation, { subject as staffInvitationSubject, type StaffInvitationProps } from "./staff-invitation";
 import Welcome, { subject as welcomeSubject, type WelcomeProps } from "./welcome";
+import RewardIssued, { subject as rewardIssuedSubject, type RewardIssuedProps } from "./reward-issued";
+import RewardVoided, { subject as rewardVoidedSubject, type RewardVoidedProps } from "./reward-voided";
+import TierReached, { subject as tierReachedSubject, type TierReachedProps } from "./tier-reached";
+import TierAtRisk, { subject as tierAtRiskSubject, type TierAtRiskProps } from "./tier-at-risk";
+import ReferralInvite, { subject as referralInviteSubject, type ReferralInviteProps } from "./referral-invite";
+import ReferralWelcome, { subject as referralWelcomeSubject, type ReferralWelcomeProps } from "./referral-welcome";
+import ReferralQualified, { subject as referralQualifiedSubject, type ReferralQualifiedProps } from "./referral-qualified";
+import ReferralAncestorDigest, { subject as referralAncestorDigestSubject, type ReferralAncestorDigestProps } from "./referral-ancestor-digest";
+import OfferAnnouncement, { subject as offerAnnouncementSubject, type OfferAnnouncementProps } from "./offer-announcement";
 
 /** Every e-mail Perennial sends. The outbox renders one of these at enqueue time and stores the result. */
 export type EmailMessage =
@@ -14,7 +23,16 @@ export type EmailMessage =
   | { template: "staff-invitation"; to: string; props: StaffInvitationProps }
   | { template: "test"; to: string; props: TestEmailProps }
   | { template: "points-earned"; to: string; props: PointsEarnedProps }
-  | { template: "points-expiring"; to: string; props: PointsExpiringProps };
+  | { template: "points-expiring"; to: string; props: PointsExpiringProps }
+  | { template: "reward-issued"; to: string; props: RewardIssuedProps }
+  | { template: "reward-voided"; to: string; props: RewardVoidedProps }
+  | { template: "tier-reached"; to: string; props: TierReachedProps }
+  | { template: "tier-at-risk"; to: string; props: TierAtRiskProps }
+  | { template: "referral-invite"; to: string; props: ReferralInviteProps }
+  | { template: "referral-welcome"; to: string; props: ReferralWelcomeProps }
+  | { template: "referral-qualified"; to: string; props: ReferralQualifiedProps }
+  | { template: "referral-ancestor-digest"; to: string; props: ReferralAncestorDigestProps }
+  | { template: "offer-announcement"; to: string; props: OfferAnnouncementProps };
 
 export type EmailTemplate = EmailMessage["template"];
 
@@ -38,6 +56,24 @@ function element(msg: EmailMessage): { subject: string; node: ReactElement } {
       return { subject: pointsEarnedSubject(msg.props), node: createElement(PointsEarned, msg.props) };
     case "points-expiring":
       return { subject: pointsExpiringSubject(msg.props), node: createElement(PointsExpiring, msg.props) };
+    case "reward-issued":
+      return { subject: rewardIssuedSubject(msg.props), node: createElement(RewardIssued, msg.props) };
+    case "reward-voided":
+      return { subject: rewardVoidedSubject(msg.props), node: createElement(RewardVoided, msg.props) };
+    case "tier-reached":
+      return { subject: tierReachedSubject(msg.props), node: createElement(TierReached, msg.props) };
+    case "tier-at-risk":
+      return { subject: tierAtRiskSubject(msg.props), node: createElement(TierAtRisk, msg.props) };
+    case "referral-invite":
+      return { subject: referralInviteSubject(msg.props), node: createElement(ReferralInvite, msg.props) };
+    case "referral-welcome":
+      return { subject: referralWelcomeSubject(msg.props), node: createElement(ReferralWelcome, msg.props) };
+    case "referral-qualified":
+      return { subject: referralQualifiedSubject(msg.props), node: createElement(ReferralQualified, msg.props) };
+    case "referral-ancestor-digest":
+      return { subject: referralAncestorDigestSubject(msg.props), node: createElement(ReferralAncestorDigest, msg.props) };
+    case "offer-announcement":
+      return { subject: offerAnnouncementSubject(msg.props), node: createElement(OfferAnnouncement, msg.props) };
   }
 }
 

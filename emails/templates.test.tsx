@@ -6,6 +6,13 @@ import { PreviewProps as pointsExpiringPreview } from "./points-expiring";
 import { PreviewProps as invitationPreview } from "./staff-invitation";
 import { PreviewProps as testPreview } from "./test-email";
 import { PreviewProps as welcomePreview } from "./welcome";
+import { PreviewProps as referralInvitePreview } from "./referral-invite";
+import { PreviewProps as referralWelcomePreview } from "./referral-welcome";
+import { PreviewProps as referralQualifiedPreview } from "./referral-qualified";
+import { PreviewProps as referralDigestPreview } from "./referral-ancestor-digest";
+import { PreviewProps as rewardIssuedPreview } from "./reward-issued";
+import { PreviewProps as rewardVoidedPreview } from "./reward-voided";
+import { PreviewProps as offerAnnouncementPreview } from "./offer-announcement";
 
 const cases: Array<{ msg: EmailMessage; subject: string; link: string; says: string[] }> = [
   {
@@ -63,6 +70,54 @@ const cases: Array<{ msg: EmailMessage; subject: string; link: string; says: str
     subject: "1 point at Sunrise Coffee expires on Mar 1, 2027",
     link: pointsExpiringPreview.portalUrl,
     says: ["Your 1 point at Sunrise Coffee expires on Mar 1, 2027", "Any purchase before then keeps it"],
+  },
+  {
+    msg: { template: "reward-issued", to: "ada@example.test", props: rewardIssuedPreview },
+    subject: "Your reward from Sunrise Coffee: $5 off",
+    link: rewardIssuedPreview.portalUrl,
+    says: ["Your code: K7QM-9XWR-TP4C", "$5.00 off your next order", "Use it by Jan 6, 2027"],
+  },
+  {
+    msg: { template: "reward-voided", to: "ada@example.test", props: rewardVoidedPreview },
+    subject: "We could not issue your $5 off reward",
+    link: rewardVoidedPreview.portalUrl,
+    says: ["The 500 points you spent are back in your account"],
+  },
+  {
+    msg: { template: "referral-invite", to: "grace@example.test", props: referralInvitePreview },
+    subject: "Ada invited you to Sunrise Coffee",
+    link: referralInvitePreview.link,
+    says: ["Their oat flat white is the best in town!", "Your welcome gift: 500 points on your first order."],
+  },
+  {
+    msg: { template: "referral-welcome", to: "grace@example.test", props: referralWelcomePreview },
+    subject: "Your welcome gift from Sunrise Coffee: 500 points",
+    link: referralWelcomePreview.portalUrl,
+    says: ["Thanks for joining through Ada", "available on Jan 6, 2027"],
+  },
+  {
+    msg: { template: "referral-qualified", to: "ada@example.test", props: referralQualifiedPreview },
+    subject: "Grace joined Sunrise Coffee: you earned 500 points",
+    link: referralQualifiedPreview.portalUrl,
+    says: ["Grace joined Sunrise Coffee and you earned 500 points."],
+  },
+  {
+    msg: { template: "referral-qualified", to: "ada@example.test", props: { ...referralQualifiedPreview, reward: null, availableNote: null } },
+    subject: "Grace joined Sunrise Coffee",
+    link: referralQualifiedPreview.portalUrl,
+    says: ["limit of referral rewards"],
+  },
+  {
+    msg: { template: "referral-ancestor-digest", to: "ada@example.test", props: referralDigestPreview },
+    subject: "Your network at Sunrise Coffee earned you 300 points",
+    link: referralDigestPreview.portalUrl,
+    says: ["3 more members joined through people you referred"],
+  },
+  {
+    msg: { template: "offer-announcement", to: "ada@example.test", props: offerAnnouncementPreview },
+    subject: "Sunrise Coffee: Double points on every order this week",
+    link: offerAnnouncementPreview.offerUrl,
+    says: ["ADA, AN OFFER JUST FOR YOU", "Ends Dec 31, 2026", "Unsubscribe from offer e-mails", offerAnnouncementPreview.unsubscribeUrl],
   },
 ];
 

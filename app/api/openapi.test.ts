@@ -38,13 +38,31 @@ describe("OpenAPI document", () => {
       "GET /api/v1/members",
       "GET /api/v1/members/{id}",
       "GET /api/v1/members/{id}/ledger",
+      "GET /api/v1/members/{id}/offers",
       "GET /api/v1/members/{id}/points",
+      "GET /api/v1/members/{id}/redemptions",
+      "GET /api/v1/members/{id}/referral",
+      "GET /api/v1/members/{id}/referrals",
+      "GET /api/v1/members/{id}/tier",
+      "GET /api/v1/referrals/reviews",
+      "GET /api/v1/reports/incrementality",
+      "GET /api/v1/rewards",
+      "GET /api/v1/rewards/{id}",
+      "GET /api/v1/segments",
+      "POST /api/v1/codes/release",
+      "POST /api/v1/codes/use",
+      "POST /api/v1/codes/validate",
       "POST /api/v1/events",
       "POST /api/v1/members",
+      "POST /api/v1/members/{id}/offers/{offerId}/claim",
       "POST /api/v1/members/{id}/points/adjust",
       "POST /api/v1/members/{id}/points/spend",
+      "POST /api/v1/members/{id}/redemptions",
       "POST /api/v1/orders",
+      "POST /api/v1/referrals/attributions",
+      "POST /api/v1/referrals/reviews/{id}/decision",
       "POST /api/v1/refunds",
+      "POST /api/v1/rewards",
     ]);
     for (const { p, m, op } of ops) {
       expect(op.operationId, `${m} ${p}`).toBeTruthy();
@@ -54,10 +72,14 @@ describe("OpenAPI document", () => {
         expect(op.parameters.some((x: any) => x.in === "path" && x.name === param && x.required)).toBe(true);
       }
       if (m === "post") {
-        // Optional on members; required on every points write.
-        const ledgerWrite = p !== "/api/v1/members";
-        expect(op.parameters).toContainEqual({ $ref: `#/components/parameters/${ledgerWrite ? "IdempotencyKeyRequired" : "IdempotencyKey"}` });
-        expect(op.requestBody.content["application/json"].schema.$ref).toBeTruthy();
+        // Optional where the write is naturally idempotent (member upsert by e-mail, a code used once per order,
+        // validate/release, catalog edits); required on every points write and every grant.
+        // validate is a read that takes a body: no key at all.
+        const optionalKey = ["/api/v1/members", "/api/v1/codes/use", "/api/v1/codes/release", "/api/v1/rewards"];
+        const ledgerWrite = !optionalKey.includes(p);
+        if (p !== "/api/v1/codes/validate") expect(op.parameters).toContainEqual({ $ref: `#/components/parameters/${ledgerWrite ? "IdempotencyKeyRequired" : "IdempotencyKey"}` });
+        // Claiming an offer names everything in its path: no body.
+        if (p !== "/api/v1/members/{id}/offers/{offerId}/claim") expect(op.requestBody?.content["application/json"].schema.$ref, `${m} ${p} body`).toBeTruthy();
       }
     }
     expect(doc.components.parameters.IdempotencyKey).toMatchObject({ name: "Idempotency-Key", in: "header" });

@@ -17,6 +17,11 @@ import {
   SpendPointsBody,
   SpendSchema,
 } from "./points-schemas";
+import { registerRewardPaths } from "./rewards-openapi";
+import { registerReferralPaths } from "./referrals-openapi";
+import { registerIncrementalityPaths } from "./incrementality-openapi";
+import { registerOfferPaths } from "./offers-openapi";
+import { registerTierPaths } from "./tiers-api";
 
 /**
  * The OpenAPI 3.1 document for /api/v1, generated from the Zod schemas the routes validate with.
@@ -308,6 +313,11 @@ function buildRegistry(): OpenAPIRegistry {
     },
   );
   for (const r of routes) registry.registerPath(r);
+  registerRewardPaths(registry, { security, requiredIdempotencyKey: requiredIdempotencyKey.ref, idempotencyKey: idempotencyKey.ref });
+  registerReferralPaths(registry, { security, requiredIdempotencyKey: requiredIdempotencyKey.ref });
+  registerIncrementalityPaths(registry, { security });
+  registerOfferPaths(registry, { security, requiredIdempotencyKey: requiredIdempotencyKey.ref });
+  registerTierPaths(registry, { security });
   return registry;
 }
 
@@ -338,6 +348,9 @@ export function openApiDocument(serverUrl: string): OpenAPIObject {
       { name: "Members", description: "The people in your loyalty program" },
       { name: "Orders", description: "Purchases, refunds and custom events: what earns (and takes back) points" },
       { name: "Points", description: "Members' balances and ledgers; spending and adjusting points" },
+      { name: "Rewards", description: "The reward catalog and members' redemptions" },
+      { name: "Checkout", description: "Validating, using and releasing reward codes at checkout" },
+      { name: "Reports", description: "What each program caused: incremental CLTV against its randomized holdout" },
     ],
   });
   cache.set(serverUrl, doc);

@@ -66,6 +66,12 @@ export const UpsertMemberBody = z
       description: "Your system's id for this customer. When given, the member is matched by it (else by e-mail).",
       example: "cus_1042",
     }),
+    referral_code: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9]{4,16}$/, "A referral code is 4 to 16 letters or digits")
+      .optional()
+      .meta({ description: "A new member is attributed to this referral code (ignored for an existing member; see POST /referrals/attributions)", example: "K7QM9XW" }),
   })
   .meta({ id: "UpsertMemberRequest" });
 

@@ -20,7 +20,9 @@ import { DomainError } from "~/lib/errors";
 import { reconcileStripeEvents } from "~/domain/stripe/reconcile.server";
 import { importOrdersFromCli } from "~/domain/imports/cli.server";
 import { fitMerchantModels, formatFitResult, isCalendarDay } from "~/domain/cltv/fit.server";
+import { fitAndScoreMerchant } from "~/domain/cltv/score.server";
 import { prepareDatabase, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
+import { registerIncrementalityCommands } from "~/domain/incrementality/cli.server";
 
 let resolved: ResolvedDatabase | undefined;
 
@@ -220,7 +222,8 @@ program
   .option("--calibration-end <date>", "last calibration day, YYYY-MM-DD in the merchant's time zone (default today: no holdout)")
   .option("--time-unit <unit>", "day or week", "week")
   .option("--json", "print the result as JSON")
-  .action(async (o: { merchant: string; calibrationEnd?: string; timeUnit: string; json?: boolean }) => {
+  .option("--save", "also store the model (on every order to date) and rescore every member, as the nightly job does")
+  .action(async (o: { merchant: string; calibrationEnd?: string; timeUnit: string; json?: boolean; save?: boolean }) => {
     if (o.calibrationEnd !== undefined && !isCalendarDay(o.calibrationEnd)) {
       throw new DomainError("validation_failed", "--calibration-end must be a date like 2026-06-30", { field: "calibration-end" });
     }
@@ -229,8 +232,13 @@ program
     const database = await openDatabase();
     const merchant = await requireMerchant(database, o.merchant);
     const r = await withTenant(database, merchant.id, (trx) => fitMerchantModels(trx, merchant.id, { calibrationEnd: o.calibrationEnd, timeUnit }));
-    console.log(o.json ? JSON.stringify({ merchant: merchant.slug, ...r }, null, 2) : formatFitResult(r, merchant.slug));
+    const saved = o.save ? await withTenant(database, merchant.id, (trx) => fitAndScoreMerchant(trx, merchant.id, { timeUnit })) : undefined;
+    const stored = saved && { modelId: saved.modelId, scoredMembers: saved.scoredMembers };
+    if (o.json) console.log(JSON.stringify({ merchant: merchant.slug, ...r, ...(stored ? { saved: stored } : {}) }, null, 2));
+    else console.log(formatFitResult(r, merchant.slug) + (stored ? `\nsaved model ${stored.modelId}; scored ${stored.scoredMembers} members` : ""));
   });
+
+registerIncrementalityCommands(program, { openDatabase, requireMerchant });
 
 async function main() {
   try {

@@ -7,6 +7,12 @@ import { deliverEmailTask } from "./tasks/deliver-email";
 import { POINTS_CRONTAB, pointsTasks } from "./tasks/points-jobs";
 import { IMPORT_ORDERS_TASK } from "~/domain/imports/import.server";
 import { importOrdersTask } from "./tasks/import-orders";
+import { REWARD_STRIPE_TASK } from "~/domain/rewards/stripe-sync.server";
+import { rewardStripeTask } from "./tasks/reward-stripe";
+import { CLTV_CRONTAB, cltvTasks } from "./tasks/cltv";
+import { TIERS_CRONTAB, tiersTasks } from "./tasks/tiers";
+import { offersTasks } from "./tasks/offers";
+import { REFERRALS_CRONTAB, referralsTasks } from "./tasks/referrals";
 
 export { prepareJobsSchema } from "./schema.server";
 
@@ -21,11 +27,16 @@ export function buildTaskList(opts: { mail?: () => MailConfig } = {}): TaskList 
     [DELIVER_EMAIL_TASK]: deliverEmailTask(opts.mail),
     [IMPORT_ORDERS_TASK]: importOrdersTask(),
     ...pointsTasks(),
+    [REWARD_STRIPE_TASK]: rewardStripeTask(),
+    ...cltvTasks(),
+    ...tiersTasks(),
+    ...offersTasks(),
+    ...referralsTasks(),
   };
 }
 
 /** Scheduled tasks (graphile-worker crontab syntax), one block per feature. */
-export const CRONTAB = [POINTS_CRONTAB].join("\n");
+export const CRONTAB = [POINTS_CRONTAB, CLTV_CRONTAB, TIERS_CRONTAB, REFERRALS_CRONTAB].join("\n");
 
 // graphile-worker logs every job start and finish at "info": that is debug detail here. Failures go to stderr.
 const logFactory: LogFunctionFactory = (scope) => (level, message) => {

@@ -15,6 +15,14 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   validation_failed: 422,
   rate_limited: 429,
+  out_of_stock: 409,
+  limit_reached: 409,
+  not_eligible: 403,
+  inactive: 409,
+  expired: 410,
+  used: 409,
+  below_minimum: 422,
+  wrong_member: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS | (string & {});

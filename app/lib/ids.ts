@@ -20,6 +20,21 @@ export const ID_PREFIXES = {
   refund: "rfn",
   import: "imp",
   experiment: "exp",
+  referral: "ref",
+  referralClick: "rcl",
+  referralPayout: "rpo",
+  referralReview: "rrv",
+  referralInvite: "rin",
+  segment: "seg",
+  offer: "ofr",
+  gift: "gft",
+  announcement: "ann",
+  reward: "rwd",
+  redemption: "rdm",
+  tier: "tie",
+  tierHistory: "tih",
+  tierJob: "tij",
+  cltvModel: "clm",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

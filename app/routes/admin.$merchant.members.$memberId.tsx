@@ -9,6 +9,8 @@ import { formatDateTime } from "~/components/admin/format";
 import { AuditTrail, BlockControl, MemberOrders, MemberSummary } from "~/components/admin/member-profile";
 import { canAct } from "~/components/admin/use-admin";
 import { AdjustPointsCard, LedgerTable, PointsSummaryCard } from "~/components/points/admin-points";
+import { MemberRewardsPanel } from "~/components/rewards/member-rewards-panel";
+import { memberRewardsPanel } from "~/domain/rewards/catalog.server";
 import { AdjustPointsSchema, ForgiveClawbackSchema } from "~/components/points/schemas";
 import { pointsLabel, signedPoints } from "~/components/points/text";
 import { balanceView, ledgerRow } from "~/components/points/views";
@@ -22,6 +24,14 @@ import { getEarningRules } from "~/domain/points/rules.server";
 import { readForm, replyWithDomainError } from "~/lib/forms.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";
+import { MemberTierPanel } from "~/components/tiers/member-tier-panel";
+import { memberTierPanelData } from "~/domain/tiers/member-panel.server";
+import { MemberCltvPanel } from "~/components/cltv/member-cltv-panel";
+import { memberCltv } from "~/domain/cltv/report.server";
+import { MemberReferralPanel } from "~/components/referrals/member-panel";
+import { memberReferralPanel } from "~/domain/referrals-ui/member-panel.server";
+import { MemberTagsPanel } from "~/components/segments/member-tags-panel";
+import { memberTags } from "~/domain/segments/segments.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.profile.member.name ?? data.profile.member.email} · Members` : "Member" }];
 
@@ -43,7 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       if (e instanceof DomainError) throw new Response(e.message, { status: 400 });
       throw e;
     });
-    return { profile, rules, ledger, balance: await getMemberBalance(trx, merchant.id, memberId) };
+    return { profile, rules, ledger, balance: await getMemberBalance(trx, merchant.id, memberId), tier: await memberTierPanelData(trx, merchant.id, memberId, at), cltv: await memberCltv(trx, merchant.id, memberId), referrals: await memberReferralPanel(trx, merchant.id, memberId, merchant.currency), tags: await memberTags(trx, merchant.id, memberId), rewards: await memberRewardsPanel(trx, merchant.id, memberId, merchant.timezone) };
   });
   if (!found) throw notFound();
   const staffIds = [...new Set(found.ledger.rows.filter((r) => r.actorType === "staff" && r.actorId).map((r) => r.actorId!))];
@@ -62,6 +72,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // One-time keys for this render's forms: a double submit reuses the key, so the ledger records it once.
     adjustKey: randomUUID(),
     forgiveKey: randomUUID(),
+    tier: found.tier,
+    cltv: found.cltv,
+    referrals: found.referrals,
+    rewards: found.rewards,
+    tags: found.tags,
+    slug: merchant.slug,
   };
 }
 
@@ -134,7 +150,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function MemberPage() {
-  const { profile, role, currency, timezone, points, ledger, newerHref, olderHref, adjustKey, forgiveKey } = useLoaderData<typeof loader>();
+  const { profile, role, currency, timezone, points, ledger, newerHref, olderHref, adjustKey, forgiveKey, tier, cltv, referrals, slug, tags, rewards } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const m = profile.member;
   const admin = canAct(role, "admin");
@@ -156,6 +172,11 @@ export default function MemberPage() {
         <PointsSummaryCard balance={points} canForgive={admin && m.status !== "deleted"} forgiveKey={forgiveKey} />
         {admin && m.status !== "deleted" ? <AdjustPointsCard formKey={formKey} lastResult={adjustResult} /> : null}
       </div>
+      <MemberTierPanel memberId={m.id} role={role} view={tier.view} history={tier.history} />
+      <MemberCltvPanel cltv={cltv} currency={currency} />
+      <MemberReferralPanel slug={slug} memberId={m.id} panel={referrals} />
+      <MemberTagsPanel slug={slug} memberId={m.id} tags={tags} editable={admin && m.status !== "deleted"} />
+      <MemberRewardsPanel rows={rewards} />
       <LedgerTable rows={ledger} newerHref={newerHref} olderHref={olderHref} />
       <MemberOrders orders={profile.recentOrders} total={profile.orders.count} timezone={timezone} />
       <AuditTrail entries={profile.audit} timezone={timezone} />

@@ -9,6 +9,8 @@ import { VisitorWelcome } from "~/components/portal/visitor-welcome";
 import { db } from "~/db.server";
 import { memberHome } from "~/domain/members/accounts.server";
 import { memberPointsView } from "~/domain/points/portal-view.server";
+import { memberHeldOutOfLoyalty } from "~/domain/experiments/loyalty-holdout.server";
+import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 
 const RECENT_HISTORY = 5;
 
@@ -16,9 +18,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
   const auth = await portalVisitor(request, merchant);
   if (!auth) return { kind: "visitor" as const, slug: merchant.slug, name: merchant.name, tagline: portalTagline(merchant.settings) };
-  const [home, points] = await Promise.all([memberHome(db(), merchant.id, auth.member.id), memberPointsView(merchant, auth.member.id, { limit: RECENT_HISTORY })]);
+  const [home, points, heldOut] = await Promise.all([
+    memberHome(db(), merchant.id, auth.member.id),
+    memberPointsView(merchant, auth.member.id, { limit: RECENT_HISTORY }),
+    memberHeldOutOfLoyalty(db(), merchant.id, auth.member.id),
+  ]);
   // Formatted on the server in the merchant's time zone, so the browser shows exactly the same text.
-  return { kind: "member" as const, slug: merchant.slug, name: merchant.name, member: memberSummaryView(home, merchant), points };
+  return { kind: "member" as const, slug: merchant.slug, name: merchant.name, member: memberSummaryView(home, merchant), points, heldOut };
 }
 
 export default function PortalHome() {
@@ -27,10 +33,17 @@ export default function PortalHome() {
   return (
     <>
       <MemberSummary slug={data.slug} programName={data.name} member={data.member} />
-      <div className="mt-6">
-        <PointsBalanceCard balance={data.points.balance} programName={data.name} historyHref={`/p/${data.slug}/points`} />
-      </div>
-      <PointsHistory slug={data.slug} first={data.points.history} heading="Recent points" />
+      {/* Loyalty holdout (issue 6): no points or rewards for held-out members. */}
+      {data.heldOut ? (
+        <ProgramUnavailable programName={data.name} />
+      ) : (
+        <>
+          <div className="mt-6">
+            <PointsBalanceCard balance={data.points.balance} programName={data.name} historyHref={`/p/${data.slug}/points`} />
+          </div>
+          <PointsHistory slug={data.slug} first={data.points.history} heading="Recent points" />
+        </>
+      )}
     </>
   );
 }

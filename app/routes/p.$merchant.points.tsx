@@ -4,6 +4,9 @@ import { requireMember } from "~/auth/guards.server";
 import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-points";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { memberPointsView } from "~/domain/points/portal-view.server";
+import { db } from "~/db.server";
+import { memberHeldOutOfLoyalty } from "~/domain/experiments/loyalty-holdout.server";
+import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 
 export const meta: MetaFunction = () => [{ title: "Your points" }];
 
@@ -13,12 +16,12 @@ const PAGE = 20;
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, member } = await requireMember(request, params.merchant);
   const cursor = new URL(request.url).searchParams.get("cursor");
-  const view = await memberPointsView(merchant, member.id, { cursor, limit: PAGE });
-  return { slug: merchant.slug, programName: merchant.name, ...view };
+  const [view, heldOut] = await Promise.all([memberPointsView(merchant, member.id, { cursor, limit: PAGE }), memberHeldOutOfLoyalty(db(), merchant.id, member.id)]);
+  return { slug: merchant.slug, programName: merchant.name, heldOut, ...view };
 }
 
 export default function PortalPoints() {
-  const { slug, programName, balance, history } = useLoaderData<typeof loader>();
+  const { slug, programName, balance, history, heldOut } = useLoaderData<typeof loader>();
   return (
     <div className="space-y-6">
       <div>
@@ -27,7 +30,9 @@ export default function PortalPoints() {
           <PortalLink to={`/p/${slug}`}>Back to your rewards home</PortalLink>
         </p>
       </div>
-      <PointsBalanceCard balance={balance} programName={programName} title="Balance" />
+      {/* Loyalty holdout (issue 6): the program is not available to held-out members. */}
+      {heldOut ? <ProgramUnavailable programName={programName} /> : null}
+      {heldOut ? null : <PointsBalanceCard balance={balance} programName={programName} title="Balance" />}
       {history.cursor ? (
         <p className="text-sm">
           Showing older entries. <PortalLink to={`/p/${slug}/points`}>Back to the latest</PortalLink>

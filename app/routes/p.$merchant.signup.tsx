@@ -8,19 +8,27 @@ import { requirePortalMerchant } from "~/auth/guards.server";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
 import { BirthdayField, EmailField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
-import { Alert, FormErrors } from "~/components/ui";
+import { Alert, FormErrors, TextField } from "~/components/ui";
+import { typedCodeSchema } from "~/components/referrals/schemas";
+import { attributeSignup, signupReferral, unknownTypedCode } from "~/domain/referrals-ui/signup.server";
 import { db } from "~/db.server";
 import { signUpMember, SIGNUP_EXISTS_MESSAGE } from "~/domain/members/accounts.server";
 import { birthdaySchema, emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
 
-const SignupSchema = z.object({ name: personNameSchema, email: emailSchema, password: passwordSchema, birthday: birthdaySchema.optional() });
+const SignupSchema = z.object({
+  name: personNameSchema,
+  email: emailSchema,
+  password: passwordSchema,
+  birthday: birthdaySchema.optional(),
+  referralCode: typedCodeSchema.optional(),
+});
 
 export const meta: MetaFunction = () => [{ title: "Join" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
   if (await hasMemberSession(request, merchant)) throw redirect(`/p/${merchant.slug}`);
-  return { slug: merchant.slug, name: merchant.name };
+  return { slug: merchant.slug, name: merchant.name, referral: await signupReferral(request, merchant) };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -29,17 +37,23 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const hideFields = ["password"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields }), notice: null }, { status: 400 });
   const v = submission.value;
+  if (v.referralCode && (await unknownTypedCode(merchant, v.referralCode))) {
+    return data({ result: submission.reply({ fieldErrors: { referralCode: ["We don't know this referral code; check it, or leave the field empty"] }, hideFields }), notice: null }, { status: 400 });
+  }
   try {
     const outcome = await signUpMember(db(), merchant, { name: v.name, email: v.email, password: v.password, birthday: v.birthday ?? null });
     if (outcome.kind === "exists") return { result: submission.reply({ resetForm: true }), notice: SIGNUP_EXISTS_MESSAGE };
-    return redirect(`/p/${merchant.slug}`, { headers: { "Set-Cookie": await startMemberSession(request, merchant, outcome.memberId) } });
+    const headers = new Headers({ "Set-Cookie": await startMemberSession(request, merchant, outcome.memberId) });
+    const clearReferral = await attributeSignup(request, merchant, outcome.memberId, v.referralCode ?? null);
+    if (clearReferral) headers.append("Set-Cookie", clearReferral);
+    return redirect(`/p/${merchant.slug}`, { headers });
   } catch (err) {
-    return replyWithDomainError(submission, err, { fields: ["name", "email", "birthday"], hideFields });
+    return replyWithDomainError(submission, err, { fields: ["name", "email", "birthday", "referralCode"], hideFields });
   }
 }
 
 export default function PortalSignup() {
-  const { slug, name } = useLoaderData<typeof loader>();
+  const { slug, name, referral } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const notice = actionData && "notice" in actionData ? actionData.notice : null;
@@ -48,6 +62,7 @@ export default function PortalSignup() {
     onValidate: ({ formData }) => parseWithZod(formData, { schema: SignupSchema }),
     shouldValidate: "onBlur",
     shouldRevalidate: "onInput",
+    defaultValue: { referralCode: referral.code ?? undefined },
   });
   return (
     <PortalAuthCard
@@ -71,6 +86,19 @@ export default function PortalSignup() {
         <EmailField field={fields.email} />
         <NewPasswordField field={fields.password} />
         <BirthdayField field={fields.birthday} hint="For a birthday treat, if the program has one." />
+        {referral.enabled ? (
+          <TextField
+            key={fields.referralCode.key}
+            id={fields.referralCode.id}
+            name={fields.referralCode.name}
+            defaultValue={fields.referralCode.initialValue}
+            errors={fields.referralCode.errors}
+            label="Referral code (optional)"
+            hint="From a friend who is a member."
+            autoComplete="off"
+            autoCapitalize="characters"
+          />
+        ) : null}
         <PortalButton type="submit" disabled={busy}>
           Join
         </PortalButton>

@@ -6,8 +6,8 @@ import { PortalShell } from "~/components/portal/portal-shell";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.brand.name} rewards` : "Rewards" }];
 
-// Pages a visitor may open even when the merchant keeps its portal for members only.
-const OPEN_PAGES = /^\/p\/[^/]+\/(login|signup|logout|forgot-password|reset-password\/[^/]+)\/?$/;
+// Pages a visitor may open even when the merchant keeps its portal for members only (r/<code>: a friend's invitation).
+const OPEN_PAGES = /^\/p\/[^/]+\/(login|signup|logout|forgot-password|reset-password\/[^/]+|r\/[^/]+)\/?$/;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);

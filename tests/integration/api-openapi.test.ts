@@ -12,15 +12,31 @@ describe("GET /api/v1/openapi.json", () => {
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(res.json.openapi).toBe("3.1.0");
     expect(Object.keys(res.json.paths).sort()).toEqual([
+      "/api/v1/codes/release",
+      "/api/v1/codes/use",
+      "/api/v1/codes/validate",
       "/api/v1/events",
       "/api/v1/members",
       "/api/v1/members/{id}",
       "/api/v1/members/{id}/ledger",
+      "/api/v1/members/{id}/offers",
+      "/api/v1/members/{id}/offers/{offerId}/claim",
       "/api/v1/members/{id}/points",
       "/api/v1/members/{id}/points/adjust",
       "/api/v1/members/{id}/points/spend",
+      "/api/v1/members/{id}/redemptions",
+      "/api/v1/members/{id}/referral",
+      "/api/v1/members/{id}/referrals",
+      "/api/v1/members/{id}/tier",
       "/api/v1/orders",
+      "/api/v1/referrals/attributions",
+      "/api/v1/referrals/reviews",
+      "/api/v1/referrals/reviews/{id}/decision",
       "/api/v1/refunds",
+      "/api/v1/reports/incrementality",
+      "/api/v1/rewards",
+      "/api/v1/rewards/{id}",
+      "/api/v1/segments",
     ]);
     expect(Object.keys(res.json.paths["/api/v1/members"]).sort()).toEqual(["get", "post"]);
     expect(res.json.components.securitySchemes.bearerAuth.scheme).toBe("bearer");

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
 import { withTenant } from "~/db.server";
 import { generateDemoData } from "~/domain/demo/generate";
+import { DEMO_LOYALTY_PROGRAM } from "~/domain/incrementality/demo.server";
 import { DEMO_SEED, seedDemoMerchant } from "~/domain/demo/seed.server";
 import { testDb, ownerUrl } from "../support/db";
 
@@ -50,7 +51,8 @@ describe("seedDemoMerchant", () => {
     expect(first.created).toBe(true);
     expect(hashes).toBe(2);
 
-    const expected = generateDemoData({ seed: DEMO_SEED, now, members: 2000 });
+    // The seed generates with the loyalty program's holdout and effect (issue 6), so the expectation does too.
+    const expected = generateDemoData({ seed: DEMO_SEED, now, members: 2000, program: DEMO_LOYALTY_PROGRAM });
     const counts = await countAsOwner(first.merchantId);
     console.log(
       `[demo-seed] seeded ${counts.members} members and ${counts.orders} orders in ${ms.toFixed(0)} ms (incl. 2 argon2 hashes)`,

@@ -133,9 +133,46 @@ const MATRIX: Record<string, Entry> = {
     actionBody: { "earning.pointsPerUnit": "10000", "earning.rounding": "nearest", "bonuses.signup": "1000000", pendingDays: "0", "expiry.mode": "never", "pointValue.points": "1", "pointValue.amount": "0" },
   }),
   "routes/admin.$merchant.rewards": admin("admin.$merchant.rewards", "/admin/$merchant/rewards"),
+  "routes/admin.$merchant.tiers": {
+    cases: [
+      ...(admin("admin.$merchant.tiers", "/admin/$merchant/tiers") as { cases: Case[] }).cases,
+      {
+        label: "action pinning B's member from A's admin",
+        handler: "action",
+        as: "staff",
+        method: "POST",
+        contentType: FORM,
+        body: (_A, B) => form({ intent: "pin", memberId: B.memberId, tierId: "tie_x", until: "2099-01-01", reason: "x" }),
+        path: (A) => `/admin/${A.slug}/tiers`,
+        params: (A) => ({ merchant: A.slug }),
+        expect: [404],
+      },
+    ],
+  },
   "routes/admin.$merchant.referrals": admin("admin.$merchant.referrals", "/admin/$merchant/referrals"),
+  "routes/admin.$merchant.referrals._index": admin("admin.$merchant.referrals._index", "/admin/$merchant/referrals/"),
+  "routes/admin.$merchant.referrals.tree.$memberId": admin("admin.$merchant.referrals.tree.$memberId", "/admin/$merchant/referrals/tree/$memberId", { ids: (B) => ({ memberId: B.memberId }) }),
+  "routes/admin.$merchant.referrals.tree.$memberId.children": admin("admin.$merchant.referrals.tree.$memberId.children", "/admin/$merchant/referrals/tree/$memberId/children", {
+    ids: (B) => ({ memberId: B.memberId }),
+  }),
+  "routes/admin.$merchant.referrals.review": admin("admin.$merchant.referrals.review", "/admin/$merchant/referrals/review", {
+    actionBody: { reviewId: "rrv_aaaaaaaaaaaaaaaaaaaaaaaaaa", decision: "approve", reason: "tenancy probe" },
+  }),
+  "routes/admin.$merchant.referrals.settings": admin("admin.$merchant.referrals.settings", "/admin/$merchant/referrals/settings", {
+    actionBody: { enabled: "on", qualifyingKind: "signup", holdDays: "0", friendKind: "points", friendPoints: "1000000", referrerKind: "none", depthCap: "1", cookieDays: "30", velocityPerHour: "1", ipWindowHours: "1", invitesPerDay: "0" },
+  }),
   "routes/admin.$merchant.offers": admin("admin.$merchant.offers", "/admin/$merchant/offers"),
-  "routes/admin.$merchant.reports": admin("admin.$merchant.reports", "/admin/$merchant/reports"),
+  "routes/admin.$merchant.reports._index": admin("admin.$merchant.reports._index", "/admin/$merchant/reports"),
+  "routes/admin.$merchant.reports.$experimentId": admin("admin.$merchant.reports.$experimentId", "/admin/$merchant/reports/$experimentId", { ids: () => ({ experimentId: B_EXPERIMENT_ID }) }),
+  "routes/admin.$merchant.reports.$experimentId.export.$table": admin("admin.$merchant.reports.$experimentId.export.$table", "/admin/$merchant/reports/$experimentId/export/$table", {
+    ids: () => ({ experimentId: B_EXPERIMENT_ID, table: "arms" }),
+  }),
+  "routes/admin.$merchant.experiments": admin("admin.$merchant.experiments", "/admin/$merchant/experiments", { actionBody: { intent: "stop", experimentId: "exp_aaaaaaaaaaaaaaaaaaaaaaaaaa" } }),
+  "routes/admin.$merchant.cltv": admin("admin.$merchant.cltv", "/admin/$merchant/cltv", { actionBody: { intent: "refit" } }),
+  "routes/admin.$merchant.cltv[.csv]": admin("admin.$merchant.cltv[.csv]", "/admin/$merchant/cltv.csv?table=segments"),
+  "routes/admin.$merchant.settings.cltv": admin("admin.$merchant.settings.cltv", "/admin/$merchant/settings/cltv", {
+    actionBody: { grossMarginPercent: "1", acquisitionCost: "0", retentionCostPerYear: "0", discountRatePercent: "0" },
+  }),
   "routes/admin.$merchant.mailbox": admin("admin.$merchant.mailbox", "/admin/$merchant/mailbox"),
   "routes/admin.$merchant.mailbox._index": admin("admin.$merchant.mailbox._index", "/admin/$merchant/mailbox/"),
   "routes/admin.$merchant.mailbox.$emailId": admin("admin.$merchant.mailbox.$emailId", "/admin/$merchant/mailbox/$emailId", { ids: (B) => ({ emailId: B.emailId }) }),
@@ -174,6 +211,10 @@ const MATRIX: Record<string, Entry> = {
   "routes/p.$merchant._index": portal("p.$merchant._index", "/p/$merchant/"),
   "routes/p.$merchant.profile": portal("p.$merchant.profile", "/p/$merchant/profile"),
   "routes/p.$merchant.points": portal("p.$merchant.points", "/p/$merchant/points"),
+  "routes/p.$merchant.tier": portal("p.$merchant.tier", "/p/$merchant/tier"),
+  "routes/p.$merchant.refer": portal("p.$merchant.refer", "/p/$merchant/refer"),
+  "routes/p.$merchant.r.$code": portal("p.$merchant.r.$code", "/p/$merchant/r/NOCODE1"),
+  "routes/r.$code": { public: "short share link: redirects to the one portal with that code (a program's name is public), 404 otherwise" },
   "routes/p.$merchant.login": portal("p.$merchant.login", "/p/$merchant/login"),
   "routes/p.$merchant.signup": portal("p.$merchant.signup", "/p/$merchant/signup"),
   "routes/p.$merchant.logout": portal("p.$merchant.logout", "/p/$merchant/logout"),
@@ -228,10 +269,185 @@ const MATRIX: Record<string, Entry> = {
   })),
   "routes/api.v1.events": pointsApi("/api/v1/events", "action", (_A, B) => ({ member: { id: B.memberId }, event: "review_posted" })),
   "routes/api.v1.members.$id.points": pointsApi("/api/v1/members/$id/points", "loader"),
+  "routes/api.v1.members.$id.tier": pointsApi("/api/v1/members/$id/tier", "loader"),
   "routes/api.v1.members.$id.ledger": pointsApi("/api/v1/members/$id/ledger", "loader"),
   "routes/api.v1.members.$id.points.spend": pointsApi("/api/v1/members/$id/points/spend", "action", () => ({ points: 1, description: "tenancy" })),
   "routes/api.v1.members.$id.points.adjust": pointsApi("/api/v1/members/$id/points/adjust", "action", () => ({ points: 100, reason: "tenancy" })),
+  "routes/api.v1.members.$id.referral": pointsApi("/api/v1/members/$id/referral", "loader"),
+  "routes/api.v1.members.$id.referrals": pointsApi("/api/v1/members/$id/referrals", "loader"),
+  "routes/api.v1.referrals.attributions": pointsApi("/api/v1/referrals/attributions", "action", (_A, B) => ({ member: { id: B.memberId }, code: "ABCD2345" })),
+  "routes/api.v1.referrals.reviews.$id.decision": pointsApi("/api/v1/referrals/reviews/$id/decision", "action", () => ({ decision: "approve" })),
+  "routes/api.v1.reports.incrementality": {
+    cases: [
+      {
+        label: "B's experiment with A's key",
+        handler: "loader",
+        as: "api",
+        path: () => `/api/v1/reports/incrementality?program=${B_EXPERIMENT_ID}`,
+        params: () => ({}),
+        expect: [403, 404],
+      },
+      { label: "POST (wrong method)", handler: "action", as: "api", method: "POST", contentType: "application/json", body: () => "{}", path: () => "/api/v1/reports/incrementality", params: () => ({}), expect: [405] },
+    ],
+  },
+  "routes/api.v1.referrals.reviews": {
+    cases: [
+      {
+        label: "list with A's key shows only A's review items",
+        handler: "loader",
+        as: "api",
+        path: () => "/api/v1/referrals/reviews",
+        params: () => ({}),
+        expect: [200],
+        forbidden: (B) => [B.memberId, B.merchantId],
+      },
+      {
+        label: "action (wrong method)",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: () => JSON.stringify({}),
+        path: () => "/api/v1/referrals/reviews",
+        params: () => ({}),
+        expect: [405],
+      },
+    ],
+  },
+  "routes/admin.$merchant.rewards_.$rewardId": admin("admin.$merchant.rewards_.$rewardId", "/admin/$merchant/rewards/$rewardId", {
+    ids: () => ({ rewardId: B_REWARD.id }),
+    actionBody: { name: "Hijacked", kind: "fixed_discount", pointsCost: "1", discount: "100.00" },
+  }),
+  "routes/p.$merchant.rewards": portal("p.$merchant.rewards", "/p/$merchant/rewards"),
+  "routes/p.$merchant.rewards_.mine": portal("p.$merchant.rewards_.mine", "/p/$merchant/rewards/mine"),
+  "routes/api.v1.rewards": {
+    cases: [
+      { label: "list with A's key shows only A's rewards", handler: "loader", as: "api", path: () => "/api/v1/rewards", params: () => ({}), expect: [200], forbidden: (B) => [B_REWARD.id, B.merchantId] },
+      {
+        label: "create with A's key creates in A",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        body: () => JSON.stringify({ name: "Tenancy", kind: "fixed_discount", points_cost: 1, discount_minor: 100 }),
+        path: () => "/api/v1/rewards",
+        params: () => ({}),
+        expect: [201],
+        forbidden: (B) => [B_REWARD.id, B.merchantId],
+      },
+    ],
+  },
+  "routes/api.v1.rewards.$id": {
+    cases: [
+      { label: "B's reward id", handler: "loader", as: "api", path: () => `/api/v1/rewards/${B_REWARD.id}`, params: () => ({ id: B_REWARD.id }), expect: [404] },
+      { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => `/api/v1/rewards/${B_REWARD.id}`, params: () => ({ id: B_REWARD.id }), expect: [405] },
+    ],
+  },
+  "routes/api.v1.members.$id.redemptions": {
+    cases: [
+      { label: "list B's member's redemptions", handler: "loader", as: "api", path: (_A, B) => `/api/v1/members/${B.memberId}/redemptions`, params: (_A, B) => ({ id: B.memberId }), expect: [404] },
+      {
+        label: "redeem B's reward for B's member",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: () => JSON.stringify({ reward_id: B_REWARD.id }),
+        path: (_A, B) => `/api/v1/members/${B.memberId}/redemptions`,
+        params: (_A, B) => ({ id: B.memberId }),
+        expect: [404],
+      },
+    ],
+  },
+  "routes/api.v1.codes.validate": codesApi("/api/v1/codes/validate", () => ({ code: B_REWARD.code, order_amount_minor: 1000 })),
+  "routes/api.v1.codes.use": codesApi("/api/v1/codes/use", () => ({ code: B_REWARD.code, order_id: "tenancy", order_amount_minor: 1000 })),
+  "routes/api.v1.codes.release": codesApi("/api/v1/codes/release", () => ({ code: B_REWARD.code, order_id: "tenancy" })),
+  // Segments and offers (issue 4): B's segment, offer and gift ids through A's session / key → 404.
+  "routes/admin.$merchant.segments._index": admin("admin.$merchant.segments._index", "/admin/$merchant/segments"),
+  "routes/admin.$merchant.segments.new": admin("admin.$merchant.segments.new", "/admin/$merchant/segments/new", { actionBody: { name: "Hijacked", rule: '{"type":"group","op":"all","conditions":[]}' } }),
+  "routes/admin.$merchant.segments.count": admin("admin.$merchant.segments.count", "/admin/$merchant/segments/count"),
+  "routes/admin.$merchant.segments.$segmentId": admin("admin.$merchant.segments.$segmentId", "/admin/$merchant/segments/$segmentId", {
+    ids: () => ({ segmentId: B_OFFERS.segmentId }),
+    actionBody: { name: "Hijacked", rule: '{"type":"group","op":"all","conditions":[]}' },
+  }),
+  "routes/admin.$merchant.segments.member-tags.$memberId": admin("admin.$merchant.segments.member-tags.$memberId", "/admin/$merchant/segments/member-tags/$memberId", {
+    ids: (B) => ({ memberId: B.memberId }),
+    actionBody: { tags: "hijacked" },
+  }),
+  "routes/admin.$merchant.offers._index": admin("admin.$merchant.offers._index", "/admin/$merchant/offers"),
+  "routes/admin.$merchant.offers.new": admin("admin.$merchant.offers.new", "/admin/$merchant/offers/new", { actionBody: { title: "Hijacked" } }),
+  "routes/admin.$merchant.offers.$offerId": admin("admin.$merchant.offers.$offerId", "/admin/$merchant/offers/$offerId", {
+    ids: () => ({ offerId: B_OFFERS.offerId }),
+    actionBody: { intent: "archive" },
+  }),
+  "routes/admin.$merchant.offers.gifts.new": admin("admin.$merchant.offers.gifts.new", "/admin/$merchant/offers/gifts/new", { actionBody: { name: "Hijacked" } }),
+  "routes/admin.$merchant.offers.gifts.$giftId": admin("admin.$merchant.offers.gifts.$giftId", "/admin/$merchant/offers/gifts/$giftId", { ids: () => ({ giftId: B_OFFERS.giftId }) }),
+  "routes/p.$merchant.offers._index": portal("p.$merchant.offers._index", "/p/$merchant/offers"),
+  "routes/p.$merchant.offers.$offerId": portal("p.$merchant.offers.$offerId", "/p/$merchant/offers/$offerId"),
+  // Token-addressed (the token is 160 random bits, stored hashed); a token unknown at B changes nothing there.
+  "routes/p.$merchant_.offers.unsubscribe.$token": portal("p.$merchant_.offers.unsubscribe.$token", "/p/$merchant/offers/unsubscribe/$token", { tokenParam: true }),
+  "routes/api.v1.members.$id.offers": pointsApi("/api/v1/members/$id/offers", "loader"),
+  "routes/api.v1.members.$id.offers.$offerId.claim": {
+    cases: [
+      {
+        label: "claim B's offer for B's member",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: () => "{}",
+        path: (_A, B) => `/api/v1/members/${B.memberId}/offers/${B_OFFERS.offerId}/claim`,
+        params: (_A, B) => ({ id: B.memberId, offerId: B_OFFERS.offerId }),
+        expect: [404],
+      },
+      {
+        label: "loader (wrong method)",
+        handler: "loader",
+        as: "api",
+        path: (_A, B) => `/api/v1/members/${B.memberId}/offers/${B_OFFERS.offerId}/claim`,
+        params: (_A, B) => ({ id: B.memberId, offerId: B_OFFERS.offerId }),
+        expect: [405],
+      },
+    ],
+  },
+  "routes/api.v1.segments": {
+    cases: [
+      { label: "list with A's key shows only A's segments", handler: "loader", as: "api", path: () => "/api/v1/segments", params: () => ({}), expect: [200], forbidden: (B) => [B_OFFERS.segmentId, B.merchantId] },
+      { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => "/api/v1/segments", params: () => ({}), expect: [405] },
+    ],
+  },
 };
+
+/** B's segment, offer (B's member is eligible and treated) and surprise gift (created in a beforeAll at the end of this file). */
+const B_OFFERS = { segmentId: "", offerId: "", giftId: "" };
+
+/** A checkout code route (rewards): B's code through A's key is a 404; GET is a 405. */
+function codesApi(path: string, body: () => unknown): Entry {
+  return {
+    cases: [
+      {
+        label: "B's code",
+        handler: "action",
+        as: "api",
+        method: "POST",
+        contentType: "application/json",
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: () => JSON.stringify(body()),
+        path: () => path,
+        params: () => ({}),
+        expect: [404],
+        forbidden: (B) => [B_REWARD.id, B.memberId, B.merchantId],
+      },
+      { label: "loader (wrong method)", handler: "loader", as: "api", path: () => path, params: () => ({}), expect: [405] },
+    ],
+  };
+}
+
+/** A reward of B's with an issued code, for the rewards routes (created in a beforeAll at the end of this file). */
+const B_REWARD = { id: "", code: "" };
 
 /** A points API route: its real handler with B's ids must 404; the other handler answers 405 (wrong method). */
 function pointsApi(path: string, real: "loader" | "action", body?: (A: TenantFixture, B: TenantFixture) => unknown): Entry {
@@ -276,6 +492,16 @@ beforeAll(async () => {
 });
 // An order import of B's, for the import routes.
 const B_IMPORT_ID = newId("import");
+const B_EXPERIMENT_ID = newId("experiment");
+beforeAll(async () => {
+  await withTenant(testDb(), B.merchantId, async (trx) => {
+    await trx.insertInto("experiments").values({ merchant_id: B.merchantId, id: B_EXPERIMENT_ID, kind: "custom", name: "B's experiment", holdout_bps: 1000 }).execute();
+    await trx.insertInto("experiment_arms").values([
+      { merchant_id: B.merchantId, experiment_id: B_EXPERIMENT_ID, arm: "treatment", is_control: false },
+      { merchant_id: B.merchantId, experiment_id: B_EXPERIMENT_ID, arm: "control", is_control: true },
+    ]).execute();
+  });
+});
 beforeAll(async () => {
   await withTenant(testDb(), B.merchantId, (trx) =>
     trx.insertInto("imports").values({ merchant_id: B.merchantId, id: B_IMPORT_ID, kind: "orders", filename: "b-orders.csv", errors: JSON.stringify([{ line: 2, column: null, reason: B.memberEmail }]) }).execute(),
@@ -364,10 +590,24 @@ const WRITE_ROLE: Record<string, "admin" | "owner"> = {
   "routes/admin.$merchant.imports._index": "admin",
   "routes/admin.$merchant.settings._index": "admin",
   "routes/admin.$merchant.programs": "admin",
+  "routes/admin.$merchant.tiers": "admin",
   "routes/admin.$merchant.settings.email": "admin",
   "routes/admin.$merchant.settings.team": "owner",
   "routes/admin.$merchant.settings.api-keys": "owner",
   "routes/admin.$merchant.settings.stripe": "owner",
+  "routes/admin.$merchant.referrals.settings": "admin",
+  "routes/admin.$merchant.referrals.review": "admin",
+  "routes/admin.$merchant.experiments": "admin",
+  "routes/admin.$merchant.rewards": "admin",
+  "routes/admin.$merchant.rewards_.$rewardId": "admin",
+  "routes/admin.$merchant.segments.new": "admin",
+  "routes/admin.$merchant.segments.$segmentId": "admin",
+  "routes/admin.$merchant.segments.member-tags.$memberId": "admin",
+  "routes/admin.$merchant.offers.new": "admin",
+  "routes/admin.$merchant.offers.$offerId": "admin",
+  "routes/admin.$merchant.offers.gifts.new": "admin",
+  "routes/admin.$merchant.cltv": "admin",
+  "routes/admin.$merchant.settings.cltv": "admin",
 };
 
 describe("role matrix on admin actions", () => {
@@ -403,4 +643,54 @@ describe("role matrix on admin actions", () => {
       });
     }
   }
+});
+
+// Rewards: B's reward and one issued code (after A and B exist).
+beforeAll(async () => {
+  const { createReward } = await import("~/domain/rewards/catalog.server");
+  const { grantReward } = await import("~/domain/rewards/grant.server");
+  await withTenant(testDb(), B.merchantId, async (trx) => {
+    const system = { type: "system" as const, id: "tenancy" };
+    const reward = await createReward(trx, B.merchantId, { name: "B reward", kind: "fixed_discount", pointsCost: 10, discountMinor: 100 }, system);
+    const granted = await grantReward(trx, B.merchantId, { memberId: B.memberId, rewardId: reward.id, idempotencyKey: "tenancy", source: "gift", chargePoints: false, actor: system });
+    B_REWARD.id = reward.id;
+    B_REWARD.code = granted.code!;
+  });
+});
+
+// Segments and offers: B's segment (everyone), an offer for it with no holdout, and a surprise gift of B's reward.
+beforeAll(async () => {
+  const { createSegment } = await import("~/domain/segments/segments.server");
+  const { createOffer } = await import("~/domain/offers/offers.server");
+  const { createSurpriseGift } = await import("~/domain/offers/gifts.server");
+  await withTenant(testDb(), B.merchantId, async (trx) => {
+    const system = { type: "system" as const, id: "tenancy" };
+    const at = new Date();
+    const local = (d: Date) => d.toISOString().slice(0, 16);
+    const segment = await createSegment(trx, B.merchantId, { name: "B segment", description: null, rule: { type: "group", op: "all", conditions: [] } }, system);
+    const offer = await createOffer(
+      trx,
+      { id: B.merchantId, timezone: "UTC" },
+      {
+        title: "B offer",
+        description: "",
+        imageUrl: null,
+        kind: "multiplier",
+        rewardId: null,
+        multiplierPercent: 200,
+        multiplierDays: 7,
+        segmentId: segment.id,
+        startsAt: local(new Date(at.getTime() - 86_400_000)),
+        endsAt: local(new Date(at.getTime() + 86_400_000)),
+        stockTotal: undefined,
+        holdoutPercent: 0,
+      },
+      system,
+      at,
+    );
+    const gift = await createSurpriseGift(trx, B.merchantId, { name: "B gift", rewardId: B_REWARD.id, segmentId: segment.id, holdoutPercent: 0 }, system, at);
+    B_OFFERS.segmentId = segment.id;
+    B_OFFERS.offerId = offer.id;
+    B_OFFERS.giftId = gift.id;
+  });
 });

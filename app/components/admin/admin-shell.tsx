@@ -13,10 +13,13 @@ export const ADMIN_SECTIONS = [
   { label: "Members", to: "members" },
   { label: "Imports", to: "imports" },
   { label: "Programs", to: "programs" },
+  { label: "Tiers", to: "tiers" },
   { label: "Rewards", to: "rewards" },
   { label: "Referrals", to: "referrals" },
+  { label: "Segments", to: "segments" },
   { label: "Offers", to: "offers" },
   { label: "Reports", to: "reports" },
+  { label: "CLTV", to: "cltv" },
   { label: "Mailbox", to: "mailbox" },
   { label: "Settings", to: "settings" },
 ] as const;

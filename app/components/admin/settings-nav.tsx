@@ -8,6 +8,7 @@ const PAGES = [
   { label: "API keys", to: "settings/api-keys" },
   { label: "E-mail", to: "settings/email" },
   { label: "Stripe", to: "settings/stripe" },
+  { label: "CLTV", to: "settings/cltv" },
 ];
 
 /** Settings sub-navigation: a row of tabs on small screens, a column beside the page on wide ones. */

@@ -28,7 +28,7 @@ export function PortalShell({ brand, member, children }: { brand: PortalBrand; m
             {brand.name}
             <span className="sr-only"> rewards — home</span>
           </Link>
-          <nav aria-label="Portal" className="flex items-center gap-1">
+          <nav aria-label="Portal" className="flex flex-wrap items-center gap-1">
             {member ? (
               <>
                 <NavLink to={base} end className={link}>
@@ -36,6 +36,18 @@ export function PortalShell({ brand, member, children }: { brand: PortalBrand; m
                 </NavLink>
                 <NavLink to={`${base}/points`} className={link}>
                   Points
+                </NavLink>
+                <NavLink to={`${base}/tier`} className={link}>
+                  Tier
+                </NavLink>
+                <NavLink to={`${base}/rewards`} className={link}>
+                  Rewards
+                </NavLink>
+                <NavLink to={`${base}/offers`} className={link}>
+                  Offers
+                </NavLink>
+                <NavLink to={`${base}/refer`} className={link}>
+                  Refer
                 </NavLink>
                 <NavLink to={`${base}/profile`} className={link}>
                   Profile

@@ -11,6 +11,13 @@ export const API_SCOPES = {
   "orders:write": "Record orders, refunds and custom events (these earn and reverse points)",
   "points:read": "Read members' points balances and ledgers",
   "points:write": "Spend and adjust members' points",
+  "reports:read": "Read the incrementality reports (incremental CLTV of each program against its holdout)",
+  "offers:read": "List the offers a member can see, and segments",
+  "offers:write": "Claim offers for members",
+  "rewards:read": "Read the reward catalog and members' redemptions; validate reward codes",
+  "rewards:write": "Manage the reward catalog, redeem rewards and use or release reward codes at checkout",
+  "referrals:read": "Read members' referral codes, referrals and network value, and the fraud review queue",
+  "referrals:write": "Attribute members to referral codes and decide fraud review items",
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

@@ -109,6 +109,8 @@ export interface DemoCustomerTruth {
   firstOrderAt: Date | null;
   /** firstOrderAt + lifetime; may lie after `now` (still alive). Null when there is no first order. */
   aliveUntil: Date | null;
+  /** With `program`: held out of the loyalty program (its randomized holdout), so no program effect on orders. */
+  heldOut?: boolean;
 }
 
 export interface DemoData {
@@ -125,6 +127,12 @@ export interface GenerateOptions {
   members?: number;
   timeZone?: string;
   params?: Partial<DemoParams>;
+  /**
+   * A loyalty program with a randomized holdout and a real effect (issue 6): from `launchDaysAgo` on, members not
+   * held out (drawn with probability `holdoutShare` from their own sub-stream) buy `purchaseLift` more often while
+   * alive — an extra Poisson process at rate λ·lift, so their other orders are exactly what they would have been.
+   */
+  program?: { launchDaysAgo: number; holdoutShare: number; purchaseLift: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -136,6 +144,7 @@ const STREAM_IDENTITY = 1;
 const STREAM_JOIN = 2;
 const STREAM_PURCHASES = 3;
 const STREAM_SPEND = 4;
+const STREAM_PROGRAM = 5;
 
 export function generateDemoData(opts: GenerateOptions): DemoData {
   const params: DemoParams = { ...DEFAULT_DEMO_PARAMS, ...opts.params };
@@ -176,6 +185,8 @@ export function generateDemoData(opts: GenerateOptions): DemoData {
     const nu = gamma(spendRng, params.q, params.gamma);
     const meanSpendMinor = params.p / nu;
 
+    const programRng = seededRng(deriveSeed(opts.seed, i, STREAM_PROGRAM));
+    const heldOut = opts.program ? bernoulli(programRng, opts.program.holdoutShare) : false;
     const orderTimes: number[] = [];
     let firstMs: number | null = null;
     let aliveUntilMs: number | null = null;
@@ -191,6 +202,15 @@ export function generateDemoData(opts: GenerateOptions): DemoData {
       while (t < endMs) {
         orderTimes.push(wholeSecond(snapToOpeningHours(rng, t, firstMs, nowMs, hours), firstMs, nowMs));
         t += exponential(rng, lambda) * DAY_MS;
+      }
+      if (opts.program && !heldOut) {
+        // The program's effect: extra orders while alive after the launch (or after the first order, if later).
+        const from = Math.max(firstMs, nowMs - opts.program.launchDaysAgo * DAY_MS);
+        let e = from + exponential(programRng, lambda * opts.program.purchaseLift) * DAY_MS;
+        while (e < endMs) {
+          orderTimes.push(wholeSecond(snapToOpeningHours(programRng, e, from, nowMs, hours), from, nowMs));
+          e += exponential(programRng, lambda * opts.program.purchaseLift) * DAY_MS;
+        }
       }
       orderTimes.sort((a, b) => a - b);
     }
@@ -208,6 +228,7 @@ export function generateDemoData(opts: GenerateOptions): DemoData {
         intendsToOrder,
         firstOrderAt: firstMs === null ? null : new Date(firstMs),
         aliveUntil: aliveUntilMs === null ? null : new Date(Math.round(aliveUntilMs)),
+        ...(opts.program ? { heldOut } : {}),
       },
     });
   }
@@ -318,7 +339,7 @@ function chooseDemoMember(customers: DemoCustomerTruth[], orders: DemoOrder[], n
   for (const o of orders) counts.set(o.memberKey, (counts.get(o.memberKey) ?? 0) + 1);
   const good = customers.find((c) => {
     const n = counts.get(c.memberKey) ?? 0;
-    return c.firstOrderAt !== null && c.firstOrderAt.getTime() < nowMs - 300 * DAY_MS && c.aliveUntil! > new Date(nowMs) && n >= 8 && n <= 40;
+    return !c.heldOut && c.firstOrderAt !== null && c.firstOrderAt.getTime() < nowMs - 300 * DAY_MS && c.aliveUntil! > new Date(nowMs) && n >= 8 && n <= 40;
   });
   if (good) return good.memberKey;
   let best = 0;

@@ -8,6 +8,12 @@ import { spendPoints } from "~/domain/points/ledger.server";
 import { recordRefund } from "~/domain/points/orders.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
 import { generateDemoData, summarizeDemoData } from "./generate";
+import { seedDemoRewards } from "~/domain/rewards/demo.server";
+import { seedDemoReferrals } from "~/domain/referrals/demo.server";
+import { seedDemoTiers } from "~/domain/tiers/demo.server";
+import { seedDemoCltv } from "~/domain/cltv/demo.server";
+import { DEMO_LOYALTY_PROGRAM, seedDemoLoyaltyHoldout } from "~/domain/incrementality/demo.server";
+import { seedDemoOffers } from "~/domain/offers/demo.server";
 import { bernoulli, deriveSeed, seededRng } from "./random";
 
 /**
@@ -71,7 +77,7 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
 
   const now = opts.now ?? new Date();
   const seed = opts.seed ?? DEMO_SEED;
-  const data = generateDemoData({ seed, now, members: opts.members ?? 2000, timeZone: TIME_ZONE });
+  const data = generateDemoData({ seed, now, members: opts.members ?? 2000, timeZone: TIME_ZONE, program: DEMO_LOYALTY_PROGRAM });
   // Hash outside the transaction: argon2 is deliberately slow and should not hold a connection in a transaction.
   const [ownerHash, memberHash] = await Promise.all([
     opts.hashPassword(credentials.ownerPassword),
@@ -138,7 +144,14 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
       for (let i = 0; i < orderRows.length; i += CHUNK) {
         await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).execute();
       }
+      // Before the points: held-out members of the loyalty program earn none.
+      await seedDemoLoyaltyHoldout(trx, merchantId, memberIds, data, now);
       await seedPoints(trx, merchantId, orderRows, now, seed, memberIds[data.demoMemberKey]!);
+      await seedDemoTiers(trx, merchantId, now);
+      await seedDemoRewards(trx, merchantId, memberIds[data.demoMemberKey]!);
+      await seedDemoReferrals(trx, merchantId, memberIds[data.demoMemberKey]!, memberIds, now);
+      await seedDemoCltv(trx, merchantId, now);
+      await seedDemoOffers(trx, merchantId, TIME_ZONE, now);
 
       const summary = summarizeDemoData(data);
       await recordAudit(trx, merchantId, { type: "system", id: null }, "merchant.seeded", { type: "merchant", id: merchantId }, {

@@ -15,6 +15,7 @@ import { DomainError, notFound } from "~/lib/errors";
 import { isId, newId } from "~/lib/ids";
 import type { Merchant } from "~db/schema";
 import { createMember } from "./members.server";
+import { attributeAtSignup, type SignupReferralFacts } from "~/domain/referrals/attribution.server";
 
 /**
  * Member accounts in a merchant's portal: sign-up, login, password reset, profile. Everything runs inside the
@@ -76,7 +77,7 @@ export type SignUpResult = { kind: "created"; memberId: string } | { kind: "exis
 export async function signUpMember(
   database: DB,
   merchant: PortalMerchant,
-  input: { email: string; name: string; password: string; birthday: string | null },
+  input: { email: string; name: string; password: string; birthday: string | null; referral?: SignupReferralFacts },
 ): Promise<SignUpResult> {
   // Hashing happens on both paths so the answer takes about as long either way.
   const passwordHash = await hashPassword(input.password);
@@ -112,6 +113,8 @@ export async function signUpMember(
     // Joining earns the sign-up bonus; a sign-up form with a birthday already completes the profile.
     await awardSignupBonus(trx, merchant.id, member.id, { type: "member", id: member.id });
     await awardProfileBonusIfComplete(trx, merchant.id, member, { type: "member", id: member.id });
+    // Referrals (issue 5): the typed code or the landing page's cookie; never fails the sign-up.
+    await attributeAtSignup(trx, merchant.id, member.id, input.referral ?? {});
     await enqueueEmail(trx, merchant.id, {
       template: "welcome",
       to: member.email,

@@ -18,7 +18,8 @@ import {
   type PointsBreakdown,
 } from "./rules";
 import { getEarningRules, parseStoredRules } from "./rules.server";
-import { tierEarningPercent } from "./tier-hook.server";
+import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
+import { afterQualifyingActivity, tierBirthdayBonus, tierEarningPercent } from "./tier-hook.server";
 
 /**
  * Turning business events into earnings, by the merchant's rules: orders, custom events and the bonuses
@@ -73,6 +74,8 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
     const lot = await trx.selectFrom("point_lots").select("id").where("merchant_id", "=", merchantId).where("journal_id", "=", prior.id).executeTakeFirst();
     return { points: prior.points, journalId: prior.id, lotId: lot?.id ?? null, replayed: true, breakdown: null };
   }
+  // Loyalty holdout (issue 6): members held out of the program earn nothing; assigned on first sight.
+  if (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", order.member_id)) return nothing();
   // One round trip for everything the rules need (this is the hot path of every order).
   const ctx = await sql<{ currency: string; timezone: string; rules: unknown; status: string; has_earlier: boolean }>`
     select m.currency, m.timezone, r.rules, mem.status,
@@ -96,7 +99,11 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
     tierPercent,
     earnedSoFar: soFar,
   }));
-  if (breakdown.points <= 0) return nothing(breakdown);
+  if (breakdown.points <= 0) {
+    // Tiers: an order below the points minimum still counts as qualifying spend.
+    await afterQualifyingActivity(trx, merchantId, order.member_id, now());
+    return nothing(breakdown);
+  }
 
   const earned = await earnLocked(trx, merchantId, balance, {
     memberId: order.member_id,
@@ -114,6 +121,8 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
   if (order.refunded_minor > 0 || order.dispute_status !== "none") {
     await syncOrderReversal(trx, merchantId, order, "catch-up", order.dispute_status === "withdrawn" ? "dispute" : "refund", input.actor);
   }
+  // Tiers: a threshold crossed by this order upgrades the member at once.
+  await afterQualifyingActivity(trx, merchantId, order.member_id, now());
   return { points: earned.points, journalId: earned.journalId, lotId: earned.lotId, replayed: false, breakdown };
 }
 
@@ -130,6 +139,8 @@ export async function earnForEvent(
     if (prior.member_id !== input.memberId) throw new DomainError("idempotency_conflict", "This idempotency key was already used for another member");
     return { points: prior.points, journalId: prior.id, lotId: null, replayed: true, breakdown: null };
   }
+  // Loyalty holdout (issue 6): held-out members earn nothing for events either.
+  if (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", input.memberId)) return nothing();
   const rules = await getEarningRules(trx, merchantId);
   const merchant = await merchantOf(trx, merchantId);
   const at = input.occurredAt ?? now();
@@ -158,6 +169,8 @@ export async function earnForEvent(
     metadata: { event: input.event, breakdown },
     actor: input.actor,
   });
+  // Tiers: points earned count toward a points-based tier at once.
+  await afterQualifyingActivity(trx, merchantId, input.memberId, now());
   return { points: earned.points, journalId: earned.journalId, lotId: earned.lotId, replayed: false, breakdown };
 }
 
@@ -179,8 +192,12 @@ async function awardBonus(trx: Trx, merchantId: string, memberId: string, kind: 
   const balance = await lockBalance(trx, merchantId, memberId);
   const prior = await findJournalByKey(trx, merchantId, key);
   if (prior) return { points: prior.points, journalId: prior.id, lotId: null, replayed: true, breakdown: null };
+  // Loyalty holdout (issue 6): no sign-up, profile or birthday bonus for held-out members.
+  if (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", memberId)) return nothing();
   const rules = await getEarningRules(trx, merchantId);
-  const points = kind === "signup" ? rules.bonuses.signup : kind === "birthday" ? rules.bonuses.birthday : rules.bonuses.profileCompleted;
+  // Tiers: the member's tier adds its own birthday bonus to the program's base one.
+  const points =
+    kind === "signup" ? rules.bonuses.signup : kind === "birthday" ? rules.bonuses.birthday + (await tierBirthdayBonus(trx, merchantId, memberId)) : rules.bonuses.profileCompleted;
   if (points <= 0) return nothing();
   const description = kind === "signup" ? "Welcome bonus for joining" : kind === "birthday" ? "Happy birthday bonus" : "Bonus for completing your profile";
   const earned = await earnLocked(trx, merchantId, balance, {
@@ -193,6 +210,7 @@ async function awardBonus(trx: Trx, merchantId: string, memberId: string, kind: 
     expiresAt: lotExpiresAt(rules, at),
     actor,
   });
+  await afterQualifyingActivity(trx, merchantId, memberId, now());
   return { points: earned.points, journalId: earned.journalId, lotId: earned.lotId, replayed: false, breakdown: null };
 }
 

@@ -9,6 +9,7 @@ import { awardBirthdayBonus } from "./earning.server";
 import { expireDueLots, releaseDueLots } from "./ledger.server";
 import { addMonths, inactivityExpiry, wallTimeIn, type EarningRules } from "./rules";
 import { getEarningRules } from "./rules.server";
+import { hasTierBirthdayBonus } from "./tier-hook.server";
 
 /**
  * The points ledger's scheduled work: release pending lots, expire lots (after N months, or after N months of
@@ -213,7 +214,8 @@ export async function runBirthdays(at: Date = now(), opts: JobOptions = {}): Pro
   const report = emptyReport();
   for (const m of await merchants(opts)) {
     const rules = await rulesOf("points_birthdays", m.id);
-    if (!rules || rules.bonuses.birthday <= 0) continue;
+    // Tiers may give a birthday bonus even when the program's base bonus is off.
+    if (!rules || (rules.bonuses.birthday <= 0 && !(await withTenant(db(), m.id, (trx) => hasTierBirthdayBonus(trx, m.id))))) continue;
     const local = wallTimeIn(at, m.timezone);
     // 29 February birthdays are celebrated on the 28th in other years (rules.ts isBirthdayOn).
     const days = local.month === 2 && local.day === 28 && !isLeap(local.year) ? [28, 29] : [local.day];

@@ -601,6 +601,58 @@ export async function syncOrderReversal(
   return { pointsReversed: 0, pointsRestored: y, journalId: posted.journalId };
 }
 
+/**
+ * Reverses what is left of one earned lot whose cause was undone (a referral reward voided inside its hold
+ * period): unspent points first, then expired ones, then clawback debt — like an order refund. Idempotent by key;
+ * null when nothing is left to reverse. Locks the member's balance.
+ */
+export async function reverseLot(
+  trx: Trx,
+  merchantId: string,
+  input: { lotId: string; idempotencyKey: string; description: string; source: string; actor: Actor },
+): Promise<JournalResult | null> {
+  const peek = await trx.selectFrom("point_lots").select("member_id").where("merchant_id", "=", merchantId).where("id", "=", input.lotId).executeTakeFirst();
+  if (!peek) throw new DomainError("not_found", "Lot not found");
+  await lockBalance(trx, merchantId, peek.member_id);
+  const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: peek.member_id, kind: "reverse" });
+  if (prior) return prior;
+  const lot = await trx.selectFrom("point_lots").selectAll().where("merchant_id", "=", merchantId).where("id", "=", input.lotId).executeTakeFirstOrThrow();
+  const diff = lot.points - lot.reversed;
+  if (diff <= 0) return null;
+  const a = Math.min(diff, lot.remaining);
+  const b = Math.min(diff - a, lot.expired);
+  const c = diff - a - b;
+  const posted = await postJournal(
+    trx,
+    merchantId,
+    {
+      kind: "reverse",
+      source: input.source,
+      memberId: lot.member_id,
+      idempotencyKey: input.idempotencyKey,
+      description: input.description,
+      reversesJournalId: lot.journal_id,
+      metadata: { fromUnspent: a, fromExpired: b, becameDebt: c },
+      actor: input.actor,
+    },
+    [
+      { account: "merchant_issued", amount: diff },
+      { account: lot.released_at ? "member_available" : "member_pending", lotId: lot.id, amount: -a },
+      { account: "merchant_expired", amount: -b },
+      { account: "member_clawback", amount: -c },
+    ],
+    {
+      lotDeltas: [{ lotId: lot.id, remaining: -a, expired: -b, consumed: -c, reversed: diff }],
+      allocations: [
+        { lotId: lot.id, kind: "reverse_remaining", points: a },
+        { lotId: lot.id, kind: "reverse_expired", points: b },
+        { lotId: lot.id, kind: "reverse_consumed", points: c },
+      ],
+    },
+  );
+  return { ...posted, replayed: false };
+}
+
 // ---- releasing and expiring --------------------------------------------------------------------------------
 
 /** Makes a member's pending lots whose return window has passed available. Idempotent: a released lot is skipped. */

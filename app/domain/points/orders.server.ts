@@ -6,6 +6,8 @@ import { newId } from "~/lib/ids";
 import type { Order, OrderSource } from "~db/schema";
 import { earnForOrder, type EarnOutcome } from "./earning.server";
 import { findJournalByKey, lockBalance, syncOrderReversal } from "./ledger.server";
+import { onOrderRecorded, onOrderRefunded } from "~/domain/referrals/qualification.server";
+import { afterQualifyingActivity } from "./tier-hook.server";
 
 /**
  * The order stream: every purchase Perennial learns of (API, Stripe, CSV import) is one `orders` row, unique per
@@ -86,6 +88,10 @@ export async function recordOrder(trx: Trx, merchantId: string, input: RecordOrd
     return { order, created: false, points: prior?.points ?? 0, journalId: prior?.id ?? null, earn: null };
   }
   const earn = input.awardPoints ? await earnForOrder(trx, merchantId, { orderId: order.id, actor: input.actor }) : null;
+  // Tiers: earnForOrder re-evaluates the tier; an order recorded without points still counts as spend.
+  if (!input.awardPoints) await afterQualifyingActivity(trx, merchantId, input.memberId, now());
+  // Referrals: the friend's qualifying event (issue 5).
+  await onOrderRecorded(trx, merchantId, order, input.actor);
   return { order, created: true, points: earn?.points ?? 0, journalId: earn?.journalId ?? null, earn };
 }
 
@@ -174,6 +180,7 @@ export async function recordRefund(
     .returningAll()
     .executeTakeFirstOrThrow();
   const sync = await syncOrderReversal(trx, merchantId, updated, `refund:${refundId}`, "refund", input.actor);
+  await onOrderRefunded(trx, merchantId, updated, input.actor);
   return { refundId, orderId: order.id, amountMinor: input.amountMinor, refundedTotalMinor: total, pointsReversed: sync.pointsReversed, replayed: false };
 }
 
@@ -193,6 +200,7 @@ export async function setOrderRefundedTotal(
       ? order
       : await trx.updateTable("orders").set({ refunded_minor: total }).where("merchant_id", "=", merchantId).where("id", "=", order.id).returningAll().executeTakeFirstOrThrow();
   const sync = await syncOrderReversal(trx, merchantId, updated, input.causeKey, "refund", input.actor);
+  await onOrderRefunded(trx, merchantId, updated, input.actor);
   return { pointsReversed: sync.pointsReversed };
 }
 
@@ -212,5 +220,8 @@ export async function setOrderDisputeStatus(
       ? order
       : await trx.updateTable("orders").set({ dispute_status: next }).where("merchant_id", "=", merchantId).where("id", "=", order.id).returningAll().executeTakeFirstOrThrow();
   const sync = await syncOrderReversal(trx, merchantId, updated, input.causeKey, "dispute", input.actor);
+  // Tiers: a reinstated payment counts again at once. (Refunds and withdrawals only lower the figures, which never
+  // changes a tier before the period ends; the nightly job takes them into account.)
+  if (next === "reinstated") await afterQualifyingActivity(trx, merchantId, order.member_id, now());
   return { pointsReversed: sync.pointsReversed, pointsRestored: sync.pointsRestored };
 }

@@ -5,6 +5,8 @@ import type { Actor } from "~/domain/audit/audit.server";
 import { upsertMember } from "~/domain/members/members.server";
 import { awardSignupBonus } from "~/domain/points/earning.server";
 import { recordOrder, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/points/orders.server";
+import { attributeFromStripe } from "~/domain/referrals/attribution.server";
+import { stripeReferralCodes } from "~/domain/referrals/stripe-codes";
 import { DomainError } from "~/lib/errors";
 import type { DisputeStatus, Order } from "~db/schema";
 import { factFromEvent, stripeEventSchema, type StripeEventEnvelope, type StripeFact } from "./mapping";
@@ -150,6 +152,8 @@ async function applyOrder(trx: Trx, merchantId: string, event: StripeEventEnvelo
   const { member, created } = await upsertMember(trx, merchantId, { email: f.email }, actor);
   if (created) await awardSignupBonus(trx, merchantId, member.id, actor);
   const stored = await paymentRow(trx, merchantId, paymentKey);
+  // A referral code in the checkout's metadata or promotion code attributes a member not yet referred (issue 5).
+  await attributeFromStripe(trx, merchantId, member.id, stripeReferralCodes(event.data.object));
   const recorded = await recordOrder(trx, merchantId, {
     memberId: member.id,
     externalOrderId: f.externalOrderId,
