@@ -1,13 +1,20 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
-import { adminPath } from "~/components/admin/use-admin";
+import { clientIp, requireStaff } from "~/auth/guards.server";
+import { adminPath, canAct } from "~/components/admin/use-admin";
 import { NetworkValueTable } from "~/components/referrals/admin-referrals";
+import { CorrectReferrerForm } from "~/components/referrals/correct-referrer";
+import { CorrectReferrerSchema } from "~/components/referrals/schemas";
 import { ReferralTree } from "~/components/referrals/referral-tree";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { treeChildren } from "~/domain/referrals-ui/tree-view.server";
+import { correctReferrer } from "~/domain/referrals/attribution.server";
+import { findCodeOwner } from "~/domain/referrals/codes.server";
 import { ancestors, networkValue } from "~/domain/referrals/tree.server";
+import { DomainError } from "~/lib/errors";
+import { readForm } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
 import { formatMoney } from "~/lib/money";
 
@@ -18,7 +25,7 @@ const UPLINE = 5;
 
 /** A member's referral tree: who referred them (a few levels up), their network value by level, and their referrals. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { merchant } = await requireStaff(request, params.merchant, "analyst");
+  const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
   const memberId = params.memberId ?? "";
   if (!isId("member", memberId)) throw notFound();
   // Tenant-scoped: another merchant's member id finds nothing here (RLS), hence 404.
@@ -37,6 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { network } = found;
   return {
     slug: merchant.slug,
+    canCorrect: canAct(role, "admin"),
     root: { ...found.tree.parent, networkValue: money(network.totalMinor) },
     firstPage: found.tree.children,
     upline: found.up.map((a) => ({ memberId: a.memberId, level: a.level, name: byId.get(a.memberId) ?? a.memberId })),
@@ -48,8 +56,43 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+/** Staff correction of the member's referrer (admins): by e-mail or referral code, or removal; audited with the reason. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { merchant, user } = await requireStaff(request, params.merchant, "admin");
+  const memberId = params.memberId ?? "";
+  if (!isId("member", memberId)) throw notFound();
+  const submission = parseWithZod(await readForm(request), { schema: CorrectReferrerSchema });
+  if (submission.status !== "success") return data({ result: submission.reply(), done: null }, { status: 400 });
+  const v = submission.value;
+  try {
+    const done = await withTenant(db(), merchant.id, async (trx) => {
+      const member = await trx.selectFrom("members").select("id").where("merchant_id", "=", merchant.id).where("id", "=", memberId).executeTakeFirst();
+      if (!member) return null;
+      let referrerId: string | null = null;
+      if (v.intent === "set") {
+        const raw = v.referrer ?? "";
+        const byEmail = raw.includes("@")
+          ? await trx.selectFrom("members").select("id").where("merchant_id", "=", merchant.id).where("email", "=", raw.toLowerCase()).executeTakeFirst()
+          : undefined;
+        referrerId = byEmail?.id ?? (raw.includes("@") ? null : ((await findCodeOwner(trx, merchant.id, raw))?.memberId ?? null));
+        if (!referrerId) throw new DomainError("not_found", "No member of this program has that e-mail address or referral code", { field: "referrer" });
+      }
+      await correctReferrer(trx, merchant.id, { memberId, referrerId, reason: v.reason, actor: { type: "staff", id: user.id, ip: clientIp(request) } });
+      return v.intent === "set" ? "The referrer is corrected." : "The referrer is removed.";
+    });
+    if (!done) throw notFound();
+    return { result: submission.reply({ resetForm: true }), done };
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    // The domain names its own fields (referrer_id, member); on this form they belong to the referrer box or the form.
+    const field = err.field === "reason" ? "reason" : err.field === "referrer" || err.field === "referrer_id" ? "referrer" : null;
+    const reply = field ? submission.reply({ fieldErrors: { [field]: [err.message] } }) : submission.reply({ formErrors: [err.message] });
+    return data({ result: reply, done: null }, { status: err.status });
+  }
+}
+
 export default function ReferralTreePage() {
-  const { slug, root, firstPage, upline, network } = useLoaderData<typeof loader>();
+  const { slug, canCorrect, root, firstPage, upline, network } = useLoaderData<typeof loader>();
   return (
     <>
       <PageHeader
@@ -91,6 +134,7 @@ export default function ReferralTreePage() {
           </h2>
           <ReferralTree slug={slug} root={root} firstPage={firstPage} />
         </section>
+        {canCorrect ? <CorrectReferrerForm memberName={root.name} hasReferrer={upline.length > 0} /> : null}
       </div>
     </>
   );

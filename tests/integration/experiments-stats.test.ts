@@ -94,6 +94,20 @@ describe("experiments", () => {
     expect(a.id).toBe(b.id);
   });
 
+  it("a stopped program experiment holds nobody out any more, and keeps the stored arms", async () => {
+    const f = await ledgerFixture();
+    const m = await f.newMember();
+    const exp = await f.tx((trx) => createExperiment(trx, f.merchantId, { kind: "loyalty_program", name: "Loyalty", holdoutBps: 5000 }));
+    // Force this member into the control arm, as an external import would.
+    await f.tx((trx) =>
+      trx.insertInto("experiment_assignments").values({ merchant_id: f.merchantId, experiment_id: exp.id, member_id: m, arm: "control", source: "external" }).execute(),
+    );
+    expect(await f.tx((trx) => isHeldOutOfProgram(trx, f.merchantId, "loyalty_program", m))).toBe(true);
+    await f.tx((trx) => trx.updateTable("experiments").set({ status: "stopped" }).where("id", "=", exp.id).execute());
+    expect(await f.tx((trx) => isHeldOutOfProgram(trx, f.merchantId, "loyalty_program", m))).toBe(false);
+    expect((await f.tx((trx) => getAssignment(trx, f.merchantId, exp.id, m)))?.arm).toBe("control");
+  });
+
   it("rejects a holdout outside 0–50% and arms without exactly one control", async () => {
     const f = await ledgerFixture();
     await expect(f.tx((trx) => createExperiment(trx, f.merchantId, { kind: "custom", name: "x", holdoutBps: 6000 }))).rejects.toMatchObject({ field: "holdout" });

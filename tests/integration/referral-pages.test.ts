@@ -483,6 +483,41 @@ describe("admin referral pages", () => {
     }
   });
 
+  it("tree: admins correct a referrer by e-mail or code with a reason (audited); analysts cannot; errors name the field", async () => {
+    const { s, admin, analyst } = await staffed({ velocityPerHour: 1000 });
+    const { attributeMember } = await import("~/domain/referrals/attribution.server");
+    const ann = await s.member("Ann Wrong", "ann.wrong@pages.test");
+    const ray = await s.member("Ray Right", "ray.right@pages.test");
+    const fred = await s.member("Fred Friend");
+    await s.tx(async (trx) => attributeMember(trx, s.merchantId, { memberId: fred, code: await s.code(ann), via: "api", actor: STAFF }));
+    const correct = (cookie: string, form: Record<string, string>) =>
+      run(() => treePage.action({ request: postRequest(`/admin/${s.slug}/referrals/tree/${fred}`, cookie, form), params: { merchant: s.slug, memberId: fred }, context: {} }));
+
+    expect((await correct(analyst.cookie, { intent: "set", referrer: "ray.right@pages.test", reason: "Typo at sign-up" })).status).toBe(403);
+    const noReason = await correct(admin.cookie, { intent: "set", referrer: "ray.right@pages.test", reason: "" });
+    expect(noReason.status).toBe(400);
+    expect(noReason.data.result.error.reason).toBeTruthy();
+    const unknown = await correct(admin.cookie, { intent: "set", referrer: "nobody@pages.test", reason: "Typo at sign-up" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.data.result.error.referrer?.[0]).toMatch(/no member/i);
+    expect((await s.referralOf(fred))?.referrer_id).toBe(ann);
+
+    const audits = await s.count("audit_log");
+    const ok = await correct(admin.cookie, { intent: "set", referrer: "Ray.Right@pages.test", reason: "Typo at sign-up" });
+    expect(ok.status).toBe(200);
+    expect(ok.data.done).toMatch(/corrected/);
+    expect((await s.referralOf(fred))?.referrer_id).toBe(ray);
+    expect(await s.count("audit_log")).toBe(audits + 1);
+    // By referral code too, and the edge follows.
+    expect((await correct(admin.cookie, { intent: "set", referrer: (await s.code(ann)).toLowerCase(), reason: "Back to Ann after all" })).status).toBe(200);
+    const edge = await s.tx((trx) => trx.selectFrom("referral_edges").select("referrer_id").where("member_id", "=", fred).executeTakeFirstOrThrow());
+    expect(edge.referrer_id).toBe(ann);
+    // Nobody can be their own referrer.
+    const self = await correct(admin.cookie, { intent: "set", referrer: await s.code(fred), reason: "Testing self" });
+    expect(self.status).toBe(422);
+    expect(self.data.result.error.referrer?.[0]).toMatch(/themselves/);
+  });
+
   it("overview: the week's funnel and the top referrers by network value", async () => {
     const { s, analyst } = await staffed({ qualifyingEvent: { kind: "signup" }, holdDays: 0 });
     const { attributeMember } = await import("~/domain/referrals/attribution.server");

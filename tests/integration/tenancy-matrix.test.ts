@@ -151,7 +151,11 @@ const MATRIX: Record<string, Entry> = {
   },
   "routes/admin.$merchant.referrals": admin("admin.$merchant.referrals", "/admin/$merchant/referrals"),
   "routes/admin.$merchant.referrals._index": admin("admin.$merchant.referrals._index", "/admin/$merchant/referrals/"),
-  "routes/admin.$merchant.referrals.tree.$memberId": admin("admin.$merchant.referrals.tree.$memberId", "/admin/$merchant/referrals/tree/$memberId", { ids: (B) => ({ memberId: B.memberId }) }),
+  "routes/admin.$merchant.referrals.tree.$memberId": admin("admin.$merchant.referrals.tree.$memberId", "/admin/$merchant/referrals/tree/$memberId", {
+    ids: (B) => ({ memberId: B.memberId }),
+    // A valid correction, so the action reaches the member lookup: B's member is not found under A.
+    actionBody: { intent: "remove", reason: "tenancy check" },
+  }),
   "routes/admin.$merchant.referrals.tree.$memberId.children": admin("admin.$merchant.referrals.tree.$memberId.children", "/admin/$merchant/referrals/tree/$memberId/children", {
     ids: (B) => ({ memberId: B.memberId }),
   }),
@@ -597,6 +601,7 @@ const WRITE_ROLE: Record<string, "admin" | "owner"> = {
   "routes/admin.$merchant.settings.stripe": "owner",
   "routes/admin.$merchant.referrals.settings": "admin",
   "routes/admin.$merchant.referrals.review": "admin",
+  "routes/admin.$merchant.referrals.tree.$memberId": "admin",
   "routes/admin.$merchant.experiments": "admin",
   "routes/admin.$merchant.rewards": "admin",
   "routes/admin.$merchant.rewards_.$rewardId": "admin",

@@ -24,3 +24,17 @@ export const ReviewDecisionSchema = z.object({
   decision: z.enum(REVIEW_DECISIONS, { error: "Choose approve, reject or block the referrer" }),
   reason: z.string({ error: "Give a reason" }).trim().min(3, "Give a reason (at least 3 characters)").max(500, "The reason must be at most 500 characters"),
 });
+
+/**
+ * Staff correction of a member's referrer: the new referrer by e-mail or referral code (empty with `remove` to take
+ * the attribution away), and a reason for the audit trail.
+ */
+export const CorrectReferrerSchema = z
+  .object({
+    intent: z.enum(["set", "remove"], { error: "Choose to set or remove the referrer" }),
+    referrer: z.string().trim().max(254, "Enter an e-mail address or a referral code").optional(),
+    reason: z.string({ error: "Give a reason" }).trim().min(3, "Give a reason (at least 3 characters)").max(500, "The reason must be at most 500 characters"),
+  })
+  .superRefine((v, ctx) => {
+    if (v.intent === "set" && !v.referrer) ctx.addIssue({ code: "custom", path: ["referrer"], message: "Enter the referrer's e-mail address or referral code" });
+  });

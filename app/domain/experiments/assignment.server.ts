@@ -254,7 +254,8 @@ export async function recordExperimentEvent(
 /**
  * True when the member is held out of a program (loyalty or referral): a member in the control arm of that
  * program's active experiment. Assigns on first sight (enrollment), so call it where the member first meets the
- * program. No experiment configured → never held out.
+ * program. No experiment configured → never held out; a stopped experiment releases its control arm into the
+ * program (the comparison is over; the stored arms stay for the report).
  */
 export async function isHeldOutOfProgram(
   trx: Trx,
@@ -263,7 +264,7 @@ export async function isHeldOutOfProgram(
   memberId: string,
 ): Promise<boolean> {
   const experiment = await findProgramExperiment(trx, merchantId, kind);
-  if (!experiment) return false;
+  if (!experiment || experiment.status !== "active") return false;
   const a = await assignMember(trx, merchantId, experiment, memberId);
   return a.control;
 }

@@ -32,7 +32,7 @@ export async function seedDemoTiers(trx: Trx, merchantId: string, now: Date): Pr
     where o.merchant_id = ${merchantId} and o.currency = ${program.currency} and o.dispute_status <> 'withdrawn'
       and not exists (
         select 1 from experiment_assignments a
-        join experiments e on e.merchant_id = a.merchant_id and e.id = a.experiment_id and e.kind = 'loyalty_program'
+        join experiments e on e.merchant_id = a.merchant_id and e.id = a.experiment_id and e.kind = 'loyalty_program' and e.status = 'active'
         join experiment_arms r on r.merchant_id = a.merchant_id and r.experiment_id = a.experiment_id and r.arm = a.arm and r.is_control
         where a.merchant_id = o.merchant_id and a.member_id = o.member_id)
     group by o.member_id`.execute(trx);

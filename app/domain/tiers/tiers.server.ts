@@ -80,12 +80,12 @@ export async function loadTierProgram(trx: Trx, merchantId: string): Promise<Tie
   };
 }
 
-// Members in the control arm of the loyalty program's experiment hold no tier, whatever their stored row says.
+// Members in the control arm of the loyalty program's running experiment hold no tier, whatever their stored row says.
 const notHeldOut = (merchantId: string) => sql<boolean>`not exists (
   select 1 from experiments e
   join experiment_assignments a on a.merchant_id = e.merchant_id and a.experiment_id = e.id
   join experiment_arms r on r.merchant_id = a.merchant_id and r.experiment_id = a.experiment_id and r.arm = a.arm
-  where e.merchant_id = ${merchantId} and e.kind = 'loyalty_program' and a.member_id = mt.member_id and r.is_control)`;
+  where e.merchant_id = ${merchantId} and e.kind = 'loyalty_program' and e.status = 'active' and a.member_id = mt.member_id and r.is_control)`;
 
 /**
  * The member's tier now, or null (no tier, or held out of the loyalty program). Stable signature: the rewards,
@@ -466,7 +466,7 @@ async function reevaluateLocked(
 
 async function storedHoldout(trx: Trx, merchantId: string, memberId: string): Promise<boolean> {
   const experiment = await findProgramExperiment(trx, merchantId, "loyalty_program");
-  return experiment ? ((await getAssignment(trx, merchantId, experiment.id, memberId))?.control ?? false) : false;
+  return experiment?.status === "active" ? ((await getAssignment(trx, merchantId, experiment.id, memberId))?.control ?? false) : false;
 }
 
 export type { MemberTierView, TierHistoryEntry };
