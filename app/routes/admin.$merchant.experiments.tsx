@@ -6,6 +6,7 @@ import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createCustomExperiment, ExperimentActionSchema, setProgramHoldout, stopExperiment } from "~/domain/experiments/manage.server";
 import { DomainError } from "~/lib/errors";
+import { readForm } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Holdouts and experiments · Perennial admin" }];
 
@@ -25,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const form = Object.fromEntries(await request.formData());
+  const form = Object.fromEntries(await readForm(request));
   const parsed = ExperimentActionSchema.safeParse(form);
   if (!parsed.success) {
     const errors: Record<string, string[]> = {};

@@ -38,7 +38,9 @@ describe("demo loyalty program holdout", () => {
     const rows = await withTenant(testDb(), merchantId, (trx) =>
       sql<{ arm: string; journals: string }>`
         select a.arm, count(j.id) as journals
-        from experiment_assignments a left join ledger_journals j on j.merchant_id = a.merchant_id and j.member_id = a.member_id and j.kind = 'earn'
+        from experiment_assignments a
+        join experiments e on e.merchant_id = a.merchant_id and e.id = a.experiment_id and e.kind = 'loyalty_program'
+        left join ledger_journals j on j.merchant_id = a.merchant_id and j.member_id = a.member_id and j.kind = 'earn'
         where a.merchant_id = ${merchantId} group by a.arm`.execute(trx),
     );
     const by = Object.fromEntries(rows.rows.map((r) => [r.arm, Number(r.journals)]));

@@ -115,7 +115,7 @@ export function SchemaView({ doc, schema, depth = 0 }: { doc: OpenApiDoc; schema
           return (
             <div key={name} className="px-3 py-2">
               <dt className="flex flex-wrap items-baseline gap-2">
-                <span className="font-mono text-sm font-semibold text-stone-900">{name}</span>
+                <span className="min-w-0 break-all font-mono text-sm font-semibold text-stone-900">{name}</span>
                 <span className="font-mono text-xs text-stone-500">{typeLabel(doc, prop)}</span>
                 {required.has(name) ? <Badge tone="amber">required</Badge> : <span className="text-xs text-stone-500">optional</span>}
               </dt>
@@ -248,7 +248,7 @@ function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operati
       <header className="border-b border-stone-200 px-5 py-3">
         <h3 className="flex flex-wrap items-center gap-3">
           <MethodBadge method={method} />
-          <span className="font-mono text-sm font-semibold text-stone-900">{path}</span>
+          <span className="min-w-0 break-all font-mono text-sm font-semibold text-stone-900">{path}</span>
           <span className="text-sm text-stone-600">{String(op.summary ?? "")}</span>
         </h3>
       </header>

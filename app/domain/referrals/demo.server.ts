@@ -1,4 +1,5 @@
 import type { Trx } from "~/db.server";
+import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { earnPoints } from "~/domain/points/ledger.server";
 import { newId } from "~/lib/ids";
 import { getOrCreateCode } from "./codes.server";
@@ -81,6 +82,8 @@ export async function seedDemoReferrals(trx: Trx, merchantId: string, demoMember
       chain.push([up, "ancestor", level, settings.levelPoints[String(level)]!]);
     }
     for (const [beneficiary, role, level, points] of chain) {
+      // Held out of the loyalty program: no points (as the live payout path).
+      if (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", beneficiary)) continue;
       const key = role === "ancestor" ? `referral:${id}:level:${level}` : `referral:${id}:${role}`;
       const earned = await earnPoints(trx, merchantId, {
         memberId: beneficiary,

@@ -3,6 +3,7 @@ import { now } from "~/auth/clock.server";
 import type { Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
+import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { earnPoints, reverseLot } from "~/domain/points/ledger.server";
 import { capWindowStarts } from "~/domain/points/rules";
 import { grantReward } from "~/domain/rewards/grant.server";
@@ -42,6 +43,8 @@ async function claimPayout(
   referral: Referral,
   p: { beneficiaryId: string; role: ReferralPayoutRole; level: number; reward: ReferralReward & { kind: "points" | "reward" } },
 ): Promise<string | null> {
+  // Members held out of the loyalty program have no points at all (issue 6): a points payout to them is skipped.
+  if (p.reward.kind === "points" && (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", p.beneficiaryId))) return null;
   const id = newId("referralPayout");
   const row = await trx
     .insertInto("referral_payouts")
