@@ -1,5 +1,6 @@
 import { useId } from "react";
 import { useScrollRegion } from "~/components/ui/scroll-region";
+import { ChartDataTable } from "./data-table";
 
 export interface LineSeries {
   key: string;
@@ -132,32 +133,12 @@ export function LineChart({
           ))}
         </svg>
       </div>
-      {/* sr-only on a wrapper: a table ignores width: 1px and would widen the page on a phone. */}
-      <div className="sr-only">
-        <table>
-          <caption>{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Period</th>
-              {series.map((s) => (
-                <th key={s.key} scope="col">
-                  {s.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {points.map((p, i) => (
-              <tr key={`${p.label}-${i}`}>
-                <th scope="row">{p.longLabel}</th>
-                {series.map((s) => (
-                  <td key={s.key}>{formatValue(p.values[s.key] ?? 0)}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ChartDataTable
+        caption={title}
+        rowHeader="Period"
+        columns={series}
+        rows={points.map((p) => ({ label: p.longLabel, cells: series.map((s) => formatValue(p.values[s.key] ?? 0)) }))}
+      />
     </figure>
   );
 }

@@ -1,5 +1,6 @@
 import { useId } from "react";
 import { useScrollRegion } from "~/components/ui/scroll-region";
+import { ChartDataTable } from "~/components/charts/data-table";
 
 export interface FlowMonth {
   /** Short label under the group ("Mar ’26") and the full one for screen readers ("March 2026"). */
@@ -82,32 +83,12 @@ export function PointsFlowChart({ title, months, height = 240 }: { title: string
           })}
         </svg>
       </div>
-      {/* sr-only on a wrapper: a table ignores width: 1px and would widen the page on a phone. */}
-      <div className="sr-only">
-        <table>
-          <caption>{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              {SERIES.map((s) => (
-                <th key={s.key} scope="col">
-                  {s.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {months.map((m, i) => (
-              <tr key={`${m.label}-${i}`}>
-                <th scope="row">{m.longLabel}</th>
-                {SERIES.map((s) => (
-                  <td key={s.key}>{n(m[s.key])}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ChartDataTable
+        caption={title}
+        rowHeader="Month"
+        columns={SERIES}
+        rows={months.map((m) => ({ label: m.longLabel, cells: SERIES.map((s) => n(m[s.key])) }))}
+      />
     </figure>
   );
 }
