@@ -1,11 +1,10 @@
-import { createRequire } from "node:module";
-import type { AxeResults } from "axe-core";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
 import { loadCdnow } from "../support/cltv";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
+import { seriousAxeViolations as axe } from "../support/axe";
 
 /**
  * The CLTV journey in Chromium against the production build: a merchant with the CDNOW orders refits from the CLTV
@@ -13,7 +12,6 @@ import { createTenantFixture, type TenantFixture } from "../support/tenancy";
  * sizes), downloads a table as CSV, fixes a bad value in Settings → CLTV, and finds the member panel.
  */
 const chromiumPath = inject("chromiumPath");
-const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 describe.skipIf(!chromiumPath)("CLTV pages", () => {
   let server: Awaited<ReturnType<typeof startAppServer>>;
@@ -30,16 +28,6 @@ describe.skipIf(!chromiumPath)("CLTV pages", () => {
     await browser?.close();
     await server?.close();
   });
-
-  async function axe(page: Page): Promise<string[]> {
-    await page.addScriptTag({ path: AXE_PATH });
-    const results = await page.evaluate(() =>
-      (window as unknown as { axe: { run: (d: Document, o: object) => Promise<AxeResults> } }).axe.run(document, {
-        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      }),
-    );
-    return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
-  }
 
   async function open(viewport: { width: number; height: number }, path: string) {
     const context = await browser.newContext({ baseURL: server.baseUrl, viewport });

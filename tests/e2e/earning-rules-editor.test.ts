@@ -1,6 +1,4 @@
-import { createRequire } from "node:module";
-import type { AxeResults } from "axe-core";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withTenant } from "~/db.server";
 import { earnPoints, spendPoints } from "~/domain/points/ledger.server";
@@ -8,6 +6,7 @@ import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
+import { seriousAxeViolations as axe } from "../support/axe";
 
 /**
  * The program page in a real browser: the live preview is computed client-side from the form as it is edited, so
@@ -15,7 +14,6 @@ import { createTenantFixture, type TenantFixture } from "../support/tenancy";
  * analyst's read-only view, axe at desktop and phone sizes, and no sideways scrolling on a phone.
  */
 const chromiumPath = inject("chromiumPath");
-const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 describe.skipIf(!chromiumPath)("earning-rules editor", () => {
   let server: Awaited<ReturnType<typeof startAppServer>>;
@@ -40,16 +38,6 @@ describe.skipIf(!chromiumPath)("earning-rules editor", () => {
     await browser?.close();
     await server?.close();
   });
-
-  async function axe(page: Page): Promise<string[]> {
-    await page.addScriptTag({ path: AXE_PATH });
-    const results = await page.evaluate(() =>
-      (window as unknown as { axe: { run: (d: Document, o: object) => Promise<AxeResults> } }).axe.run(document, {
-        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      }),
-    );
-    return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
-  }
 
   async function open(viewport: { width: number; height: number }, cookie: string) {
     const context = await browser.newContext({ baseURL: server.baseUrl, viewport });

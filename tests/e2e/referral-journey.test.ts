@@ -1,5 +1,3 @@
-import { createRequire } from "node:module";
-import type { AxeResults } from "axe-core";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withTenant } from "~/db.server";
@@ -12,6 +10,7 @@ import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
+import { seriousAxeViolations as axe } from "../support/axe";
 
 /**
  * The referral journey in a real browser against the production build: a member shares their link, a friend lands
@@ -20,7 +19,6 @@ import { createTenantFixture, type TenantFixture } from "../support/tenancy";
  * (funnel, top referrers, the tree expanding through its resource route). axe runs on every page on the way.
  */
 const chromiumPath = inject("chromiumPath");
-const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
 
 describe.skipIf(!chromiumPath)("referral journey", () => {
@@ -76,16 +74,6 @@ describe.skipIf(!chromiumPath)("referral journey", () => {
       if (m.type() === "error") page.jsErrors.push(m.text());
     });
     return page;
-  }
-
-  async function axe(page: Page): Promise<string[]> {
-    await page.addScriptTag({ path: AXE_PATH });
-    const results = await page.evaluate(() =>
-      (window as unknown as { axe: { run: (d: Document, o: object) => Promise<AxeResults> } }).axe.run(document, {
-        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      }),
-    );
-    return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
   }
 
   const balance = (memberId: string) =>

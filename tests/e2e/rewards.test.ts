@@ -1,5 +1,3 @@
-import { createRequire } from "node:module";
-import type { AxeResults } from "axe-core";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withTenant } from "~/db.server";
@@ -9,13 +7,13 @@ import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
+import { seriousAxeViolations as axe } from "../support/axe";
 
 /**
  * Browser journeys for rewards: a member browses the catalog (affordable or not), redeems with a confirmation step
  * and copies the code from "My rewards"; staff create a reward in the catalog editor (errors next to the fields).
  */
 const chromiumPath = inject("chromiumPath");
-const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 describe.skipIf(!chromiumPath)("rewards in the browser", () => {
   let server: Awaited<ReturnType<typeof startAppServer>>;
@@ -37,16 +35,6 @@ describe.skipIf(!chromiumPath)("rewards in the browser", () => {
     await browser?.close();
     await server?.close();
   });
-
-  async function axe(page: Page): Promise<string[]> {
-    await page.addScriptTag({ path: AXE_PATH });
-    const results = await page.evaluate(() =>
-      (window as unknown as { axe: { run: (d: Document, o: object) => Promise<AxeResults> } }).axe.run(document, {
-        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      }),
-    );
-    return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
-  }
 
   async function contextWith(cookie: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
     const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 800 } });

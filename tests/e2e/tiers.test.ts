@@ -1,6 +1,4 @@
-import { createRequire } from "node:module";
-import type { AxeResults } from "axe-core";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withTenant } from "~/db.server";
 import { recordOrder } from "~/domain/points/orders.server";
@@ -9,6 +7,7 @@ import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
+import { seriousAxeViolations as axe } from "../support/axe";
 
 /**
  * Tiers in a real browser: staff build a ladder in the editor (rows added client-side, an error next to the threshold
@@ -16,7 +15,6 @@ import { createTenantFixture, type TenantFixture } from "../support/tenancy";
  * the "spend … more by … to reach …" progress line. axe on both pages.
  */
 const chromiumPath = inject("chromiumPath");
-const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 describe.skipIf(!chromiumPath)("tiers", () => {
   let server: Awaited<ReturnType<typeof startAppServer>>;
@@ -32,16 +30,6 @@ describe.skipIf(!chromiumPath)("tiers", () => {
     await browser?.close();
     await server?.close();
   });
-
-  async function axe(page: Page): Promise<string[]> {
-    await page.addScriptTag({ path: AXE_PATH });
-    const results = await page.evaluate(() =>
-      (window as unknown as { axe: { run: (d: Document, o: object) => Promise<AxeResults> } }).axe.run(document, {
-        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      }),
-    );
-    return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
-  }
 
   async function open(cookie: string, path: string) {
     const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
