@@ -58,7 +58,11 @@ async function main() {
     let demo: Awaited<ReturnType<typeof seedDemoMerchant>> | undefined;
     if (e.SEED_DEMO) {
       const t0 = Date.now();
-      demo = await seedDemoMerchant(db(), { hashPassword });
+      demo = await seedDemoMerchant(db(), {
+        hashPassword,
+        // Two years of orders go through the real ledger, tiers, referrals and the CLTV fit: say why the first start waits.
+        onSeeding: () => log("first start: seeding the demo merchant Northwind Coffee (about a minute on a small machine)…"),
+      });
       if (demo.created) log(`seeded the demo merchant Northwind Coffee (${Date.now() - t0} ms)`);
     }
 

@@ -47,6 +47,8 @@ export interface SeedDemoOptions {
   memberEmail?: string;
   memberPassword?: string;
   hashPassword: (pw: string) => Promise<string>;
+  /** Called once the seed knows it will create the merchant (the first start tells the user to wait). */
+  onSeeding?: () => void;
 }
 
 export interface SeedDemoResult {
@@ -74,6 +76,7 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
 
   const existing = await findMerchantBySlug(database, slug);
   if (existing) return { created: false, merchantId: existing, ...credentials };
+  opts.onSeeding?.();
 
   const now = opts.now ?? new Date();
   const seed = opts.seed ?? DEMO_SEED;
