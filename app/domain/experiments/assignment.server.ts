@@ -38,7 +38,7 @@ export interface Assignment {
   control: boolean;
 }
 
-function toExperiment(r: {
+interface ExperimentRow {
   id: string;
   kind: ExperimentKind;
   subject_id: string | null;
@@ -47,7 +47,9 @@ function toExperiment(r: {
   holdout_bps: number;
   status: "active" | "stopped";
   created_at: Date;
-}): Experiment {
+}
+
+function toExperiment(r: ExperimentRow): Experiment {
   return {
     id: r.id,
     kind: r.kind,
@@ -263,8 +265,15 @@ export async function isHeldOutOfProgram(
   kind: "loyalty_program" | "referral_program",
   memberId: string,
 ): Promise<boolean> {
-  const experiment = await findProgramExperiment(trx, merchantId, kind);
-  if (!experiment || experiment.status !== "active") return false;
-  const a = await assignMember(trx, merchantId, experiment, memberId);
-  return a.control;
+  // One round trip on the hot path (every order and event): the experiment with this member's stored arm, if any.
+  const res = await sql<ExperimentRow & { arm: string | null; is_control: boolean | null }>`
+    select e.id, e.kind, e.subject_id, e.name, e.assignment, e.holdout_bps, e.status, e.created_at, a.arm, r.is_control
+    from experiments e
+    left join experiment_assignments a on a.merchant_id = e.merchant_id and a.experiment_id = e.id and a.member_id = ${memberId}
+    left join experiment_arms r on r.merchant_id = a.merchant_id and r.experiment_id = a.experiment_id and r.arm = a.arm
+    where e.merchant_id = ${merchantId} and e.kind = ${kind}`.execute(trx);
+  const row = res.rows[0];
+  if (!row || row.status !== "active") return false;
+  if (row.arm !== null) return row.is_control === true;
+  return (await assignMember(trx, merchantId, toExperiment(row), memberId)).control;
 }
