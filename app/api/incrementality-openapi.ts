@@ -1,12 +1,8 @@
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import { errs } from "./openapi-paths";
 import { IncrementalityQuery, IncrementalityResponse } from "./incrementality-schemas";
-import { ErrorSchema } from "./schemas";
 
 /** The incrementality report's operation (issue 6), registered into the shared document by app/api/openapi.ts. */
-
-function errs(own: Record<number, string>): Record<string, ResponseConfig> {
-  return Object.fromEntries(Object.entries(own).map(([s, d]) => [s, { description: d, content: { "application/json": { schema: ErrorSchema } } }]));
-}
 
 export function registerIncrementalityPaths(registry: OpenAPIRegistry, ctx: { security: RouteConfig["security"] }): void {
   registry.registerPath({

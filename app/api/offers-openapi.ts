@@ -1,20 +1,11 @@
-import type { ZodType } from "zod";
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import { COMMON_ERRORS, errs, json } from "./openapi-paths";
 import { MemberOffersSchema, OfferClaimSchema, OfferIdParams, SegmentsSchema } from "~/domain/offers/api-schemas";
-import { ErrorSchema, MemberIdParams } from "./schemas";
+import { MemberIdParams } from "./schemas";
 
 /** The offers and segments API's operations, registered into the shared document by app/api/openapi.ts. */
 
-const json = (schema: ZodType) => ({ "application/json": { schema } });
-
-function errs(own: Record<number, string>): Record<string, ResponseConfig> {
-  return Object.fromEntries(Object.entries(own).map(([s, d]) => [s, { description: d, content: { "application/json": { schema: ErrorSchema } } }]));
-}
-
-const AUTH = {
-  401: "Missing, malformed, unknown or revoked API key (`unauthenticated`)",
-  403: "The key lacks the scope this endpoint needs (`insufficient_scope`)",
-};
+const AUTH = { 401: COMMON_ERRORS[401], 403: COMMON_ERRORS[403] };
 
 export function registerOfferPaths(registry: OpenAPIRegistry, ctx: { security: RouteConfig["security"]; requiredIdempotencyKey: { $ref: string } }): void {
   const routes: RouteConfig[] = [

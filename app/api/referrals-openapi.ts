@@ -1,6 +1,6 @@
-import type { ZodType } from "zod";
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
-import { ErrorSchema, MemberIdParams } from "./schemas";
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import { COMMON_ERRORS, errs, json } from "./openapi-paths";
+import { MemberIdParams } from "./schemas";
 import {
   AttributeBody,
   AttributionSchema,
@@ -16,18 +16,6 @@ import {
 
 /** The referrals API's operations (issue 5), registered into the shared document by app/api/openapi.ts. */
 
-const json = (schema: ZodType) => ({ "application/json": { schema } });
-
-function errs(own: Record<number, string>): Record<string, ResponseConfig> {
-  return Object.fromEntries(Object.entries(own).map(([s, d]) => [s, { description: d, content: { "application/json": { schema: ErrorSchema } } }]));
-}
-
-const COMMON = {
-  401: "Missing, malformed, unknown or revoked API key (`unauthenticated`)",
-  403: "The key lacks the scope this endpoint needs (`insufficient_scope`)",
-  422: "A field failed validation (`validation_failed`); `field` names it",
-};
-
 export function registerReferralPaths(
   registry: OpenAPIRegistry,
   ctx: { security: RouteConfig["security"]; requiredIdempotencyKey: { $ref: string } },
@@ -42,7 +30,7 @@ export function registerReferralPaths(
       description: "Creates the member's code on first use. `code` and `link` are null when the program is off, or the member is held out or blocked. Requires the `referrals:read` scope.",
       security: ctx.security,
       request: { params: MemberIdParams },
-      responses: { 200: { description: "The member's referral facts", content: json(MemberReferralSchema) }, ...errs({ 401: COMMON[401], 403: COMMON[403], 404: "No such member (`not_found`)" }) },
+      responses: { 200: { description: "The member's referral facts", content: json(MemberReferralSchema) }, ...errs({ 401: COMMON_ERRORS[401], 403: COMMON_ERRORS[403], 404: "No such member (`not_found`)" }) },
     },
     {
       method: "get",
@@ -53,7 +41,7 @@ export function registerReferralPaths(
       description: "Direct referrals newest first, and the network value by level (own value plus everyone below). Requires the `referrals:read` scope.",
       security: ctx.security,
       request: { params: MemberIdParams, query: ReferralListQuery },
-      responses: { 200: { description: "Referrals and network", content: json(MemberReferralsSchema) }, ...errs({ ...COMMON, 404: "No such member (`not_found`)" }) },
+      responses: { 200: { description: "Referrals and network", content: json(MemberReferralsSchema) }, ...errs({ ...COMMON_ERRORS, 404: "No such member (`not_found`)" }) },
     },
     {
       method: "post",
@@ -70,7 +58,7 @@ export function registerReferralPaths(
         201: { description: "Attributed", content: json(AttributionSchema) },
         200: { description: "Already attributed to this code", content: json(AttributionSchema) },
         ...errs({
-          ...COMMON,
+          ...COMMON_ERRORS,
           404: "Unknown member or unknown/unusable code (`not_found`)",
           409: "`already_referred` (another referrer), `existing_customer`, `has_referrals`, `program_disabled`, or `idempotency_conflict`",
           422: "`self_referral`, or a field failed validation (`validation_failed`)",
@@ -86,7 +74,7 @@ export function registerReferralPaths(
       description: "Open items first, newest first. Requires the `referrals:read` scope.",
       security: ctx.security,
       request: { query: ReviewListQuery },
-      responses: { 200: { description: "Review items", content: json(ReviewListSchema) }, ...errs(COMMON) },
+      responses: { 200: { description: "Review items", content: json(ReviewListSchema) }, ...errs(COMMON_ERRORS) },
     },
     {
       method: "post",
@@ -100,7 +88,7 @@ export function registerReferralPaths(
       request: { params: ReviewIdParams, body: { required: true, content: json(DecideReviewBody) } },
       responses: {
         200: { description: "The decided item", content: json(ReviewSchema) },
-        ...errs({ ...COMMON, 404: "No such review item (`not_found`)", 409: "Already decided (`conflict`) or `idempotency_conflict`" }),
+        ...errs({ ...COMMON_ERRORS, 404: "No such review item (`not_found`)", 409: "Already decided (`conflict`) or `idempotency_conflict`" }),
       },
     },
   ];

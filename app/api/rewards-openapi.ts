@@ -1,6 +1,6 @@
-import type { ZodType } from "zod";
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
-import { MemberIdParams, ErrorSchema } from "./schemas";
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import { COMMON_ERRORS, errs, json } from "./openapi-paths";
+import { MemberIdParams } from "./schemas";
 import {
   CodeCheckSchema,
   CreateRewardBody,
@@ -18,20 +18,8 @@ import {
 
 /** The rewards API's operations, registered into the shared document by app/api/openapi.ts. */
 
-const json = (schema: ZodType) => ({ "application/json": { schema } });
-
-function errs(own: Record<number, string>): Record<string, ResponseConfig> {
-  return Object.fromEntries(Object.entries(own).map(([s, d]) => [s, { description: d, content: { "application/json": { schema: ErrorSchema } } }]));
-}
-
-const COMMON = {
-  401: "Missing, malformed, unknown or revoked API key (`unauthenticated`)",
-  403: "The key lacks the scope this endpoint needs (`insufficient_scope`)",
-  422: "A field failed validation (`validation_failed`); `field` names it",
-};
-
 const CODE_ERRORS = {
-  ...COMMON,
+  ...COMMON_ERRORS,
   403: "`insufficient_scope`, or the code belongs to another member (`wrong_member`)",
   404: "Unknown code (`not_found`)",
   409: "The code was already used by another order (`used`), or is still being created at Stripe (`inactive`)",
@@ -52,7 +40,7 @@ export function registerRewardPaths(
       summary: "List the reward catalog",
       description: "Active rewards, cheapest first. Requires the `rewards:read` scope.",
       security: ctx.security,
-      responses: { 200: { description: "The catalog", content: json(RewardListSchema) }, ...errs({ 401: COMMON[401], 403: COMMON[403] }) },
+      responses: { 200: { description: "The catalog", content: json(RewardListSchema) }, ...errs({ 401: COMMON_ERRORS[401], 403: COMMON_ERRORS[403] }) },
     },
     {
       method: "post",
@@ -64,7 +52,7 @@ export function registerRewardPaths(
       security: ctx.security,
       parameters: [ctx.idempotencyKey],
       request: { body: { required: true, content: json(CreateRewardBody) } },
-      responses: { 201: { description: "The reward", content: json(RewardSchema) }, ...errs(COMMON) },
+      responses: { 201: { description: "The reward", content: json(RewardSchema) }, ...errs(COMMON_ERRORS) },
     },
     {
       method: "get",
@@ -75,7 +63,7 @@ export function registerRewardPaths(
       description: "Requires the `rewards:read` scope.",
       security: ctx.security,
       request: { params: RewardIdParams },
-      responses: { 200: { description: "The reward", content: json(RewardSchema) }, ...errs({ 401: COMMON[401], 403: COMMON[403], 404: "No such reward (`not_found`)" }) },
+      responses: { 200: { description: "The reward", content: json(RewardSchema) }, ...errs({ 401: COMMON_ERRORS[401], 403: COMMON_ERRORS[403], 404: "No such reward (`not_found`)" }) },
     },
     {
       method: "get",
@@ -86,7 +74,7 @@ export function registerRewardPaths(
       description: "Newest first, with their codes and states. Requires the `rewards:read` scope.",
       security: ctx.security,
       request: { params: MemberIdParams },
-      responses: { 200: { description: "The redemptions", content: json(RedemptionListSchema) }, ...errs({ 401: COMMON[401], 403: COMMON[403], 404: "No such member (`not_found`)" }) },
+      responses: { 200: { description: "The redemptions", content: json(RedemptionListSchema) }, ...errs({ 401: COMMON_ERRORS[401], 403: COMMON_ERRORS[403], 404: "No such member (`not_found`)" }) },
     },
     {
       method: "post",
@@ -107,7 +95,7 @@ export function registerRewardPaths(
         201: { description: "The redemption", content: json(RedemptionSchema) },
         ...errs({
           400: "No `Idempotency-Key` header (`idempotency_key_required`), an invalid one, or a body that is not JSON",
-          ...COMMON,
+          ...COMMON_ERRORS,
           403: "`insufficient_scope`, or the member may not have this reward (`not_eligible`: tier, holdout, blocked)",
           404: "No such member or reward (`not_found`)",
           409: "`insufficient_points`, `out_of_stock`, `limit_reached` (per-member limit for the period), `inactive` (outside its window or archived), or `idempotency_conflict`",
@@ -152,7 +140,7 @@ export function registerRewardPaths(
       request: { body: { required: true, content: json(ReleaseCodeBody) } },
       responses: {
         200: { description: "The code is usable again", content: json(ReleasedSchema) },
-        ...errs({ ...COMMON, 404: "Unknown code (`not_found`)", 409: "The code was used by another order, or is not a used code (`conflict`)" }),
+        ...errs({ ...COMMON_ERRORS, 404: "Unknown code (`not_found`)", 409: "The code was used by another order, or is not a used code (`conflict`)" }),
       },
     },
   ];
