@@ -2,10 +2,9 @@ import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-t
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useState } from "react";
 import { now } from "~/auth/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
-import { Button, Card, FormErrors, PageHeader, SelectField, TextField } from "~/components/ui";
+import { Button, Card, FormErrors, HoldoutSlider, PageHeader, SelectField, TextField } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createSurpriseGift } from "~/domain/offers/gifts.server";
 import { grantableRewards } from "~/domain/offers/offers.server";
@@ -41,7 +40,6 @@ export default function NewGift() {
   const actionData = useActionData<typeof action>();
   const nav = useNavigation();
   const [form, fields] = useForm({ lastResult: actionData?.result, defaultValue: { name: "", rewardId: "", segmentId: "", holdoutPercent: String(DEFAULT_HOLDOUT_PERCENT) } });
-  const [holdout, setHoldout] = useState(DEFAULT_HOLDOUT_PERCENT);
   return (
     <>
       <PageHeader title="New surprise gift" description="Grants a reward to every treated member of a segment at once, in the background." />
@@ -64,25 +62,14 @@ export default function NewGift() {
               errors={fields.segmentId.errors}
               options={[{ value: "", label: "Choose a segment" }, ...segments.map((s) => ({ value: s.id, label: s.name }))]}
             />
-            <div className="space-y-2 sm:col-span-2">
-              <label htmlFor="holdoutPercent" className="block text-sm font-medium text-stone-800">
-                Hold out <output htmlFor="holdoutPercent">{holdout}%</output> of the segment
-              </label>
-              <input
-                id="holdoutPercent"
-                name="holdoutPercent"
-                type="range"
-                min={0}
-                max={50}
-                value={holdout}
-                onChange={(e) => setHoldout(Number(e.target.value))}
-                className="w-full max-w-md accent-brand-600"
-                aria-describedby="gift-holdout-hint"
-              />
-              <p id="gift-holdout-hint" className="text-xs text-stone-500">
-                Held-out members receive nothing; comparing them with the rest measures what the gift changed.
-              </p>
-            </div>
+            <HoldoutSlider
+              name="holdoutPercent"
+              className="sm:col-span-2"
+              defaultPercent={DEFAULT_HOLDOUT_PERCENT}
+              of="the segment"
+              errors={fields.holdoutPercent.errors}
+              hint="Held-out members receive nothing; comparing them with the rest measures what the gift changed."
+            />
           </div>
         </Card>
         <Button type="submit" busy={nav.state === "submitting"}>

@@ -1,4 +1,4 @@
-import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getFormProps, getInputProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
 import { Form, useNavigation } from "@remix-run/react";
 import { canAct } from "~/components/admin/use-admin";
 import { Alert, Button, Card, FormErrors, TextField } from "~/components/ui";
@@ -46,42 +46,14 @@ export function CltvSettingsForm({
       <fieldset disabled={!editable} className="space-y-6">
         <Card title="Margin and discounting">
           <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
-            <TextField
-              label="Gross margin (%)"
-              {...getInputProps(fields.grossMarginPercent, { type: "text", ariaAttributes: false })}
-              key={fields.grossMarginPercent.key}
-              errors={fields.grossMarginPercent.errors}
-              inputMode="decimal"
-              hint="The share of a sale you keep after the cost of goods. CLTV is margin, not revenue."
-            />
-            <TextField
-              label="Annual discount rate (%)"
-              {...getInputProps(fields.discountRatePercent, { type: "text", ariaAttributes: false })}
-              key={fields.discountRatePercent.key}
-              errors={fields.discountRatePercent.errors}
-              inputMode="decimal"
-              hint="What future margin is discounted by per year, e.g. your cost of capital. 10 is common."
-            />
+            <DecimalField field={fields.grossMarginPercent} label="Gross margin (%)" hint="The share of a sale you keep after the cost of goods. CLTV is margin, not revenue." />
+            <DecimalField field={fields.discountRatePercent} label="Annual discount rate (%)" hint="What future margin is discounted by per year, e.g. your cost of capital. 10 is common." />
           </div>
         </Card>
         <Card title={`Costs per member (${currency})`}>
           <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
-            <TextField
-              label="Acquisition cost per member"
-              {...getInputProps(fields.acquisitionCost, { type: "text", ariaAttributes: false })}
-              key={fields.acquisitionCost.key}
-              errors={fields.acquisitionCost.errors}
-              inputMode="decimal"
-              hint="What it costs to win one member (ads, sign-up bonus). Used by the classic LTV figures."
-            />
-            <TextField
-              label="Retention cost per member per year"
-              {...getInputProps(fields.retentionCostPerYear, { type: "text", ariaAttributes: false })}
-              key={fields.retentionCostPerYear.key}
-              errors={fields.retentionCostPerYear.errors}
-              inputMode="decimal"
-              hint="What keeping a member costs each year (rewards, e-mails, service)."
-            />
+            <DecimalField field={fields.acquisitionCost} label="Acquisition cost per member" hint="What it costs to win one member (ads, sign-up bonus). Used by the classic LTV figures." />
+            <DecimalField field={fields.retentionCostPerYear} label="Retention cost per member per year" hint="What keeping a member costs each year (rewards, e-mails, service)." />
           </div>
         </Card>
       </fieldset>
@@ -91,5 +63,19 @@ export function CltvSettingsForm({
         </Button>
       ) : null}
     </Form>
+  );
+}
+
+/** One decimal text input bound to a Conform field, with its errors and hint. */
+function DecimalField({ field, label, hint }: { field: FieldMetadata<string | undefined>; label: string; hint: string }) {
+  return (
+    <TextField
+      label={label}
+      {...getInputProps(field, { type: "text", ariaAttributes: false })}
+      key={field.key}
+      errors={field.errors}
+      inputMode="decimal"
+      hint={hint}
+    />
   );
 }

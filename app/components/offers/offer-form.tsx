@@ -1,7 +1,7 @@
 import { getFormProps, getInputProps, getSelectProps, getTextareaProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
-import { Alert, Button, Card, FormErrors, SelectField, TextAreaField, TextField } from "~/components/ui";
+import { Alert, Button, Card, FormErrors, HoldoutSlider, SelectField, TextAreaField, TextField } from "~/components/ui";
 import { DEFAULT_HOLDOUT_PERCENT } from "~/domain/offers/schemas";
 
 export interface OfferFormValues {
@@ -43,7 +43,6 @@ export function OfferForm({
   const nav = useNavigation();
   const [form, fields] = useForm({ lastResult, defaultValue: values });
   const [kind, setKind] = useState(values.kind);
-  const [holdout, setHoldout] = useState(Number(values.holdoutPercent || DEFAULT_HOLDOUT_PERCENT));
   const creating = mode === "create";
   return (
     <Form method="post" {...getFormProps(form)} className="space-y-6">
@@ -135,33 +134,14 @@ export function OfferForm({
         {!creating ? <p className="mt-2 text-xs text-stone-500">What an offer grants cannot change after it is created.</p> : null}
       </Card>
       <Card title="Holdout">
-        <div className="space-y-2">
-          <label htmlFor="holdoutPercent" className="block text-sm font-medium text-stone-800">
-            Hold out <output htmlFor="holdoutPercent">{holdout}%</output> of eligible members
-          </label>
-          <input
-            id="holdoutPercent"
-            name="holdoutPercent"
-            type="range"
-            min={0}
-            max={50}
-            step={1}
-            value={holdout}
-            disabled={!creating}
-            onChange={(e) => setHoldout(Number(e.target.value))}
-            aria-describedby="holdout-hint"
-            className="w-full max-w-md accent-brand-600"
-          />
-          {!creating ? <input type="hidden" name="holdoutPercent" value={holdout} /> : null}
-          <p id="holdout-hint" className="text-xs text-stone-500">
-            A random, sticky share of the segment never sees, receives or is e-mailed this offer: the control group that measures its real effect. 0–50%.
-          </p>
-          {fields.holdoutPercent.errors?.length ? (
-            <p className="text-sm text-red-700" role="alert">
-              {fields.holdoutPercent.errors[0]}
-            </p>
-          ) : null}
-        </div>
+        <HoldoutSlider
+          name="holdoutPercent"
+          defaultPercent={Number(values.holdoutPercent || DEFAULT_HOLDOUT_PERCENT)}
+          of="eligible members"
+          locked={!creating}
+          errors={fields.holdoutPercent.errors}
+          hint="A random, sticky share of the segment never sees, receives or is e-mailed this offer: the control group that measures its real effect. 0–50%."
+        />
       </Card>
       <Button type="submit" busy={nav.state === "submitting"}>
         {creating ? "Create offer" : "Save offer"}
