@@ -2,6 +2,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
+import { signedInPage } from "../support/browser-page";
 import { loadCdnow } from "../support/cltv";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
 import { seriousAxeViolations as axe } from "../support/axe";
@@ -30,16 +31,7 @@ describe.skipIf(!chromiumPath)("CLTV pages", () => {
   });
 
   async function open(viewport: { width: number; height: number }, path: string) {
-    const context = await browser.newContext({ baseURL: server.baseUrl, viewport });
-    const cookie = fx.staffCookie;
-    const eq = cookie.indexOf("=");
-    await context.addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), domain: "127.0.0.1", path: "/", httpOnly: true, sameSite: "Lax" }]);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("status of 400")) errors.push(m.text());
-    });
+    const { page, errors } = await signedInPage(browser, server.baseUrl, fx.staffCookie, { viewport });
     const res = await page.goto(path, { waitUntil: "networkidle" });
     expect(res?.status()).toBe(200);
     return { page, errors };

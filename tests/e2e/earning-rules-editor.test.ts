@@ -4,6 +4,7 @@ import { withTenant } from "~/db.server";
 import { earnPoints, spendPoints } from "~/domain/points/ledger.server";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
+import { signedInPage } from "../support/browser-page";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
 import { seriousAxeViolations as axe } from "../support/axe";
@@ -40,16 +41,8 @@ describe.skipIf(!chromiumPath)("earning-rules editor", () => {
   });
 
   async function open(viewport: { width: number; height: number }, cookie: string) {
-    const context = await browser.newContext({ baseURL: server.baseUrl, viewport });
-    const eq = cookie.indexOf("=");
-    await context.addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), domain: "127.0.0.1", path: "/", httpOnly: true, sameSite: "Lax" }]);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      // The browser logs a form answered with 400 as a failed resource; that is the expected validation reply.
-      if (m.type() === "error" && !m.text().includes("status of 400")) errors.push(m.text());
-    });
+    // A form answered with 400 is logged by the browser as a failed resource; that is the expected validation reply.
+    const { page, errors } = await signedInPage(browser, server.baseUrl, cookie, { viewport });
     const res = await page.goto(`/admin/${fx.slug}/programs`, { waitUntil: "networkidle" });
     expect(res?.status()).toBe(200);
     return { page, errors };

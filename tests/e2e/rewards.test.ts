@@ -5,6 +5,7 @@ import { earnPoints } from "~/domain/points/ledger.server";
 import { createReward } from "~/domain/rewards/catalog.server";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
+import { signedInPage } from "../support/browser-page";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
 import { seriousAxeViolations as axe } from "../support/axe";
@@ -37,17 +38,7 @@ describe.skipIf(!chromiumPath)("rewards in the browser", () => {
   });
 
   async function contextWith(cookie: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
-    const eq = cookie.indexOf("=");
-    await context.addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), domain: "127.0.0.1", path: "/", httpOnly: true, sameSite: "Lax" }]);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("status of 400")) errors.push(m.text());
-    });
-    return { context, page, errors };
+    return signedInPage(browser, server.baseUrl, cookie, { viewport: { width: 1280, height: 800 }, permissions: ["clipboard-read", "clipboard-write"] });
   }
 
   it("a member redeems a reward after confirming, then copies the code from My rewards", async () => {

@@ -5,6 +5,7 @@ import { recordOrder } from "~/domain/points/orders.server";
 import { runTierReevaluation } from "~/domain/tiers/jobs.server";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
+import { signedInPage } from "../support/browser-page";
 import { testDb } from "../support/db";
 import { createTenantFixture, type TenantFixture } from "../support/tenancy";
 import { seriousAxeViolations as axe } from "../support/axe";
@@ -32,15 +33,7 @@ describe.skipIf(!chromiumPath)("tiers", () => {
   });
 
   async function open(cookie: string, path: string) {
-    const context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
-    const eq = cookie.indexOf("=");
-    await context.addCookies([{ name: cookie.slice(0, eq), value: cookie.slice(eq + 1), domain: "127.0.0.1", path: "/", httpOnly: true, sameSite: "Lax" }]);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("status of 400")) errors.push(m.text());
-    });
+    const { page, errors } = await signedInPage(browser, server.baseUrl, cookie);
     const res = await page.goto(path, { waitUntil: "networkidle" });
     expect(res?.status()).toBe(200);
     return { page, errors };
