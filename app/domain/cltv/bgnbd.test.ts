@@ -87,6 +87,18 @@ describe("BG/NBD on the CDNOW sample", () => {
     expect(probabilityAlive(fit, 0, 0, 38.86)).toBe(1);
   });
 
+  it("stays defined when the fit has a + b < 1 (c = a + b + x − 1 < 0 for members with no repeat purchase): values from mpmath", () => {
+    // A fit seen on a small merchant; before the signed ₂F₁ these were NaN and the scoring job failed on them.
+    const small = { r: 0.341, alpha: 7.057, a: 0.186, b: 0.289 };
+    expect(conditionalExpectedPurchases(small, 52.18, 0, 0, 68.14)).toBeCloseTo(0.2060533855526028, 10);
+    expect(conditionalExpectedPurchases(small, 52.18, 0, 0, 10)).toBeCloseTo(0.7248878342049464, 10);
+    expect(expectedPurchases(small, 52.18)).toBeCloseTo(1.4634661467168844, 10);
+    // Continuous across c = 0, where ₂F₁ has a pole and the factor (a+b+x−1) cancels it.
+    const below = conditionalExpectedPurchases({ ...small, b: 1 - small.a - 1e-6 }, 52, 0, 0, 60);
+    const above = conditionalExpectedPurchases({ ...small, b: 1 - small.a + 1e-6 }, 52, 0, 0, 60);
+    expect(Math.abs(below - above)).toBeLessThan(1e-4);
+  });
+
   it("the compressed weighted total equals the sum of per-customer log-likelihoods", () => {
     const perCustomer = cdnowSummary().reduce((s, c) => s + bgnbdLogLikelihood(fit, c.x, c.tx, c.T), 0);
     expect(bgnbdTotalLogLikelihood(fit, rows)).toBeCloseTo(perCustomer, 6);

@@ -4,7 +4,7 @@
  * conditional expectation overflow for heavy buyers.
  */
 import { minimizeMultiStart } from "./optimize";
-import { digamma, lnBeta, lnGamma, logAddExp, logHyp2f1 } from "./special";
+import { digamma, lnBeta, lnGamma, logAddExp, signedLogHyp2f1 } from "./special";
 import { type CompressedRow } from "./summary";
 
 export interface BgNbdParams {
@@ -219,15 +219,21 @@ function oneMinusExp(L: number): { sign: number; log: number } {
   return { sign: -1, log: L + Math.log(-Math.expm1(-L)) };
 }
 
+/** 1 − e^scale · F for F given as (sign, ln|F|), as (sign, ln|·|). */
+function oneMinusScaledF(scale: number, F: { sign: number; log: number }): { sign: number; log: number } {
+  if (F.sign > 0) return oneMinusExp(scale + F.log);
+  if (F.sign < 0) return { sign: 1, log: logAddExp(0, scale + F.log) };
+  if (F.sign === 0) return { sign: 1, log: 0 };
+  return { sign: Number.NaN, log: Number.NaN };
+}
+
 /** E[Y(t) | x, t_x, T]: expected repeat purchases in the next t for a customer with this history. */
 export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
   const c = a + b + x - 1;
-  const logF = logHyp2f1(r + x, b + x, c, t / (alpha + T + t));
-  const L = (r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)) + logF;
-  const bracket = oneMinusExp(L);
-  // (a+b+x−1)/(a−1): the sign of (a−1) and of the bracket agree (both flip at a = 1), so the ratio is positive.
+  const bracket = oneMinusScaledF((r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)), signedLogHyp2f1(r + x, b + x, c, t / (alpha + T + t)));
+  // (a+b+x−1)/(a−1) × bracket is positive; the signs are carried because each factor can be negative (a < 1, a + b < 1).
   const sign = Math.sign(c) * Math.sign(a - 1) * bracket.sign;
   const log = Math.log(Math.abs(c)) - Math.log(Math.abs(a - 1)) + bracket.log - logAliveDenominator(p, x, tx, T);
   return sign * Math.exp(log);
@@ -237,9 +243,8 @@ export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: numbe
 export function expectedPurchases(p: BgNbdParams, t: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
-  const L = r * (Math.log(alpha) - Math.log(alpha + t)) + logHyp2f1(r, b, a + b - 1, t / (alpha + t));
-  const bracket = oneMinusExp(L);
   const c = a + b - 1;
+  const bracket = oneMinusScaledF(r * (Math.log(alpha) - Math.log(alpha + t)), signedLogHyp2f1(r, b, c, t / (alpha + t)));
   return Math.sign(c) * Math.sign(a - 1) * bracket.sign * Math.exp(Math.log(Math.abs(c)) - Math.log(Math.abs(a - 1)) + bracket.log);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hyp2f1, lnGamma, logHyp2f1 } from "./special";
+import { hyp2f1, lnGamma, logHyp2f1, signedLogHyp2f1 } from "./special";
 import { bfgs, minimizeMultiStart } from "./optimize";
 
 describe("special functions", () => {
@@ -22,6 +22,17 @@ describe("special functions", () => {
     expect(logHyp2f1(1, 1, 0, 0.5)).toBeNaN();
     expect(logHyp2f1(1, 1, -0.2, 0.5)).toBeNaN();
     expect(logHyp2f1(1, 1, 2, 1)).toBeNaN();
+  });
+
+  it("signed ₂F₁ for −1 < c < 0 (BG/NBD with a + b < 1 and x = 0) matches mpmath, including a negative value", () => {
+    const pos = signedLogHyp2f1(0.341, 0.289, -0.525, 0.4);
+    expect(pos.sign).toBe(1);
+    expect(Math.exp(pos.log)).toBeCloseTo(0.8233864687640874, 12); // mpmath.hyp2f1(0.341, 0.289, -0.525, 0.4)
+    const neg = signedLogHyp2f1(1, 1, -0.2, 0.5);
+    expect(neg.sign).toBe(-1);
+    expect(Math.exp(neg.log)).toBeCloseTo(12.167749113565677, 10); // mpmath: −12.1677491135656772
+    expect(signedLogHyp2f1(2.243, 4.426, 4.219, 0.4740258).sign).toBe(1);
+    expect(signedLogHyp2f1(1, 1, -1, 0.5).sign).toBeNaN(); // a pole
   });
 });
 

@@ -33,8 +33,7 @@ const RESCALE = 1e250;
 /**
  * ln ₂F₁(a, b; c; z) by the power series, for 0 ≤ z < 1 and c > 0 (the BG/NBD calls it with a, b > 0).
  * The running sum is rescaled so that very large x (terms ~ e^(x·z)) does not overflow; the result is a log
- * for the same reason. c ≤ 0 (a+b+x−1 ≤ 0 in the BG/NBD) makes the series undefined: we return NaN rather than
- * a wrong number, and callers treat it as an infeasible parameter point.
+ * for the same reason. For c ≤ 0 the terms are not all positive and this returns NaN: signedLogHyp2f1 handles it.
  */
 export function logHyp2f1(a: number, b: number, c: number, z: number): number {
   if (!(c > 0) || !(z >= 0) || !(z < 1) || !Number.isFinite(a) || !Number.isFinite(b)) return Number.NaN;
@@ -55,6 +54,33 @@ export function logHyp2f1(a: number, b: number, c: number, z: number): number {
     if ((term <= 1e-17 * sum && ratio < 1) || term === 0) return Math.log(sum) + logScale;
   }
   return Number.NaN;
+}
+
+/**
+ * ₂F₁(a, b; c; z) as (sign, ln|value|), for 0 ≤ z < 1 and a, b > 0, and any c that is not 0 or a negative integer
+ * (a pole). c < 0 arises in the BG/NBD when a + b < 1 and x = 0 (c = a + b − 1 ∈ (−1, 0)): the series is still
+ * defined, but its terms change sign while c + k < 0, so it can be negative and is summed with signs (its terms stay
+ * small there: a, b are r and b themselves and z < 1). Returns NaN fields where undefined.
+ */
+export function signedLogHyp2f1(a: number, b: number, c: number, z: number): { sign: number; log: number } {
+  if (c > 0) {
+    const log = logHyp2f1(a, b, c, z);
+    return { sign: Number.isNaN(log) ? Number.NaN : 1, log };
+  }
+  if (!(z >= 0) || !(z < 1) || !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c) || Number.isInteger(c)) {
+    return { sign: Number.NaN, log: Number.NaN };
+  }
+  let term = 1;
+  let sum = 1;
+  for (let k = 0; k < MAX_TERMS; k++) {
+    const ratio = ((a + k) * (b + k) * z) / ((c + k) * (k + 1));
+    term *= ratio;
+    sum += term;
+    if (!Number.isFinite(sum)) break;
+    // Past the sign changes (c + k > 0) the terms keep one sign and shrink once the ratio is below 1.
+    if (c + k > 0 && Math.abs(ratio) < 1 && Math.abs(term) <= 1e-17 * Math.abs(sum)) return { sign: Math.sign(sum), log: Math.log(Math.abs(sum)) };
+  }
+  return { sign: Number.NaN, log: Number.NaN };
 }
 
 export function hyp2f1(a: number, b: number, c: number, z: number): number {
