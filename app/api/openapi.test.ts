@@ -35,8 +35,10 @@ describe("OpenAPI document", () => {
   it("documents every operation with security, responses and the error schema", () => {
     const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ p, m, op })));
     expect(ops.map((o) => `${o.m.toUpperCase()} ${o.p}`).sort()).toEqual([
+      "GET /api/v1/cltv",
       "GET /api/v1/members",
       "GET /api/v1/members/{id}",
+      "GET /api/v1/members/{id}/cltv",
       "GET /api/v1/members/{id}/ledger",
       "GET /api/v1/members/{id}/offers",
       "GET /api/v1/members/{id}/points",

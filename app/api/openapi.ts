@@ -22,6 +22,7 @@ import { registerReferralPaths } from "./referrals-openapi";
 import { registerIncrementalityPaths } from "./incrementality-openapi";
 import { registerOfferPaths } from "./offers-openapi";
 import { registerTierPaths } from "./tiers-api";
+import { registerCltvPaths } from "./cltv-openapi";
 
 /**
  * The OpenAPI 3.1 document for /api/v1, generated from the Zod schemas the routes validate with.
@@ -318,6 +319,7 @@ function buildRegistry(): OpenAPIRegistry {
   registerIncrementalityPaths(registry, { security });
   registerOfferPaths(registry, { security, requiredIdempotencyKey: requiredIdempotencyKey.ref });
   registerTierPaths(registry, { security });
+  registerCltvPaths(registry, { security });
   return registry;
 }
 
@@ -351,6 +353,7 @@ export function openApiDocument(serverUrl: string): OpenAPIObject {
       { name: "Rewards", description: "The reward catalog and members' redemptions" },
       { name: "Checkout", description: "Validating, using and releasing reward codes at checkout" },
       { name: "Reports", description: "What each program caused: incremental CLTV against its randomized holdout" },
+      { name: "CLTV", description: "Predicted customer lifetime value: each member's scores and the model behind them" },
     ],
   });
   cache.set(serverUrl, doc);

@@ -12,12 +12,14 @@ describe("GET /api/v1/openapi.json", () => {
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(res.json.openapi).toBe("3.1.0");
     expect(Object.keys(res.json.paths).sort()).toEqual([
+      "/api/v1/cltv",
       "/api/v1/codes/release",
       "/api/v1/codes/use",
       "/api/v1/codes/validate",
       "/api/v1/events",
       "/api/v1/members",
       "/api/v1/members/{id}",
+      "/api/v1/members/{id}/cltv",
       "/api/v1/members/{id}/ledger",
       "/api/v1/members/{id}/offers",
       "/api/v1/members/{id}/offers/{offerId}/claim",

@@ -423,6 +423,15 @@ const MATRIX: Record<string, Entry> = {
       { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => "/api/v1/segments", params: () => ({}), expect: [405] },
     ],
   },
+  // CLTV over the API and the per-member export: B's member through A's key → 404; A's model endpoint shows only A's.
+  "routes/admin.$merchant.cltv.members[.csv]": admin("admin.$merchant.cltv.members[.csv]", "/admin/$merchant/cltv/members.csv"),
+  "routes/api.v1.members.$id.cltv": pointsApi("/api/v1/members/$id/cltv", "loader"),
+  "routes/api.v1.cltv": {
+    cases: [
+      { label: "A's key reads only A's model", handler: "loader", as: "api", path: () => "/api/v1/cltv?include=classic", params: () => ({}), expect: [200] },
+      { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => "/api/v1/cltv", params: () => ({}), expect: [405] },
+    ],
+  },
 };
 
 /** B's segment, offer (B's member is eligible and treated) and surprise gift (created in a beforeAll at the end of this file). */

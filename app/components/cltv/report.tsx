@@ -95,7 +95,14 @@ export function CltvReportView({ report, slug, canRefit, busy }: { report: CltvR
               <h2 id="cltv-segments" className="text-base font-semibold text-stone-900">
                 Value segments
               </h2>
-              <CsvLink slug={slug} table="segments" />
+              <div className="flex items-center gap-4">
+                {report.scoredMembers > 0 ? (
+                  <a href={`/admin/${slug}/cltv/members.csv`} className="text-sm font-medium text-brand-700 underline" download>
+                    Download per-member scores (CSV)
+                  </a>
+                ) : null}
+                <CsvLink slug={slug} table="segments" />
+              </div>
             </div>
             <Table caption="Value segments by predicted CLTV, and at-risk members">
               <thead>

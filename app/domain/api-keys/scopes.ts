@@ -6,12 +6,12 @@ import { z } from "zod";
  * Scopes are explicit: `members:write` does not imply `members:read`.
  */
 export const API_SCOPES = {
-  "members:read": "List and read members",
+  "members:read": "List and read members, and their CLTV scores",
   "members:write": "Create and update members",
   "orders:write": "Record orders, refunds and custom events (these earn and reverse points)",
   "points:read": "Read members' points balances and ledgers",
   "points:write": "Spend and adjust members' points",
-  "reports:read": "Read the incrementality reports (incremental CLTV of each program against its holdout)",
+  "reports:read": "Read the incrementality reports (incremental CLTV of each program against its holdout) and the current CLTV model",
   "offers:read": "List the offers a member can see, and segments",
   "offers:write": "Claim offers for members",
   "rewards:read": "Read the reward catalog and members' redemptions; validate reward codes",

@@ -5,7 +5,7 @@ import type { CltvReport } from "./report-types";
 export const CSV_TABLES = ["distribution", "segments", "fit", "classic"] as const;
 export type CsvTable = (typeof CSV_TABLES)[number];
 
-function cell(value: string | number | null): string {
+export function cell(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
   // Text cells: quote when needed, and defuse spreadsheet formulas.

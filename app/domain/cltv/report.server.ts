@@ -36,7 +36,7 @@ async function latestModel(trx: Trx, merchantId: string): Promise<CltvModelView 
   };
 }
 
-async function classicInputs(trx: Trx, merchantId: string, currency: string, settings: CltvSettings): Promise<ClassicInputs> {
+export async function classicInputs(trx: Trx, merchantId: string, currency: string, settings: CltvSettings): Promise<ClassicInputs> {
   const end = now();
   const start = new Date(end.getTime() - 365 * 86_400_000);
   const r = await sql<{ revenue: number | null; orders: number; active: number; prior: number; retained: number }>`
