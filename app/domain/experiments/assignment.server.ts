@@ -266,14 +266,55 @@ export async function isHeldOutOfProgram(
   memberId: string,
 ): Promise<boolean> {
   // One round trip on the hot path (every order and event): the experiment with this member's stored arm, if any.
-  const res = await sql<ExperimentRow & { arm: string | null; is_control: boolean | null }>`
-    select e.id, e.kind, e.subject_id, e.name, e.assignment, e.holdout_bps, e.status, e.created_at, a.arm, r.is_control
+  const res = await programHoldoutSql(merchantId, kind, memberId).execute(trx);
+  return heldOutFromRow(trx, merchantId, memberId, res.rows[0]);
+}
+
+/** A row of `programHoldoutSql`: the program's experiment (columns prefixed `hx_`) and the member's stored arm. */
+export interface ProgramHoldoutRow {
+  /** Null when a caller's left join found no experiment. */
+  hx_id: string | null;
+  hx_kind: ExperimentKind;
+  hx_subject_id: string | null;
+  hx_name: string;
+  hx_assignment: "random" | "external";
+  hx_holdout_bps: number;
+  hx_status: "active" | "stopped";
+  hx_created_at: Date;
+  hx_arm: string | null;
+  hx_is_control: boolean | null;
+}
+
+/**
+ * The query behind `isHeldOutOfProgram`, for callers that fold it into a statement of their own (the earning hot
+ * path: `left join lateral (…) hx on true`): at most one row, the `ProgramHoldoutRow` columns.
+ */
+export function programHoldoutSql(merchantId: string, kind: "loyalty_program" | "referral_program", memberId: string) {
+  return sql<ProgramHoldoutRow>`
+    select e.id as hx_id, e.kind as hx_kind, e.subject_id as hx_subject_id, e.name as hx_name, e.assignment as hx_assignment,
+           e.holdout_bps as hx_holdout_bps, e.status as hx_status, e.created_at as hx_created_at, a.arm as hx_arm, r.is_control as hx_is_control
     from experiments e
     left join experiment_assignments a on a.merchant_id = e.merchant_id and a.experiment_id = e.id and a.member_id = ${memberId}
     left join experiment_arms r on r.merchant_id = a.merchant_id and r.experiment_id = a.experiment_id and r.arm = a.arm
-    where e.merchant_id = ${merchantId} and e.kind = ${kind}`.execute(trx);
-  const row = res.rows[0];
-  if (!row || row.status !== "active") return false;
-  if (row.arm !== null) return row.is_control === true;
-  return (await assignMember(trx, merchantId, toExperiment(row), memberId)).control;
+    where e.merchant_id = ${merchantId} and e.kind = ${kind}`;
+}
+
+/**
+ * `isHeldOutOfProgram` from a row of `programHoldoutSql` read by the caller (an absent row, or one whose `hx_id` is
+ * null from a left join: no experiment). Assigns on first sight, like `isHeldOutOfProgram`.
+ */
+export async function heldOutFromRow(trx: Trx, merchantId: string, memberId: string, row: ProgramHoldoutRow | undefined): Promise<boolean> {
+  if (!row || row.hx_id === null || row.hx_status !== "active") return false;
+  if (row.hx_arm !== null) return row.hx_is_control === true;
+  const experiment = toExperiment({
+    id: row.hx_id,
+    kind: row.hx_kind,
+    subject_id: row.hx_subject_id,
+    name: row.hx_name,
+    assignment: row.hx_assignment,
+    holdout_bps: row.hx_holdout_bps,
+    status: row.hx_status,
+    created_at: row.hx_created_at,
+  });
+  return (await assignMember(trx, merchantId, experiment, memberId)).control;
 }

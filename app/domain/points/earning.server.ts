@@ -18,8 +18,9 @@ import {
   type PointsBreakdown,
 } from "./rules";
 import { getEarningRules, parseStoredRules } from "./rules.server";
-import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
-import { afterQualifyingActivity, tierBirthdayBonus, tierEarningPercent } from "./tier-hook.server";
+import { heldOutFromRow, isHeldOutOfProgram, programHoldoutSql, type ProgramHoldoutRow } from "~/domain/experiments/assignment.server";
+import { combinePercents } from "~/domain/tiers/model";
+import { afterQualifyingActivity, earningContextColumns, tierBirthdayBonus, tierEarningPercent } from "./tier-hook.server";
 
 /**
  * Turning business events into earnings, by the merchant's rules: orders, custom events and the bonuses
@@ -74,22 +75,31 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
     const lot = await trx.selectFrom("point_lots").select("id").where("merchant_id", "=", merchantId).where("journal_id", "=", prior.id).executeTakeFirst();
     return { points: prior.points, journalId: prior.id, lotId: lot?.id ?? null, replayed: true, breakdown: null };
   }
-  // Loyalty holdout (issue 6): members held out of the program earn nothing; assigned on first sight.
-  if (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", order.member_id)) return nothing();
-  // One round trip for everything the rules need (this is the hot path of every order).
-  const ctx = await sql<{ currency: string; timezone: string; rules: unknown; status: string; has_earlier: boolean }>`
+  // One round trip for everything the rules need (this is the hot path of every order): the merchant, rules and
+  // member, the loyalty holdout arm, the tier and offer multipliers and whether the merchant has tiers at all.
+  // The holdout arm (hx) is checked before the tier percent is used, so the percent need not check it again.
+  const tier = earningContextColumns(merchantId, order.member_id, order.occurred_at, { holdoutCheckedByCaller: true });
+  const ctx = await sql<
+    { currency: string; timezone: string; rules: unknown; status: string; has_earlier: boolean; tier_percent: number; offer_percent: number; tiers_relevant: boolean } & ProgramHoldoutRow
+  >`
     select m.currency, m.timezone, r.rules, mem.status,
       exists (select 1 from orders o where o.merchant_id = ${merchantId} and o.member_id = ${order.member_id} and o.id <> ${order.id}
-              and (o.occurred_at < ${order.occurred_at} or (o.occurred_at = ${order.occurred_at} and o.id < ${order.id}))) as has_earlier
+              and (o.occurred_at < ${order.occurred_at} or (o.occurred_at = ${order.occurred_at} and o.id < ${order.id}))) as has_earlier,
+      ${tier.tierPercent} as tier_percent, ${tier.offerPercent} as offer_percent, ${tier.tiersRelevant} as tiers_relevant,
+      hx.*
     from merchants m
     join members mem on mem.merchant_id = m.id and mem.id = ${order.member_id}
     left join earning_rules r on r.merchant_id = m.id
+    left join lateral (${programHoldoutSql(merchantId, "loyalty_program", order.member_id)}) hx on true
     where m.id = ${merchantId}`.execute(trx);
   const merchant = ctx.rows[0]!;
+  // Loyalty holdout (issue 6): members held out of the program earn nothing; assigned on first sight.
+  if (await heldOutFromRow(trx, merchantId, order.member_id, merchant)) return nothing();
   if (order.currency !== merchant.currency.trim()) return nothing();
   if (merchant.status === "deleted") return nothing();
   const rules = parseStoredRules(merchantId, merchant.rules);
-  const tierPercent = await tierEarningPercent(trx, merchantId, order.member_id, order.occurred_at);
+  const tierPercent = combinePercents(merchant.tier_percent, merchant.offer_percent);
+  const tiers = { tiersRelevant: merchant.tiers_relevant };
   const soFar = await earnedSoFar(trx, merchantId, order.member_id, rules, order.occurred_at, merchant.timezone);
   const breakdown = pointsOrRefuse(() => orderPoints(rules, {
     amountMinor: order.amount_minor,
@@ -101,7 +111,7 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
   }));
   if (breakdown.points <= 0) {
     // Tiers: an order below the points minimum still counts as qualifying spend.
-    await afterQualifyingActivity(trx, merchantId, order.member_id, now());
+    await afterQualifyingActivity(trx, merchantId, order.member_id, now(), tiers);
     return nothing(breakdown);
   }
 
@@ -122,7 +132,7 @@ export async function earnForOrder(trx: Trx, merchantId: string, input: { orderI
     await syncOrderReversal(trx, merchantId, order, "catch-up", order.dispute_status === "withdrawn" ? "dispute" : "refund", input.actor);
   }
   // Tiers: a threshold crossed by this order upgrades the member at once.
-  await afterQualifyingActivity(trx, merchantId, order.member_id, now());
+  await afterQualifyingActivity(trx, merchantId, order.member_id, now(), tiers);
   return { points: earned.points, journalId: earned.journalId, lotId: earned.lotId, replayed: false, breakdown };
 }
 

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
-import { offerEarningPercent } from "~/domain/offers/multiplier.server";
+import { offerEarningPercentSql } from "~/domain/offers/multiplier.server";
 import { combinePercents } from "~/domain/tiers/model";
-import { getMemberTierBenefits, reevaluateMemberTier } from "~/domain/tiers/tiers.server";
+import { getMemberTierBenefits, memberTierEarningPercentSql, reevaluateMemberTier, tiersRelevantSql } from "~/domain/tiers/tiers.server";
 
 /**
  * Where the points code meets tiers (issue 4). The earning paths call these; the tier rules live in
@@ -14,8 +14,26 @@ import { getMemberTierBenefits, reevaluateMemberTier } from "~/domain/tiers/tier
  * offers (150% × 200% = 300%, rounded down). The tier is the one the member holds now; `at` is the earning's instant.
  */
 export async function tierEarningPercent(trx: Trx, merchantId: string, memberId: string, at: Date): Promise<number> {
-  const tier = await getMemberTierBenefits(trx, merchantId, memberId);
-  return combinePercents(tier?.earningPercent ?? 100, await offerEarningPercent(trx, merchantId, memberId, at));
+  const cols = earningContextColumns(merchantId, memberId, at);
+  const res = await sql<{ tier_percent: number; offer_percent: number }>`
+    select ${cols.tierPercent} as tier_percent, ${cols.offerPercent} as offer_percent`.execute(trx);
+  const row = res.rows[0]!;
+  return combinePercents(row.tier_percent, row.offer_percent);
+}
+
+/**
+ * The tier side of the earning context as SQL expressions, so the earning hot path reads them in its one context
+ * statement: the tier's percent (100 without a tier or when held out), the offers' percent (100 when none runs) —
+ * combine them with `combinePercents`, as `tierEarningPercent` does — and whether `afterQualifyingActivity` has
+ * anything to re-evaluate (pass it back as `known`). `holdoutCheckedByCaller`: the caller reads the loyalty holdout
+ * arm in the same statement (`programHoldoutSql`) and earns nothing when held out, so the tier percent skips it.
+ */
+export function earningContextColumns(merchantId: string, memberId: string, at: Date, opts: { holdoutCheckedByCaller?: boolean } = {}) {
+  return {
+    tierPercent: memberTierEarningPercentSql(merchantId, memberId, opts),
+    offerPercent: offerEarningPercentSql(merchantId, memberId, at),
+    tiersRelevant: tiersRelevantSql(merchantId, memberId),
+  };
 }
 
 /** The tier's birthday bonus, added to the program's base birthday bonus (0 without a tier). */
@@ -27,14 +45,18 @@ export async function tierBirthdayBonus(trx: Trx, merchantId: string, memberId: 
  * After points were earned or reversed, or an order or refund was recorded: upgrades happen at once (downgrades
  * only at period ends, so a refund never lowers the tier here). Runs in the caller's transaction.
  */
-export async function afterQualifyingActivity(trx: Trx, merchantId: string, memberId: string, at: Date): Promise<void> {
-  // One cheap query on the hot path of merchants without tiers (and of bulk imports before tiers exist).
-  const relevant = await sql<{ one: number }>`
-    select 1 as one from tiers where merchant_id = ${merchantId}
-    union all
-    select 1 from member_tiers where merchant_id = ${merchantId} and member_id = ${memberId} and (tier_id is not null or pin_tier_id is not null)
-    limit 1`.execute(trx);
-  if (relevant.rows.length === 0) return;
+export async function afterQualifyingActivity(
+  trx: Trx,
+  merchantId: string,
+  memberId: string,
+  at: Date,
+  known?: { tiersRelevant: boolean },
+): Promise<void> {
+  // One cheap query on the hot path of merchants without tiers (and of bulk imports before tiers exist); none when
+  // the caller already read it in this transaction (`earningContextColumns`).
+  const relevant =
+    known?.tiersRelevant ?? (await sql<{ relevant: boolean }>`select ${tiersRelevantSql(merchantId, memberId)} as relevant`.execute(trx)).rows[0]!.relevant;
+  if (!relevant) return;
   await reevaluateMemberTier(trx, merchantId, memberId, at);
 }
 

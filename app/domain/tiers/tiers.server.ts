@@ -2,7 +2,14 @@ import { sql } from "kysely";
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
-import { findProgramExperiment, getAssignment, isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
+import {
+  findProgramExperiment,
+  getAssignment,
+  heldOutFromRow,
+  isHeldOutOfProgram,
+  programHoldoutSql,
+  type ProgramHoldoutRow,
+} from "~/domain/experiments/assignment.server";
 import { appUrl } from "~/lib/env.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
@@ -63,20 +70,40 @@ export const toTierDef = (r: TierRow): TierDef => ({
 });
 
 export async function loadTierProgram(trx: Trx, merchantId: string): Promise<TierProgram> {
-  const [merchant, settings, tiers] = await Promise.all([
-    trx.selectFrom("merchants").select(["timezone", "currency", "slug", "name"]).where("id", "=", merchantId).executeTakeFirstOrThrow(),
-    trx.selectFrom("tier_settings").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst(),
-    trx.selectFrom("tiers").selectAll().where("merchant_id", "=", merchantId).orderBy("rank").execute(),
-  ]);
+  // One round trip (it runs on every qualifying activity of a merchant with tiers): the merchant, its settings and
+  // its ladder, the tiers as JSON in rank order.
+  const res = await sql<{
+    timezone: string;
+    currency: string;
+    slug: string;
+    name: string;
+    has_settings: boolean;
+    basis: TierSettings["basis"] | null;
+    window: TierSettings["window"] | null;
+    grace_days: number | null;
+    downgrade: TierSettings["downgrade"] | null;
+    tiers: TierRow[];
+  }>`
+    select m.timezone, m.currency, m.slug, m.name,
+      s.merchant_id is not null as has_settings, s.basis, s."window", s.grace_days, s.downgrade,
+      coalesce((select json_agg(json_build_object('id', t.id, 'name', t.name, 'rank', t.rank, 'threshold', t.threshold,
+                  'earning_percent', t.earning_percent, 'exclusive_access', t.exclusive_access, 'birthday_bonus', t.birthday_bonus,
+                  'perks', t.perks) order by t.rank)
+                from tiers t where t.merchant_id = m.id), '[]'::json) as tiers
+    from merchants m
+    left join tier_settings s on s.merchant_id = m.id
+    where m.id = ${merchantId}`.execute(trx);
+  const row = res.rows[0];
+  if (!row) throw new Error(`loadTierProgram: no merchant ${merchantId}`);
   return {
-    settings: settings
-      ? { basis: settings.basis, window: settings.window, graceDays: settings.grace_days, downgrade: settings.downgrade }
+    settings: row.has_settings
+      ? { basis: row.basis!, window: row.window!, graceDays: row.grace_days!, downgrade: row.downgrade! }
       : DEFAULT_SETTINGS,
-    tiers: tiers.map(toTierDef),
-    timezone: merchant.timezone,
-    currency: merchant.currency.trim(),
-    slug: merchant.slug,
-    merchantName: merchant.name,
+    tiers: row.tiers.map(toTierDef),
+    timezone: row.timezone,
+    currency: row.currency.trim(),
+    slug: row.slug,
+    merchantName: row.name,
   };
 }
 
@@ -111,6 +138,29 @@ async function memberTierRow(trx: Trx, merchantId: string, memberId: string) {
     .where("mt.member_id", "=", memberId)
     .where(notHeldOut(merchantId))
     .executeTakeFirst();
+}
+
+/**
+ * The member's tier earning percent (100 without a tier, or when held out) as a scalar SQL expression: the same
+ * figure as `getMemberTierBenefits(…)?.earningPercent ?? 100`, for the earning hot path's one context statement.
+ * `holdoutCheckedByCaller`: leave the holdout out of the expression, for a caller that reads the member's loyalty
+ * holdout arm in the same statement and earns nothing for a held-out member (saves planning a second holdout join).
+ */
+export function memberTierEarningPercentSql(merchantId: string, memberId: string, opts: { holdoutCheckedByCaller?: boolean } = {}) {
+  return sql<number>`coalesce((
+    select t.earning_percent from member_tiers mt
+    join tiers t on t.merchant_id = mt.merchant_id and t.id = mt.tier_id
+    where mt.merchant_id = ${merchantId} and mt.member_id = ${memberId}${opts.holdoutCheckedByCaller ? sql`` : sql` and ${notHeldOut(merchantId)}`}), 100)`;
+}
+
+/**
+ * Whether re-evaluating the member's tier can change anything: the merchant has tiers, or the member still holds a
+ * tier or a pin (tiers deleted since). False on the hot path of merchants without tiers.
+ */
+export function tiersRelevantSql(merchantId: string, memberId: string) {
+  return sql<boolean>`(exists (select 1 from tiers where merchant_id = ${merchantId})
+    or exists (select 1 from member_tiers where merchant_id = ${merchantId} and member_id = ${memberId}
+               and (tier_id is not null or pin_tier_id is not null)))`;
 }
 
 /**
@@ -203,9 +253,15 @@ export async function reevaluateMemberTier(trx: Trx, merchantId: string, memberI
   const program = opts.program ?? (await loadTierProgram(trx, merchantId));
   let row = await lockState(trx, merchantId, memberId);
   if (program.tiers.length === 0 && !row?.tier_id && !row?.pin_tier_id) return unchanged(null);
-  const member = await trx.selectFrom("members").select(["email", "name", "status"]).where("merchant_id", "=", merchantId).where("id", "=", memberId).executeTakeFirst();
+  // The member with their loyalty holdout arm in one round trip (assigned on first sight only when tiers exist).
+  const memberRes = await sql<MemberContact & ProgramHoldoutRow>`
+    select mem.email, mem.name, mem.status, hx.*
+    from members mem
+    left join lateral (${programHoldoutSql(merchantId, "loyalty_program", memberId)}) hx on true
+    where mem.merchant_id = ${merchantId} and mem.id = ${memberId}`.execute(trx);
+  const member = memberRes.rows[0];
   if (!member) throw new DomainError("not_found", "Member not found", { field: "member_id" });
-  const heldOut = member.status === "deleted" || (program.tiers.length > 0 && (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", memberId)));
+  const heldOut = member.status === "deleted" || (program.tiers.length > 0 && (await heldOutFromRow(trx, merchantId, memberId, member)));
 
   let decision: Decision;
   if (heldOut) {
