@@ -46,6 +46,10 @@ const orderConflict = () =>
  * order id with different facts is a 409 rather than a silent overwrite.
  */
 export async function recordOrder(trx: Trx, merchantId: string, input: RecordOrderInput): Promise<RecordOrderResult> {
+  // The member's lock before the order row: concurrent orders of one member then insert one after the other, so an
+  // experiment assignment made while earning the first (first sight of a holdout) is committed before the second
+  // order's trigger looks for the member's experiment facts (experiment_member_facts), and neither order is missed.
+  await lockBalance(trx, merchantId, input.memberId);
   const inserted = await trx
     .insertInto("orders")
     .values({
