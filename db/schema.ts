@@ -432,6 +432,8 @@ export interface Database {
   tier_history: TierHistoryTable;
   tier_notifications: TierNotificationsTable;
   tier_jobs: TierJobsTable;
+  referral_friend_arms: ReferralFriendArmsTable;
+  referral_holdout_signups: ReferralHoldoutSignupsTable;
 }
 
 /** What the points e-mails told each member (db/migrations/2026-11-22T2100_points_notifications.ts). */
@@ -497,7 +499,7 @@ export interface ExperimentAssignmentsTable {
   member_id: string;
   arm: string;
   source: "random" | "external";
-  assigned_at: Generated<Date>;
+  assigned_at: Timestamp;
 }
 export interface ExperimentEventsTable {
   merchant_id: string;
@@ -866,6 +868,8 @@ export interface ReferralClicksTable {
   ip: string | null;
   user_agent: string | null;
   landed_at: Timestamp;
+  /** db/migrations/2026-11-23T0110_referral_friend_holdout.ts: the friend arm shown (null while the holdout is off). */
+  friend_arm: ReferralFriendArm | null;
 }
 
 export interface ReferralsTable {
@@ -888,6 +892,8 @@ export interface ReferralsTable {
   voided_at: TimestampNullable;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 'offer' when the matched click was in the friend holdout's offer arm (2026-11-23T0110). */
+  friend_arm: ReferralFriendArm | null;
 }
 
 export interface ReferralPayoutsTable {
@@ -937,4 +943,24 @@ export interface ReferralInvitesTable {
   to_email: string;
   note: string | null;
   sent_at: Timestamp;
+}
+
+/** Friend-level holdout of the referral incentive (db/migrations/2026-11-23T0110_referral_friend_holdout.ts). */
+export type ReferralFriendArm = "offer" | "holdout";
+
+export interface ReferralFriendArmsTable {
+  merchant_id: string;
+  device_id: string;
+  arm: ReferralFriendArm;
+  assigned_at: Timestamp;
+}
+
+export interface ReferralHoldoutSignupsTable {
+  merchant_id: string;
+  id: string;
+  member_id: string;
+  referrer_id: string;
+  click_id: string;
+  device_id: string;
+  created_at: Timestamp;
 }

@@ -57,6 +57,40 @@ const ComparisonSchema = z.object({
   mde: z.number().meta({ description: "Minimum detectable lift per member at 80% power, α = 0.05" }),
 });
 
+const RateSchema = z.object({
+  rate: z.number().nullable().meta({ description: "Qualified conversions / landing devices; null without landings" }),
+  ci95: z.tuple([z.number(), z.number()]).nullable().meta({ description: "Wilson 95% interval" }),
+});
+
+const ReferralSchema = z
+  .object({
+    friend_holdout: z.boolean().meta({ description: "False when the friend holdout never had a landing: only value and reward cost are given" }),
+    arms: z.array(
+      z.object({
+        arm: z.enum(["offer", "holdout"]),
+        landing_devices: z.number().int(),
+        signups: z.number().int(),
+        conversions: z.number().int().meta({ description: "Sign-ups whose member then met the program's qualifying rule" }),
+        conversion_rate: RateSchema,
+        mean_value: z.number().nullable().meta({ description: "Value per converted friend, minor units: realized gross margin since sign-up + predicted residual CLTV" }),
+      }),
+    ),
+    p_organic: z
+      .object({ estimate: z.number(), ci95: z.tuple([z.number(), z.number()]).meta({ description: "Katz log-ratio 95% interval" }) })
+      .nullable()
+      .meta({ description: "Share of referred customers who would have come anyway: conversion(holdout) / conversion(offer)" }),
+    referred: z
+      .object({ converts: z.number().int(), realized_margin: z.number(), predicted_cltv: z.number(), total: z.number(), per_member: z.number().nullable() })
+      .meta({ description: "Value of referred members who converted (offer arm while the holdout runs), minor units" }),
+    reward_cost: z.object({ points_paid: z.number(), points_minor: z.number(), rewards_minor: z.number(), total: z.number() }).meta({ description: "Referral payouts not reversed, minor units" }),
+    premium: z.number().nullable().meta({ description: "converts × p_organic × (mean value offer − mean value holdout), minor units" }),
+    incremental: z
+      .object({ value: z.number(), ci95: z.tuple([z.number(), z.number()]) })
+      .nullable()
+      .meta({ description: "Σ value × (1 − p_organic) + premium − reward cost, minor units; interval at p_organic's interval ends" }),
+  })
+  .meta({ description: "Referral program only: the friend holdout (incentive randomized at the landing page)" });
+
 export const IncrementalityResponse = z
   .object({
     program: z.object({ id: z.string(), kind: z.string(), name: z.string(), assignment: z.string(), holdout_bps: z.number().int(), status: z.string() }),
@@ -65,6 +99,7 @@ export const IncrementalityResponse = z
     window: z.object({ from: z.string().nullable(), to: z.string().nullable(), window_days: z.number().int().nullable() }),
     arms: z.array(ArmSchema),
     comparisons: z.array(ComparisonSchema),
+    referral: ReferralSchema.optional(),
   })
   .meta({ id: "IncrementalityReport" });
 
@@ -108,5 +143,25 @@ export function toApiReport(r: IncrementalityReport, arm?: string): z.infer<type
         complier: c.complier ? { effect: c.complier.effect, ci95: pair(c.complier.ci95), join_rate_difference: c.complier.joinRateDifference } : null,
         mde: finite(c.mde),
       })),
+    ...(r.referral ? { referral: toApiReferral(r.referral) } : {}),
+  };
+}
+
+function toApiReferral(s: NonNullable<IncrementalityReport["referral"]>): z.infer<typeof ReferralSchema> {
+  return {
+    friend_holdout: s.friendHoldout,
+    arms: s.arms.map((a) => ({
+      arm: a.arm,
+      landing_devices: a.landingDevices,
+      signups: a.signups,
+      conversions: a.conversions,
+      conversion_rate: { rate: a.conversionRate.rate, ci95: a.conversionRate.ci95 ? pair(a.conversionRate.ci95) : null },
+      mean_value: a.meanValue,
+    })),
+    p_organic: s.pOrganic ? { estimate: s.pOrganic.estimate, ci95: pair(s.pOrganic.ci95) } : null,
+    referred: { converts: s.referred.converts, realized_margin: s.referred.realizedMarginMinor, predicted_cltv: s.referred.predictedMinor, total: s.referred.totalMinor, per_member: s.referred.perMemberMinor },
+    reward_cost: { points_paid: s.rewardCost.pointsPaid, points_minor: s.rewardCost.pointsMinor, rewards_minor: s.rewardCost.rewardsMinor, total: s.rewardCost.totalMinor },
+    premium: s.premiumMinor,
+    incremental: s.incremental ? { value: s.incremental.valueMinor, ci95: pair(s.incremental.ci95) } : null,
   };
 }

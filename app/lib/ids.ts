@@ -35,6 +35,7 @@ export const ID_PREFIXES = {
   tierHistory: "tih",
   tierJob: "tij",
   cltvModel: "clm",
+  referralHoldoutSignup: "rhs",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -18,7 +18,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (err instanceof DomainError && err.code === "not_found") throw new Response("Not found", { status: 404 });
     throw err;
   });
-  const table = reportTables(page.report, page.series).find((t) => t.name === name)!;
+  const table = reportTables(page.report, page.series).find((t) => t.name === name);
+  // Some tables exist for some programs only (the referral tables).
+  if (!table) throw new Response("Not found", { status: 404 });
   const csv = toCsv(
     table.columns.map((c) => c.label),
     table.rows,

@@ -7,6 +7,7 @@ import { HeadlineCards } from "~/components/reports/headline";
 import { db, withTenant } from "~/db.server";
 import { loadReportPage } from "~/domain/incrementality/page.server";
 import { chartData, reportWindowOf } from "~/domain/incrementality/report-params.server";
+import { referralSentence } from "~/domain/incrementality/referral-summary";
 import { reportTables } from "~/domain/incrementality/tables.server";
 import { DomainError } from "~/lib/errors";
 
@@ -38,6 +39,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     headline: report.comparisons.map((c) => ({ arm: c.arm, lift: c.value.lift, ci95: c.value.ci95, pValue: c.value.pValue, total: c.total.lift, totalCi: c.total.ci95, cuped: c.valueCuped })),
     tables: reportTables(report, series),
     charts: chartData(series, arms, report.currency),
+    referralSentence: report.referral ? referralSentence(report.referral, report.currency) : null,
   };
 }
 
@@ -51,6 +53,11 @@ export default function ExperimentReport() {
         {d.hasControl ? null : <Alert tone="info">No member is in the control arm yet: there is nothing to compare against.</Alert>}
         <HeadlineCards rows={d.headline} currency={d.currency} />
         <ReportCharts charts={d.charts} />
+        {d.referralSentence ? (
+          <Card title="Referred customers: who would have come anyway">
+            <p className="px-5 py-4 text-sm text-stone-700">{d.referralSentence}</p>
+          </Card>
+        ) : null}
         {d.tables.map((t) => (
           <ReportTableCard key={t.name} table={t} csvHref={`/admin/${d.slug}/reports/${d.id}/export/${t.name}${d.query}`} />
         ))}

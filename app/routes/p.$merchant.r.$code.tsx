@@ -1,11 +1,11 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requirePortalMerchant } from "~/auth/guards.server";
-import { ReferralLanding, UnknownReferralLink } from "~/components/referrals/landing";
+import { PlainJoinPage, ReferralLanding, UnknownReferralLink } from "~/components/referrals/landing";
 import { landOnReferralLink } from "~/domain/referrals-ui/landing.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.kind === "landing" ? `${data.view.referrer} invited you to ${data.view.programName}` : "You're invited" },
+  { title: data?.kind === "landing" ? `${data.view.referrer} invited you to ${data.view.programName}` : data?.kind === "plain" ? `Join ${data.programName}` : "You're invited" },
 ];
 
 /** The friend's landing page for a member's link (the short /r/<code> link redirects here). */
@@ -13,6 +13,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
   const r = await landOnReferralLink(request, merchant, params.code ?? "");
   if (r.kind === "landing") return data({ kind: r.kind, view: r.view, member: r.member, slug: merchant.slug }, { headers: r.headers });
+  if (r.kind === "plain") return data({ kind: r.kind, programName: r.programName, signupHref: r.member ? `/p/${merchant.slug}` : r.signupHref, loginHref: r.loginHref, member: r.member, slug: merchant.slug }, { headers: r.headers });
   // Unknown codes are a friendly page with a 404 status, so the link is clearly dead to crawlers and monitors.
   return data({ kind: r.kind, programName: r.programName, signupHref: r.signupHref, slug: merchant.slug }, { status: r.kind === "unknown" ? 404 : 200, headers: r.headers });
 }
@@ -26,6 +27,7 @@ export default function ReferralLandingPage() {
       <ReferralLanding view={d.view} />
     );
   }
+  if (d.kind === "plain") return <PlainJoinPage programName={d.programName} signupHref={d.signupHref} loginHref={d.loginHref} alreadyMember={d.member} />;
   if (d.kind === "preview") return <UnknownReferralLink programName={d.programName} signupHref={d.signupHref} preview />;
   return <UnknownReferralLink programName={d.programName} signupHref={d.signupHref} />;
 }

@@ -1,8 +1,10 @@
 /**
  * The incrementality report on 1,000,000 members (10% held out), 1.2 million orders before and after assignment
- * and 100,000 redemptions, against a bare aggregate scan of the orders table measured in the same run: the report
- * (one aggregate query joining assignments, orders, redemptions, rewards, events and member stats) must stay within
- * 3× the scan. Median of 5 runs each. Run through `npm run bench incrementality`.
+ * and 100,000 redemptions, against a bare aggregate scan of the table it reads, measured in the same run: the report
+ * over the default window reads experiment_member_facts (per-member sums kept by triggers) in one pass grouped by arm,
+ * and must stay within 3× `select count(*), sum(revenue_minor)` over the same rows. A bare scan of the orders table
+ * (the previous baseline, when the report joined the source tables) is printed for information. Median of 5 runs each.
+ * Run through `npm run bench incrementality`.
  */
 import { sql } from "kysely";
 import { createDb, db, withTenant, type DB } from "../../app/db.server";
@@ -70,9 +72,15 @@ async function seed(app: DB, owner: DB): Promise<{ merchantId: string; experimen
          select merchant_id, member_id, count(*), sum(amount_minor), min(occurred_at), max(occurred_at) from orders where merchant_id = '${merchantId}' group by 1, 2`,
       )
       .execute(c);
+    // The facts the assignment trigger would have filled (it is off here): the same set-based fill, from the tables above.
+    await sql`set work_mem = '256MB'`.execute(c);
+    await sql`select experiment_member_facts_rebuild(${merchantId})`.execute(c);
+    await sql`reset work_mem`.execute(c);
     await sql`set session_replication_role = origin`.execute(c);
   });
-  for (const t of ["members", "orders", "experiment_assignments", "ledger_journals", "member_stats"]) await sql`analyze ${sql.table(t)}`.execute(owner);
+  const tables = ["members", "orders", "experiment_assignments", "ledger_journals", "member_stats", "experiment_member_facts", "experiment_member_months"];
+  // vacuum: the visibility map and hint bits a long-lived table has (a fresh bulk load has neither).
+  for (const t of tables) await sql`vacuum analyze ${sql.table(t)}`.execute(owner);
   return { merchantId, experimentId };
 }
 
@@ -97,6 +105,11 @@ export async function run(ownerUrl: string): Promise<void> {
     console.log(`seeded ${MEMBERS.toLocaleString("en-US")} members, ${ORDERS.toLocaleString("en-US")} orders, ${REDEMPTIONS.toLocaleString("en-US")} redemptions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const scan = await median(() =>
+      withTenant(app, merchantId, (trx) =>
+        sql`select count(*), sum(revenue_minor) from experiment_member_facts where merchant_id = ${merchantId} and experiment_id = ${experimentId}`.execute(trx),
+      ),
+    );
+    const ordersScan = await median(() =>
       withTenant(app, merchantId, (trx) => sql`select count(*), sum(amount_minor - refunded_minor) from orders where merchant_id = ${merchantId}`.execute(trx)),
     );
     let lift = 0;
@@ -105,8 +118,9 @@ export async function run(ownerUrl: string): Promise<void> {
       lift = r.comparisons[0]!.value.lift;
     });
     const ratio = report / scan;
-    console.log(`bare aggregate scan of orders: ${scan.toFixed(0)} ms`);
-    console.log(`incrementality report:         ${report.toFixed(0)} ms (incremental net value per member ${(lift / 100).toFixed(2)})`);
+    console.log(`bare aggregate scan of experiment_member_facts: ${scan.toFixed(0)} ms`);
+    console.log(`bare aggregate scan of orders (information):     ${ordersScan.toFixed(0)} ms`);
+    console.log(`incrementality report:                          ${report.toFixed(0)} ms (incremental net value per member ${(lift / 100).toFixed(2)})`);
     console.log(`ratio report / scan: ${ratio.toFixed(2)} (limit ${LIMIT}) ${ratio <= LIMIT ? "OK" : "OVER THE LIMIT"}`);
   } finally {
     await owner.destroy();

@@ -63,6 +63,10 @@ const TENANT_TABLES = [
   "tier_jobs",
   "rewards",
   "reward_redemptions",
+  "referral_friend_arms",
+  "referral_holdout_signups",
+  "experiment_member_facts",
+  "experiment_member_months",
 ];
 
 async function merchantWithMember() {

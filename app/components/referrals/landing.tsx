@@ -72,3 +72,25 @@ export function UnknownReferralLink({ programName, signupHref, preview = false }
     </section>
   );
 }
+
+/**
+ * The program's plain join page, shown to friends in the referral program's friend holdout: the merchant's name and
+ * a way to join, nothing about an invitation or a welcome gift.
+ */
+export function PlainJoinPage({ programName, signupHref, loginHref, alreadyMember = false }: { programName: string; signupHref: string; loginHref: string; alreadyMember?: boolean }) {
+  return (
+    <section className="mx-auto max-w-lg py-10 text-center">
+      <h1 className="text-2xl font-semibold tracking-tight text-stone-900">{programName}</h1>
+      <div className="mt-6 flex flex-wrap justify-center gap-3">
+        <Link to={signupHref} className={primary}>
+          {alreadyMember ? "Go to your account" : "Sign up"}
+        </Link>
+        {alreadyMember ? null : (
+          <Link to={loginHref} className={secondary}>
+            Log in
+          </Link>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -161,6 +161,13 @@ export function ReferralSettingsForm({
             <NumberField field={f.ipWindowHours!} label="Same IP window (hours)" hint="Same IP and browser within it: flagged for review." />
             <NumberField field={f.invitesPerDay!} label="Invites per member per day" hint="E-mail invitations; 0 turns them off." />
           </div>
+          <div className="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
+            <NumberField
+              field={f.friendHoldoutPercent!}
+              label="Friend holdout (%)"
+              hint="0 to 50. This share of friends opening a link see the plain join page without their welcome gift, so the incrementality report can tell how many would have joined anyway."
+            />
+          </div>
           <div className="mt-4">
             <TextAreaField
               label="Disposable e-mail domains"

@@ -63,6 +63,7 @@ export function referralSettingsFormSchema(currency: string) {
       velocityPerHour: int("Sign-ups per hour", 1, 10_000),
       ipWindowHours: int("Window", 1, 24 * 90),
       invitesPerDay: int("Invites per day", 0, 100),
+      friendHoldoutPercent: int("Friend holdout", 0, 50).optional(),
     })
     .superRefine((v, ctx) => {
       const need = (cond: boolean, path: string, message: string) => {
@@ -122,6 +123,7 @@ export function referralSettingsFormSchema(currency: string) {
         velocityPerHour: v.velocityPerHour,
         ipWindowHours: v.ipWindowHours,
         invitesPerDay: v.invitesPerDay,
+        friendHoldoutPercent: v.friendHoldoutPercent ?? 0,
       });
       if (parsed.success) return parsed.data;
       // The domain's own rules, should they be stricter than the form's: each error lands on its input.
@@ -169,6 +171,7 @@ export function settingsFormDefaults(s: ReferralSettings, currency: string): Set
     velocityPerHour: String(s.velocityPerHour),
     ipWindowHours: String(s.ipWindowHours),
     invitesPerDay: String(s.invitesPerDay),
+    friendHoldoutPercent: String(s.friendHoldoutPercent),
   };
   for (const l of LEVELS) out[`level${l}`] = str(s.levelPoints[String(l)]);
   return out;

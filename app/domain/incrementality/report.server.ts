@@ -3,6 +3,7 @@ import type { Trx } from "~/db.server";
 import { getExperiment, type Experiment } from "~/domain/experiments/assignment.server";
 import { getEarningRules } from "~/domain/points/rules.server";
 import { DomainError } from "~/lib/errors";
+import { buildReferralSection, type ReferralSection } from "./referral.server";
 import {
   complierEffect,
   cuped,
@@ -19,9 +20,10 @@ import {
 
 /**
  * The incremental CLTV report of one experiment: every arm against the control, over a window after each member's
- * assignment. Built from ONE aggregate query (orders, redeemed points, rewards granted and model scores joined to
- * the assignments, grouped per member and then per arm), so its cost is a few scans of the tables and never a
- * loop over members. Money figures are in the merchant's minor units; per-member means are fractional.
+ * assignment. Built from ONE aggregate query: over the default window (since assignment, 365-day pre-period) a single
+ * pass over experiment_member_facts (per-member sums kept by triggers); over any other window orders, redeemed
+ * points, rewards granted and model scores joined to the assignments, grouped per member and then per arm. Either
+ * way its cost is a few scans of tables and never a loop over members. Money figures are in the merchant's minor units; per-member means are fractional.
  *
  * Per member, over the window [assigned_at, assigned_at + windowDays) ∩ [from, to):
  *  - revenue            orders net of refunds;
@@ -88,12 +90,14 @@ export interface IncrementalityReport {
   arms: ArmReport[];
   comparisons: ArmComparison[];
   hasPrediction: boolean;
+  /** Referral program experiments only: the friend holdout's section (app/domain/incrementality/referral.server.ts). */
+  referral?: ReferralSection;
 }
 
 export const DEFAULT_GROSS_MARGIN_BPS = 4000;
 const REPORT_WORK_MEM = "256MB";
 
-interface ArmRow {
+export interface ArmRow {
   arm: string;
   is_control: boolean;
   n: string;
@@ -189,7 +193,7 @@ export async function buildIncrementalityReport(trx: Trx, merchantId: string, ex
       });
     }
   }
-  return {
+  const report: IncrementalityReport = {
     experiment,
     ...econ,
     window: { windowDays: w.windowDays ?? null, from: w.from?.toISOString() ?? null, to: w.to?.toISOString() ?? null, preDays },
@@ -197,6 +201,8 @@ export async function buildIncrementalityReport(trx: Trx, merchantId: string, ex
     comparisons,
     hasPrediction: arms.some((a) => a.predicted.scoredMembers > 0),
   };
+  if (experiment.kind === "referral_program") report.referral = await buildReferralSection(trx, merchantId, econ, { from: w.from, to: w.to });
+  return report;
 }
 
 /** Conditions shared by the report and the charts: an event at `at` counts for a member assigned at `a.assigned_at`. */
@@ -207,12 +213,69 @@ function inWindow(at: ReturnType<typeof sql.ref>, w: ReportWindow) {
     and (${w.to ?? null}::timestamptz is null or ${at} < ${w.to ?? null}::timestamptz)`;
 }
 
+/** True for the window experiment_member_facts holds: everything since assignment, 365-day pre-period. */
+function isDefaultWindow(w: ReportWindow & { preDays: number }): boolean {
+  return (w.windowDays ?? null) === null && (w.from ?? null) === null && (w.to ?? null) === null && w.preDays === 365;
+}
+
 /**
- * One pass: per member (orders, redeemed points and granted rewards pre-aggregated per member, each a single scan
- * joined on the assignment), then per arm the sums the statistics need. Float sums keep it fast; values are cents, so
- * double precision is exact far beyond any realistic total.
+ * The per-arm sums. The default window reads only experiment_member_facts (one row per assignment, kept exact by
+ * triggers: migration 2026-11-23T0100): one pass grouped by arm, net value computed per row from today's margin and
+ * point value. Any other window is computed from the source tables (aggregateArmsFromSources, also the reference
+ * the facts are tested against).
  */
-async function aggregateArms(
+export async function aggregateArms(
+  trx: Trx,
+  merchantId: string,
+  experimentId: string,
+  w: ReportWindow & { preDays: number },
+  econ: { grossMarginBps: number; pointValue: { points: number; minor: number } },
+): Promise<ArmRow[]> {
+  if (!isDefaultWindow(w)) return aggregateArmsFromSources(trx, merchantId, experimentId, w, econ);
+  const margin = econ.grossMarginBps / 10000;
+  const pointMinor = econ.pointValue.minor / econ.pointValue.points;
+  const res = await sql<ArmRow>`
+    with m as (
+      select arm,
+        revenue_minor::float8 as y,
+        pre_spend_minor::float8 as x,
+        points_redeemed::float8 as points,
+        rewards_minor::float8 as rewards,
+        predicted_minor::float8 as pred,
+        revenue_minor::float8 * ${margin}::float8 + coalesce(predicted_minor, 0)::float8
+          - points_redeemed::float8 * ${pointMinor}::float8 - rewards_minor::float8 as v,
+        joined
+      from experiment_member_facts
+      where merchant_id = ${merchantId} and experiment_id = ${experimentId}
+    ),
+    s as (
+      select arm,
+        count(*) as n,
+        sum(y) as sum_y, sum(y * y) as sum_y2,
+        sum(x) as sum_x, sum(x * x) as sum_x2, sum(x * y) as sum_xy,
+        sum(v) as sum_v, sum(v * v) as sum_v2, sum(x * v) as sum_xv,
+        sum(points) as sum_points, sum(rewards) as sum_rewards,
+        count(pred) as scored, sum(pred) as sum_pred,
+        count(*) filter (where joined) as joined
+      from m group by arm
+    )
+    select r.arm, r.is_control, coalesce(s.n, 0) as n,
+      s.sum_y, s.sum_y2, s.sum_x, s.sum_x2, s.sum_xy, s.sum_v, s.sum_v2, s.sum_xv, s.sum_points, s.sum_rewards,
+      coalesce(s.scored, 0) as scored, s.sum_pred, coalesce(s.joined, 0) as joined
+    from experiment_arms r
+    left join s on s.arm = r.arm
+    where r.merchant_id = ${merchantId} and r.experiment_id = ${experimentId}
+    order by r.is_control desc, r.arm`.execute(trx);
+  return res.rows;
+}
+
+/**
+ * The reference computation from the source tables, for any window. One pass: per member (orders, redeemed points
+ * and granted rewards pre-aggregated per member, each a single scan joined on the assignment), then per arm the sums
+ * the statistics need. Float sums keep it fast; values are cents, so double precision is exact far beyond any
+ * realistic total.
+ */
+export async function aggregateArmsFromSources(
   trx: Trx,
   merchantId: string,
   experimentId: string,

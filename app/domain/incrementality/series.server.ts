@@ -32,23 +32,58 @@ export interface ReportSeries {
   distribution: Distribution;
 }
 
+type Econ = { grossMarginBps: number; pointValue: { points: number; minor: number } };
+
+/**
+ * The charts from experiment_member_months (value components per member and month since assignment) and
+ * experiment_member_facts (arms, assignment times, per-member totals and scores), kept exact by triggers.
+ */
 export async function buildReportSeries(
   trx: Trx,
   merchantId: string,
   experimentId: string,
-  econ: { grossMarginBps: number; pointValue: { points: number; minor: number } },
+  econ: Econ,
   arms: { arm: string; control: boolean }[],
   hasPrediction: boolean,
   now: Date = new Date(),
 ): Promise<ReportSeries> {
+  return series(trx, merchantId, experimentId, econ, arms, hasPrediction, now, "facts");
+}
+
+/** The same charts computed from the source tables (orders, spend journals, rewards): the reference for the facts. */
+export async function buildReportSeriesFromSources(
+  trx: Trx,
+  merchantId: string,
+  experimentId: string,
+  econ: Econ,
+  arms: { arm: string; control: boolean }[],
+  hasPrediction: boolean,
+  now: Date = new Date(),
+): Promise<ReportSeries> {
+  return series(trx, merchantId, experimentId, econ, arms, hasPrediction, now, "sources");
+}
+
+type Basis = "facts" | "sources";
+
+async function series(
+  trx: Trx,
+  merchantId: string,
+  experimentId: string,
+  econ: Econ,
+  arms: { arm: string; control: boolean }[],
+  hasPrediction: boolean,
+  now: Date,
+  basis: Basis,
+): Promise<ReportSeries> {
   const margin = econ.grossMarginBps / 10000;
   const pointMinor = econ.pointValue.minor / econ.pointValue.points;
   const interval = sql`make_interval(secs => ${MONTH_DAYS * 86400}::float8)`;
+  const assignments = basis === "facts" ? sql`experiment_member_facts` : sql`experiment_assignments`;
 
   // Complete months per arm: how many members have been assigned at least k + 1 months.
   const ages = await sql<{ arm: string; age: number; n: string }>`
     select arm, floor(extract(epoch from (${now}::timestamptz - assigned_at)) / ${MONTH_DAYS * 86400})::int as age, count(*) as n
-    from experiment_assignments where merchant_id = ${merchantId} and experiment_id = ${experimentId}
+    from ${assignments} where merchant_id = ${merchantId} and experiment_id = ${experimentId}
     group by 1, 2`.execute(trx);
   const maxAge = Math.max(0, ...ages.rows.map((r) => r.age));
 
@@ -65,9 +100,35 @@ export async function buildReportSeries(
       from a join reward_redemptions r on r.merchant_id = ${merchantId} and r.member_id = a.member_id
       where r.points_spent = 0 and r.status <> 'void' and r.created_at >= a.assigned_at
     )`;
+  // Per member and month: value and the month's number (k) — from the months table, or from the events.
+  const monthValue = sql`(revenue_minor::float8 * ${margin}::float8 - points_redeemed::float8 * ${pointMinor}::float8 - rewards_minor::float8)`;
+  const memberMonths =
+    basis === "facts"
+      ? sql`
+    mm as (
+      select member_id, arm, k, ${monthValue} as v from experiment_member_months
+      where merchant_id = ${merchantId} and experiment_id = ${experimentId} and events > 0
+    ),
+    buyers as (
+      select f.member_id, f.arm, f.assigned_at from experiment_member_facts f
+      where f.merchant_id = ${merchantId} and f.experiment_id = ${experimentId}
+        and exists (select 1 from mm where mm.member_id = f.member_id)
+    )`
+      : sql`
+    ${events},
+    mm as (
+      select member_id, arm, assigned_at, floor(extract(epoch from (at - assigned_at)) / ${MONTH_DAYS * 86400})::int as k, sum(v) as v
+      from ev group by 1, 2, 3, 4
+    ),
+    buyers as (select distinct member_id, arm, assigned_at from mm)`;
 
   // The last month with any value event bounds the curves (a two-week test needs no two-year chart).
-  const last = await sql<{ k: number | null }>`
+  const last =
+    basis === "facts"
+      ? await sql<{ k: number | null }>`
+    select max(k) as k from experiment_member_months
+    where merchant_id = ${merchantId} and experiment_id = ${experimentId} and events > 0`.execute(trx)
+      : await sql<{ k: number | null }>`
     with ${events}
     select max(floor(extract(epoch from (at - assigned_at)) / ${MONTH_DAYS * 86400}))::int as k from ev`.execute(trx);
   const months = Math.min(MAX_MONTHS, maxAge, (last.rows[0]?.k ?? -1) + 1);
@@ -76,12 +137,7 @@ export async function buildReportSeries(
     months > 0
       ? (
           await sql<{ arm: string; k: number; sum_v: number; sum_v2: number; sum_c: number; sum_c2: number }>`
-    with ${events},
-    mm as (
-      select member_id, arm, assigned_at, floor(extract(epoch from (at - assigned_at)) / ${MONTH_DAYS * 86400})::int as k, sum(v) as v
-      from ev group by 1, 2, 3, 4
-    ),
-    buyers as (select distinct member_id, arm, assigned_at from mm),
+    with ${memberMonths},
     grid as (
       select b.member_id, b.arm, g.k from buyers b cross join generate_series(0, ${months - 1}::int) g(k)
       where b.assigned_at + ${interval} * (g.k + 1) <= ${now}::timestamptz
@@ -123,11 +179,17 @@ export async function buildReportSeries(
         : [],
     });
   }
-  return { months: points, distribution: await distribution(trx, merchantId, experimentId, events, hasPrediction) };
+  const perMember =
+    basis === "facts"
+      ? sql`with pm as (
+          select arm, ${hasPrediction ? sql`coalesce(predicted_minor, 0)::float8` : monthValue} as v
+          from experiment_member_facts where merchant_id = ${merchantId} and experiment_id = ${experimentId})`
+      : sourcesPerMember(merchantId, experimentId, events, hasPrediction);
+  return { months: points, distribution: await distribution(trx, perMember, hasPrediction) };
 }
 
-async function distribution(trx: Trx, merchantId: string, experimentId: string, events: ReturnType<typeof sql>, hasPrediction: boolean): Promise<Distribution> {
-  // Per member: the model's 12-month CLTV when scored, else the realized value since assignment.
+/** Per member, from the source tables: the model's 12-month CLTV when scored, else the realized value since assignment. */
+function sourcesPerMember(merchantId: string, experimentId: string, events: ReturnType<typeof sql>, hasPrediction: boolean) {
   const perMember = hasPrediction
     ? sql`select a.arm, coalesce(s.cltv_12m_minor, 0)::float8 as v
           from experiment_assignments a left join member_stats s on s.merchant_id = a.merchant_id and s.member_id = a.member_id
@@ -135,8 +197,13 @@ async function distribution(trx: Trx, merchantId: string, experimentId: string, 
     : sql`select a.arm, coalesce(t.v, 0) as v
           from experiment_assignments a left join (select member_id, sum(v) as v from ev group by member_id) t on t.member_id = a.member_id
           where a.merchant_id = ${merchantId} and a.experiment_id = ${experimentId}`;
+  return sql`with ${events}, pm as (${perMember})`;
+}
+
+/** The histogram of value per member; `pm` is a `with … pm as (…)` prefix defining pm(arm, v). */
+async function distribution(trx: Trx, pm: ReturnType<typeof sql>, hasPrediction: boolean): Promise<Distribution> {
   const range = await sql<{ lo: number | null; hi: number | null }>`
-    with ${events}, pm as (${perMember})
+    ${pm}
     select percentile_cont(0.01) within group (order by v) as lo, percentile_cont(0.99) within group (order by v) as hi from pm`.execute(trx);
   const lo = Math.min(0, range.rows[0]?.lo ?? 0);
   let hi = Math.max(range.rows[0]?.hi ?? 0, lo + 1);
@@ -144,7 +211,7 @@ async function distribution(trx: Trx, merchantId: string, experimentId: string, 
   const width = (hi - lo) / BUCKETS;
   // Values beyond the 1st–99th percentiles fall into the first / last bucket.
   const rows = await sql<{ arm: string; b: number; n: string }>`
-    with ${events}, pm as (${perMember})
+    ${pm}
     select arm, least(${BUCKETS - 1}::int, greatest(0, floor((v - ${lo}::float8) / ${width}::float8)::int)) as b, count(*) as n
     from pm group by 1, 2`.execute(trx);
   const armsSeen = [...new Set(rows.rows.map((r) => r.arm))].sort();

@@ -1,5 +1,6 @@
 import type { IncrementalityReport } from "./report.server";
 import type { ReportSeries } from "./series.server";
+import { referralTables } from "./referral-summary";
 import type { ReportTable } from "./tables";
 
 /** Builds the report's tables (see tables.ts) from the report and its series. */
@@ -164,5 +165,7 @@ export function reportTables(r: IncrementalityReport, s: ReportSeries): ReportTa
       ],
       rows: s.distribution.edges.slice(0, -1).map((e, b) => [u(e), u(s.distribution.edges[b + 1]!), ...s.distribution.arms.map((a) => a.counts[b] ?? 0)]),
     },
+    // Referral program experiments: the friend holdout's section (referral-summary.ts).
+    ...(r.referral ? referralTables(r.referral, cur) : []),
   ];
 }

@@ -11,6 +11,8 @@ import { firstNameOnly } from "./privacy";
 export type LandingResult =
   | { kind: "landing"; view: LandingView; member: boolean; headers: Headers }
   | { kind: "preview"; programName: string; signupHref: string; headers: Headers }
+  // The friend holdout: the program's plain join page, no incentive and no invitation (nothing about the referrer).
+  | { kind: "plain"; programName: string; signupHref: string; loginHref: string; member: boolean; headers: Headers }
   | { kind: "unknown"; programName: string; signupHref: string; headers: Headers };
 
 /**
@@ -32,7 +34,9 @@ export async function landOnReferralLink(request: Request, merchant: Merchant, r
     recordClick(trx, merchant.id, { code, deviceId: device.id, ip: clientIp(request), userAgent: request.headers.get("User-Agent") }),
   );
   if (!info) return { kind: "unknown", programName: merchant.name, signupHref, headers };
+  // Held-out friends get the cookie too: their sign-up is recorded for measurement (never as a referral).
   if (!member) headers.append("Set-Cookie", referralCookie(request, merchant.slug, info.code, info.cookieDays));
+  if (info.friendArm === "holdout") return { kind: "plain", programName: merchant.name, signupHref, loginHref: `${base}/login`, member: Boolean(member), headers };
   return {
     kind: "landing",
     member: Boolean(member),

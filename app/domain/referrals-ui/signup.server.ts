@@ -2,6 +2,7 @@ import { clientIp } from "~/auth/guards.server";
 import { db, withTenant } from "~/db.server";
 import { attributeAtSignup } from "~/domain/referrals/attribution.server";
 import { findCodeOwner } from "~/domain/referrals/codes.server";
+import { existingFriendArm } from "~/domain/referrals/friend-holdout.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
 import type { Merchant } from "~db/schema";
 import { clearReferralCookie, readDeviceId, readReferralCookie } from "./cookies.server";
@@ -11,7 +12,12 @@ export async function signupReferral(request: Request, merchant: Merchant): Prom
   const settings = await withTenant(db(), merchant.id, (trx) => getReferralSettings(trx, merchant.id));
   if (!settings.enabled) return { enabled: false, code: null };
   const fromLink = new URL(request.url).searchParams.get("code");
-  return { enabled: true, code: readReferralCookie(request, merchant.slug) ?? (fromLink ? fromLink.trim().toUpperCase().slice(0, 16) : null) };
+  const cookieCode = readReferralCookie(request, merchant.slug);
+  // A friend held out of the incentive (friend holdout) is not shown the code they came with.
+  if (cookieCode && (await withTenant(db(), merchant.id, (trx) => existingFriendArm(trx, merchant.id, readDeviceId(request)))) === "holdout") {
+    return { enabled: true, code: null };
+  }
+  return { enabled: true, code: cookieCode ?? (fromLink ? fromLink.trim().toUpperCase().slice(0, 16) : null) };
 }
 
 /** A typed code that belongs to no active member is worth a field error before the account exists. */

@@ -8,6 +8,7 @@ import { newId } from "~/lib/ids";
 import type { ReferralsTable, ReferralVia } from "~db/schema";
 import { normalizeCode } from "./codes";
 import { findCodeOwner, getOrCreateCode } from "./codes.server";
+import { friendArmFor, isHoldoutFriend, recordHoldoutSignup } from "./friend-holdout.server";
 import { openReview, signupFraudReasons } from "./fraud.server";
 import { getReferralSettings } from "./program.server";
 import { evaluateReferral } from "./qualification.server";
@@ -35,6 +36,11 @@ export interface LandingInfo {
   friendOffer: string | null;
   /** How long the landing page's cookie should live. */
   cookieDays: number;
+  /**
+   * The friend holdout's arm for this device (null while the holdout is off). `holdout`: the page shows the plain
+   * join page, without the incentive (friendOffer is null then).
+   */
+  friendArm: "offer" | "holdout" | null;
 }
 
 /** Why a code does not attribute (the landing page shows a neutral "this link is not valid"). */
@@ -61,6 +67,7 @@ export async function recordClick(
   const settings = await getReferralSettings(trx, merchantId);
   const owner = await usableReferrer(trx, merchantId, settings, input.code);
   if (!owner) return null;
+  const friendArm = await friendArmFor(trx, merchantId, clip(input.deviceId, 100), settings);
   const clickId = newId("referralClick");
   await trx
     .insertInto("referral_clicks")
@@ -73,6 +80,7 @@ export async function recordClick(
       ip: clip(input.ip, 64),
       user_agent: clip(input.userAgent, 500),
       landed_at: now(),
+      friend_arm: friendArm,
     })
     .execute();
   return {
@@ -80,8 +88,9 @@ export async function recordClick(
     code: owner.code,
     referrerId: owner.memberId,
     referrerFirstName: owner.name?.trim().split(/\s+/)[0] ?? null,
-    friendOffer: rewardText(settings.friendReward),
+    friendOffer: friendArm === "holdout" ? null : rewardText(settings.friendReward),
     cookieDays: settings.cookieDays,
+    friendArm,
   };
 }
 
@@ -142,6 +151,10 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
     if (existing.referrer_id === owner.memberId) return toResult(existing, false);
     throw new DomainError("already_referred", "This member was already referred by someone else; the referrer never changes", { status: 409, field: "code" });
   }
+  // A friend who joined from the holdout's plain page stays unreferred, so the holdout measures what it should.
+  if (await isHoldoutFriend(trx, merchantId, input.memberId)) {
+    throw new DomainError("holdout_friend", "This member joined through the referral program's holdout and cannot be referred", { status: 409, field: "member" });
+  }
   const hasReferrals = await trx.selectFrom("referral_edges").select("member_id").where("merchant_id", "=", merchantId).where("referrer_id", "=", input.memberId).limit(1).executeTakeFirst();
   if (hasReferrals) throw new DomainError("has_referrals", "This member already refers others and cannot be referred now", { status: 409, field: "member" });
 
@@ -150,7 +163,7 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
   const click = input.deviceId
     ? await trx
         .selectFrom("referral_clicks")
-        .select(["id", "landed_at"])
+        .select(["id", "landed_at", "friend_arm"])
         .where("merchant_id", "=", merchantId)
         .where("device_id", "=", input.deviceId)
         .where("referrer_id", "=", owner.memberId)
@@ -185,6 +198,7 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
       status,
       reasons: [...fraud.reject, ...fraud.flag],
       click_id: click?.id ?? null,
+      friend_arm: click?.friend_arm === "offer" ? "offer" : null,
       device_id: facts.deviceId,
       ip: facts.ip,
       user_agent: facts.userAgent,
@@ -218,6 +232,8 @@ export interface SignupReferralFacts {
 export async function attributeAtSignup(trx: Trx, merchantId: string, memberId: string, input: SignupReferralFacts): Promise<AttributionResult | null> {
   const settings = await getReferralSettings(trx, merchantId);
   if (settings.enabled) await getOrCreateCode(trx, merchantId, memberId);
+  // A held-out friend (friend holdout): recorded for measurement, never attributed.
+  if (await recordHoldoutSignup(trx, merchantId, memberId, settings, { deviceId: input.deviceId, codes: [input.typedCode, input.cookieCode] })) return null;
   // A typed code is the member's explicit choice, so it wins over a cookie from an earlier visit.
   const candidates: Array<{ code: string; via: "code" | "cookie" }> = [];
   if (input.typedCode?.trim()) candidates.push({ code: input.typedCode.trim(), via: "code" });

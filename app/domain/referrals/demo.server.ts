@@ -3,6 +3,7 @@ import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { earnPoints } from "~/domain/points/ledger.server";
 import { newId } from "~/lib/ids";
 import { getOrCreateCode } from "./codes.server";
+import { DEMO_FRIEND_HOLDOUT, seedDemoFriendHoldout } from "./friend-holdout-demo.server";
 import { DEFAULT_REFERRAL_SETTINGS, type ReferralSettings } from "./settings";
 
 const DAY = 86_400_000;
@@ -24,6 +25,7 @@ export async function seedDemoReferrals(trx: Trx, merchantId: string, demoMember
     referrerCapPerMonth: 10,
     depthCap: 3,
     levelPoints: { "2": 100, "3": 25 },
+    friendHoldoutPercent: DEMO_FRIEND_HOLDOUT.percent,
   };
   await trx.insertInto("referral_programs").values({ merchant_id: merchantId, settings: JSON.stringify(settings), updated_at: now, updated_by: null }).execute();
 
@@ -114,5 +116,9 @@ export async function seedDemoReferrals(trx: Trx, merchantId: string, demoMember
         })
         .execute();
     }
+  }
+  // The friend holdout and the program's member holdout (app/domain/referrals/friend-holdout-demo.server.ts).
+  if (others.length >= 40) {
+    await seedDemoFriendHoldout(trx, merchantId, { demoMemberId, treeMemberIds: others.slice(0, 8), candidates: others.slice(8), settings, now, allMemberIds: memberIds });
   }
 }

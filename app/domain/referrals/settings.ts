@@ -47,6 +47,11 @@ export const ReferralSettingsSchema = z.object({
   ipWindowHours: z.number().int().min(1).max(24 * 90),
   /** E-mail invites a member may send per day. */
   invitesPerDay: z.number().int().min(0).max(100),
+  /**
+   * Share (%) of landing devices shown the plain join page without the friend's incentive, to measure how many
+   * referred friends would have come anyway (the incrementality report's referral section). 0 = no friend holdout.
+   */
+  friendHoldoutPercent: z.number().int("A whole percentage").min(0, "At least 0%").max(50, "At most 50%").default(0),
 });
 export type ReferralSettings = z.infer<typeof ReferralSettingsSchema>;
 
@@ -65,6 +70,7 @@ export const DEFAULT_REFERRAL_SETTINGS: ReferralSettings = Object.freeze({
   velocityPerHour: 10,
   ipWindowHours: 24,
   invitesPerDay: 20,
+  friendHoldoutPercent: 0,
 }) as ReferralSettings;
 
 /** Points for an ancestor at `level` (≥ 2), or 0 when the level is beyond the depth cap or unpaid. */
