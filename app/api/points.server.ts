@@ -68,6 +68,8 @@ export async function merchantCurrency(trx: Trx, merchantId: string): Promise<st
 
 /** True for PostgreSQL's foreign key violation on a reference to `members` (an unknown member id). */
 export function isUnknownMemberError(err: unknown): boolean {
+  // The ledger's balance lock answers an unknown member as a DomainError; a foreign key elsewhere as 23503.
+  if (err instanceof DomainError) return err.code === "not_found" && err.field === "member";
   const e = err as { code?: string; constraint?: string };
   return e?.code === "23503" && typeof e.constraint === "string" && e.constraint.includes("member");
 }
