@@ -36,7 +36,9 @@ async function countAsOwner(merchantId: string) {
 }
 
 describe("seedDemoMerchant", () => {
-  it("seeds ~2,000 members with their orders once, and is a no-op the second time", { timeout: 180_000 }, async () => {
+  // The seed takes about a minute alone (≈5,000 orders earned one by one through the real ledger); alongside the
+  // other integration files on a 2-core machine it has taken over three. This is a correctness test, not a timing one.
+  it("seeds ~2,000 members with their orders once, and is a no-op the second time", { timeout: 480_000 }, async () => {
     const db = testDb();
     const o = uniqueOpts();
     let hashes = 0;

@@ -22,7 +22,7 @@ beforeAll(async () => {
   const r = await seedDemoMerchant(testDb(), { slug: `northwind-${tag}`, ownerEmail: `owner+${tag}@northwind.test`, memberEmail: `member+${tag}@northwind.test`, now, hashPassword });
   merchantId = r.merchantId;
   report = await withTenant(testDb(), merchantId, async (trx) => buildIncrementalityReport(trx, merchantId, await resolveProgram(trx, merchantId, "loyalty_program")));
-}, 300_000);
+}, 480_000); // the full demo seed: about a minute alone, several under a loaded 2-core machine
 
 describe("demo loyalty program holdout", () => {
   it("holds out about 10% of the members, assigned at enrollment or launch", () => {
