@@ -5,6 +5,18 @@ export function minorDigits(currency: string): number {
   return MINOR_DIGITS[currency.toUpperCase()] ?? 2;
 }
 
+/** Minor units as (fractional) currency units: 1234 → 12.34 USD, 1234 → 1234 JPY. */
+export function toMajor(amountMinor: number, currency: string): number {
+  return amountMinor / 10 ** minorDigits(currency);
+}
+
+/** A signed amount in currency units with `digits` decimals ("+0.770", "−12.50"); "—" when not finite. */
+export function signedMajor(amountMinor: number, currency: string, digits: number): string {
+  if (!Number.isFinite(amountMinor)) return "—";
+  const major = Math.abs(toMajor(amountMinor, currency)).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${amountMinor >= 0 ? "+" : "−"}${major}`;
+}
+
 export function formatMoney(amountMinor: number, currency: string, locale = "en-US"): string {
   const digits = minorDigits(currency);
   return new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(

@@ -10,6 +10,7 @@ import { chartData, reportWindowOf } from "~/domain/incrementality/report-params
 import { referralSentence } from "~/domain/incrementality/referral-summary";
 import { reportTables } from "~/domain/incrementality/tables.server";
 import { DomainError } from "~/lib/errors";
+import { formatMoney } from "~/lib/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? "Report"} · Incrementality · Perennial admin` }];
 
@@ -69,7 +70,7 @@ export default function ExperimentReport() {
               Predicted residual CLTV: the CLTV model&apos;s 12-month value per member{d.hasPrediction ? "" : " — not available yet: no member has been scored, so net value is realized value only"}.
             </li>
             <li>
-              Program cost: points redeemed × the point value ({d.pointValue.points} points = {(d.pointValue.minor / 100).toFixed(2)} {d.currency}), plus rewards
+              Program cost: points redeemed × the point value ({d.pointValue.points} points = {formatMoney(d.pointValue.minor, d.currency)}), plus rewards
               granted without points (offers, surprise gifts, referral rewards) at their discount or credit amount. Referral points count when redeemed.
             </li>
             <li>Intervals: Welch 95%; CUPED adjusts for spend in the 365 days before assignment. The complier effect applies to opt-in programs (someone joined or claimed).</li>

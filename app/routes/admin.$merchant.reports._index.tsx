@@ -4,6 +4,7 @@ import { requireStaff } from "~/auth/guards.server";
 import { Badge, EmptyState, PageHeader, Table, Td, Th } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { listReportPrograms } from "~/domain/incrementality/page.server";
+import { signedMajor } from "~/lib/money";
 
 export const meta: MetaFunction = () => [{ title: "Reports · Perennial admin" }];
 
@@ -23,7 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export default function Reports() {
   const { slug, currency, programs } = useLoaderData<typeof loader>();
-  const money = (minor: number, digits: number) => (Number.isFinite(minor) ? `${minor >= 0 ? "+" : "−"}${Math.abs(minor / 100).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}` : "—");
+  const money = (minor: number, digits: number) => signedMajor(minor, currency, digits);
   return (
     <>
       <PageHeader

@@ -1,5 +1,6 @@
 import { Card } from "~/components/ui";
 import type { CupedComparison } from "~/domain/incrementality/stats";
+import { signedMajor } from "~/lib/money";
 
 /** The report's headline: incremental CLTV net of cost per member and in total, with intervals, for each arm. */
 export function HeadlineCards({
@@ -9,8 +10,7 @@ export function HeadlineCards({
   rows: { arm: string; lift: number; ci95: [number, number]; pValue: number; total: number; totalCi: [number, number]; cuped: CupedComparison }[];
   currency: string;
 }) {
-  const money = (minor: number, digits = 2) =>
-    Number.isFinite(minor) ? `${minor >= 0 ? "+" : "−"}${Math.abs(minor / 100).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}` : "—";
+  const money = (minor: number, digits = 2) => signedMajor(minor, currency, digits);
   if (!rows.length) return null;
   return (
     <div className="grid gap-4 md:grid-cols-2">

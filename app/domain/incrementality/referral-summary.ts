@@ -1,4 +1,5 @@
 import type { ReportTable } from "./tables";
+import { minorDigits, toMajor } from "~/lib/money";
 
 /**
  * The referral section as the report's tables (page and CSV) and one plain-language sentence. Pure: it takes the
@@ -15,11 +16,14 @@ interface SectionLike {
   incremental: { valueMinor: number; ci95: [number, number] } | null;
 }
 
-const u = (minor: number | null | undefined) => (minor === null || minor === undefined || !Number.isFinite(minor) ? null : minor / 100);
 const pct = (x: number) => `${Math.round(x * 100)}%`;
-const money = (minor: number, currency: string) => `${(minor / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
+const money = (minor: number, currency: string) => {
+  const digits = minorDigits(currency);
+  return `${toMajor(minor, currency).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${currency}`;
+};
 
 export function referralTables(s: SectionLike, currency: string): ReportTable[] {
+  const u = (minor: number | null | undefined) => (minor === null || minor === undefined || !Number.isFinite(minor) ? null : toMajor(minor, currency));
   return [
     {
       name: "referral_arms",

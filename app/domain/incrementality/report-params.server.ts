@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ReportWindow } from "./report.server";
 import type { ReportSeries } from "./series.server";
+import { toMajor } from "~/lib/money";
 
 /** The report page's query string (window after assignment, the lift to size for), shared by the page and its CSVs. */
 export const ReportParams = z.object({
@@ -19,7 +20,7 @@ export function reportWindowOf(url: URL): { window: ReportWindow; windowParam: s
 
 /** Chart data in currency units (the series are in minor units). */
 export function chartData(series: ReportSeries, arms: { arm: string; control: boolean }[], currency: string) {
-  const u = (v: number) => v / 100;
+  const u = (v: number) => toMajor(v, currency);
   return {
     unit: currency,
     cumulative: arms.map((a) => ({

@@ -2,14 +2,15 @@ import type { IncrementalityReport } from "./report.server";
 import type { ReportSeries } from "./series.server";
 import { referralTables } from "./referral-summary";
 import type { ReportTable } from "./tables";
+import { toMajor } from "~/lib/money";
 
 /** Builds the report's tables (see tables.ts) from the report and its series. */
 
-const u = (minor: number | null) => (minor === null || !Number.isFinite(minor) ? null : minor / 100);
 const n = (x: number) => (Number.isFinite(x) ? x : null);
 
 export function reportTables(r: IncrementalityReport, s: ReportSeries): ReportTable[] {
   const cur = r.currency;
+  const u = (minor: number | null) => (minor === null || !Number.isFinite(minor) ? null : toMajor(minor, cur));
   return [
     {
       name: "arms",

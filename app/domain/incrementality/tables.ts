@@ -1,6 +1,6 @@
 /**
  * The report's tables as plain data, shared by the page (formatted per column kind) and the CSV exports (raw
- * numbers). Money columns are per-member averages in currency units (minor units / 100), not rounded.
+ * numbers). Money columns are per-member averages in currency units (minor units in the currency's decimals), not rounded.
  */
 
 export type ColumnKind = "text" | "money" | "int" | "num" | "p" | "pct" | "bool";
