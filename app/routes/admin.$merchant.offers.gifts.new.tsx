@@ -1,10 +1,11 @@
-import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
+import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { now } from "~/auth/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
-import { Button, Card, FormErrors, HoldoutSlider, PageHeader, SelectField, TextField } from "~/components/ui";
+import { RewardSelect, SegmentSelect } from "~/components/offers/offer-form";
+import { Button, Card, FormErrors, HoldoutSlider, PageHeader, TextField } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createSurpriseGift } from "~/domain/offers/gifts.server";
 import { grantableRewards } from "~/domain/offers/offers.server";
@@ -48,20 +49,8 @@ export default function NewGift() {
         <Card title="Gift">
           <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
             <TextField label="Name" className="sm:col-span-2" {...getInputProps(fields.name, { type: "text", ariaAttributes: false })} key={fields.name.key} errors={fields.name.errors} maxLength={120} />
-            <SelectField
-              label="Reward"
-              {...getSelectProps(fields.rewardId, { ariaAttributes: false })}
-              key={fields.rewardId.key}
-              errors={fields.rewardId.errors}
-              options={[{ value: "", label: rewards.length ? "Choose a reward" : "No active rewards in the catalog" }, ...rewards.map((r) => ({ value: r.id, label: r.name }))]}
-            />
-            <SelectField
-              label="Segment"
-              {...getSelectProps(fields.segmentId, { ariaAttributes: false })}
-              key={fields.segmentId.key}
-              errors={fields.segmentId.errors}
-              options={[{ value: "", label: "Choose a segment" }, ...segments.map((s) => ({ value: s.id, label: s.name }))]}
-            />
+            <RewardSelect field={fields.rewardId} rewards={rewards} />
+            <SegmentSelect field={fields.segmentId} segments={segments} />
             <HoldoutSlider
               name="holdoutPercent"
               className="sm:col-span-2"

@@ -1,4 +1,4 @@
-import { getFormProps, getInputProps, getSelectProps, getTextareaProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getFormProps, getInputProps, getSelectProps, getTextareaProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
 import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { Alert, Button, Card, FormErrors, HoldoutSlider, SelectField, TextAreaField, TextField } from "~/components/ui";
@@ -69,13 +69,7 @@ export function OfferForm({
             errors={fields.imageUrl.errors}
             placeholder="https://…"
           />
-          <SelectField
-            label="Segment"
-            {...getSelectProps(fields.segmentId, { ariaAttributes: false })}
-            key={fields.segmentId.key}
-            errors={fields.segmentId.errors}
-            options={[{ value: "", label: "Choose a segment" }, ...segments.map((s) => ({ value: s.id, label: s.name }))]}
-          />
+          <SegmentSelect field={fields.segmentId} segments={segments} />
           <TextField
             label="Total stock (optional)"
             {...getInputProps(fields.stockTotal, { type: "number", ariaAttributes: false })}
@@ -102,13 +96,7 @@ export function OfferForm({
             ]}
           />
           {kind === "reward" ? (
-            <SelectField
-              label="Reward"
-              {...getSelectProps(fields.rewardId, { ariaAttributes: false })}
-              key={fields.rewardId.key}
-              errors={fields.rewardId.errors}
-              options={[{ value: "", label: rewards.length ? "Choose a reward" : "No active rewards in the catalog" }, ...rewards.map((r) => ({ value: r.id, label: r.name }))]}
-            />
+            <RewardSelect field={fields.rewardId} rewards={rewards} />
           ) : (
             <>
               <TextField
@@ -147,5 +135,31 @@ export function OfferForm({
         {creating ? "Create offer" : "Save offer"}
       </Button>
     </Form>
+  );
+}
+
+/** The segment an offer or gift targets (shared by the offer and surprise gift forms). */
+export function SegmentSelect({ field, segments }: { field: FieldMetadata<string>; segments: Array<{ id: string; name: string }> }) {
+  return (
+    <SelectField
+      label="Segment"
+      {...getSelectProps(field, { ariaAttributes: false })}
+      key={field.key}
+      errors={field.errors}
+      options={[{ value: "", label: "Choose a segment" }, ...segments.map((s) => ({ value: s.id, label: s.name }))]}
+    />
+  );
+}
+
+/** The catalog reward an offer or gift grants (shared by the offer and surprise gift forms). */
+export function RewardSelect({ field, rewards }: { field: FieldMetadata<string>; rewards: Array<{ id: string; name: string }> }) {
+  return (
+    <SelectField
+      label="Reward"
+      {...getSelectProps(field, { ariaAttributes: false })}
+      key={field.key}
+      errors={field.errors}
+      options={[{ value: "", label: rewards.length ? "Choose a reward" : "No active rewards in the catalog" }, ...rewards.map((r) => ({ value: r.id, label: r.name }))]}
+    />
   );
 }
