@@ -1,13 +1,11 @@
 /**
  * CLTV model fit (issue 6): BG/NBD + Gamma-Gamma by maximum likelihood on
  *  - 100,000 synthetic customers (seeded, BG/NBD-generated, day-level purchase dates, time unit week), and
- *  - the 23,570 customers of CDNOW_master.txt (read from ../shared/data/cltv, calibration through 1997-09-30),
+ *  - the 23,570 customers of CDNOW_master.txt (tests/fixtures/cltv, calibration through 1997-09-30),
  * then scoring every customer (12/24/36-month CLTV). Baseline, measured in the same run: building the per-customer
  * summaries from the transactions (one pass over the data). Printed: seconds, customers/s and the ratio fit ÷ baseline.
  * Last, the whole nightly path against PostgreSQL for the 100,000 synthetic members (read orders, fit, score, write).
  */
-import fs from "node:fs";
-import path from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import { db, withTenant } from "../../app/db.server";
@@ -17,9 +15,9 @@ import { scoreMembers } from "../../app/domain/cltv/score";
 import { fitAndScoreMerchant } from "../../app/domain/cltv/score.server";
 import { buildSummary, compress, type Transaction } from "../../app/domain/cltv/summary";
 import { newId } from "../../app/lib/ids";
+import { CDNOW_MASTER, readFixture } from "../fixtures";
 import { DEFAULT_TRUTH, syntheticCustomers } from "../support/cltv-synthetic";
 
-const CDNOW_MASTER = path.resolve(process.cwd(), "../shared/data/cltv/CDNOW_master.txt");
 
 function timed<T>(fn: () => T): { value: T; seconds: number } {
   const started = performance.now();
@@ -54,9 +52,7 @@ function benchFit(label: string, transactions: Transaction[], calibrationEnd: st
 }
 
 function cdnowMaster(): Transaction[] {
-  if (!fs.existsSync(CDNOW_MASTER)) throw new Error(`CDNOW master missing: expected ${CDNOW_MASTER}`);
-  return fs
-    .readFileSync(CDNOW_MASTER, "utf8")
+  return readFixture(CDNOW_MASTER)
     .trim()
     .split("\n")
     .slice(1)

@@ -1,6 +1,4 @@
 import { execFile } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "~/db.server";
@@ -8,6 +6,7 @@ import { conditionalExpectedPurchases } from "~/domain/cltv/bgnbd";
 import { fitMerchantModels, type FitResult } from "~/domain/cltv/fit.server";
 import { DomainError } from "~/lib/errors";
 import { createMerchant } from "../support/admin";
+import { CDNOW_SUMMARY, readFixture } from "../fixtures";
 import { loadCdnow } from "../support/cltv";
 import { ownerUrl, testDb } from "../support/db";
 
@@ -29,9 +28,8 @@ function cli(args: string[]) {
 
 /** Σ E[Y(39) | x, t_x, T] over the published CDNOW summary with the published MLE, independent of this module's summaries. */
 function publishedPrediction(): number {
-  const file = path.resolve(process.cwd(), "../shared/data/cltv/cdnow_customers_summary_with_transactions.csv");
   const params = { r: 0.242593, alpha: 4.413532, a: 0.792886, b: 2.425754 };
-  const rows = fs.readFileSync(file, "utf8").trim().split("\n").slice(1);
+  const rows = readFixture(CDNOW_SUMMARY).trim().split("\n").slice(1);
   expect(rows).toHaveLength(2357);
   return rows.reduce((sum, line) => {
     const [, x, tx, T] = line.split(",").map(Number);

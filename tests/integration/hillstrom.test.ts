@@ -5,6 +5,7 @@ import { withTenant } from "~/db.server";
 import { importAssignmentsFromFile } from "~/domain/experiments/import-assignments-file.server";
 import { HILLSTROM_CONTROL, loadHillstrom, type HillstromResult } from "~/domain/incrementality/hillstrom.server";
 import { buildIncrementalityReport } from "~/domain/incrementality/report.server";
+import { HILLSTROM } from "../fixtures";
 import { testDb } from "../support/db";
 
 /**
@@ -14,11 +15,10 @@ import { testDb } from "../support/db";
  * Womens +$0.424 (t = 3.26).
  */
 
-const FILE = path.resolve(process.cwd(), "../shared/data/experiments/hillstrom_minethatdata_2008.03.20.csv");
+const FILE = HILLSTROM;
 let r: HillstromResult;
 
 beforeAll(async () => {
-  if (!fs.existsSync(FILE)) throw new Error(`Hillstrom data missing: expected ${FILE}`);
   r = await loadHillstrom(testDb(), { file: FILE, slug: `hillstrom-${Date.now().toString(36)}` });
 }, 120_000);
 

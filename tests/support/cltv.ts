@@ -1,18 +1,15 @@
-import fs from "node:fs";
-import path from "node:path";
 import { withTenant } from "~/db.server";
 import { newId } from "~/lib/ids";
+import { CDNOW_SAMPLE, readFixture } from "../fixtures";
 import { testDb } from "./db";
 
-const CDNOW = path.resolve(process.cwd(), "../shared/data/cltv/CDNOW_sample.txt");
 
 /**
  * The CDNOW sample (2,357 customers, 6,919 orders, 1997-98) loaded as a merchant's members and orders (noon UTC), plus
  * two orders every fit must ignore: a fully refunded one and one in another currency.
  */
 export async function loadCdnow(merchantId: string) {
-  if (!fs.existsSync(CDNOW)) throw new Error(`CDNOW sample missing: expected ${CDNOW} (see ../shared/docs/cltv-reference.md)`);
-  const lines = fs.readFileSync(CDNOW, "utf8").split("\n").filter((l) => l.trim());
+  const lines = readFixture(CDNOW_SAMPLE).split("\n").filter((l) => l.trim());
   const members = new Map<string, string>();
   const orders = lines.map((line, i) => {
     const [customer, , ymd, , dollars] = line.trim().split(/\s+/);

@@ -1,13 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CDNOW_SUMMARY, readFixture } from "../../../tests/fixtures";
 import { conditionalExpectedSpend, fitGammaGamma, gammaGammaLogLikelihood, gammaGammaTotalLogLikelihood } from "./gamma-gamma";
 
-const FILE = path.resolve(process.cwd(), "../shared/data/cltv/cdnow_customers_summary_with_transactions.csv");
-
 function cdnowSummary() {
-  if (!existsSync(FILE)) throw new Error(`CDNOW reference data missing: ${FILE} (see ../shared/docs/cltv-reference.md)`);
-  return readFileSync(FILE, "utf8")
+  return readFixture(CDNOW_SUMMARY)
     .trim()
     .split("\n")
     .slice(1)

@@ -1,14 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CDNOW_SAMPLE, readFixture } from "../../../tests/fixtures";
 import { buildSummary, compress, dayNumber, roundTo, type Transaction } from "./summary";
 
-const DATA = path.resolve(process.cwd(), "../shared/data/cltv");
-
 function read(file: string): string {
-  const p = path.join(DATA, file);
-  if (!existsSync(p)) throw new Error(`CDNOW reference data missing: ${p} (see ../shared/docs/cltv-reference.md)`);
-  return readFileSync(p, "utf8");
+  return readFixture(path.join(path.dirname(CDNOW_SAMPLE), file));
 }
 
 function sampleTransactions(): Transaction[] {

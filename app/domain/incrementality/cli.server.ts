@@ -1,4 +1,4 @@
-import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import type { DB } from "~/db.server";
 import { ARM_PATTERN } from "~/domain/experiments/import-assignments";
@@ -7,6 +7,9 @@ import { DomainError } from "~/lib/errors";
 import { ciText, percent, pValueText, units } from "./format";
 import { loadHillstrom } from "./hillstrom.server";
 import type { IncrementalityReport } from "./report.server";
+
+// The data set ships with the repository (tests/fixtures/experiments/PROVENANCE.md); the CLI runs from source via tsx.
+export const HILLSTROM_IN_REPO = fileURLToPath(new URL("../../../tests/fixtures/experiments/hillstrom_minethatdata_2008.03.20.csv.gz", import.meta.url));
 
 /** `import assignments` and `demo hillstrom` (registered on the operator CLI by app/bin/cli.ts). */
 export function registerIncrementalityCommands(
@@ -43,7 +46,7 @@ export function registerIncrementalityCommands(
     .description("demonstration data sets")
     .command("hillstrom")
     .description("replay the MineThatData (Hillstrom 2008) e-mail test through the product and print the incrementality report")
-    .option("--file <path>", "the Hillstrom CSV", path.resolve(process.cwd(), "../shared/data/experiments/hillstrom_minethatdata_2008.03.20.csv"))
+    .option("--file <path>", "the Hillstrom CSV (plain or .gz); default: the repository's copy", HILLSTROM_IN_REPO)
     .option("--slug <slug>", "slug of the merchant to create", "hillstrom")
     .option("--json", "print the report as JSON")
     .action(async (o: { file: string; slug: string; json?: boolean }) => {

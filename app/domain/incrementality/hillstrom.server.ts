@@ -8,6 +8,7 @@ import { createExperiment } from "~/domain/experiments/assignment.server";
 import { importAssignmentsFromFile } from "~/domain/experiments/import-assignments-file.server";
 import type { ImportAssignmentsResult } from "~/domain/experiments/import-assignments.server";
 import { createMerchantWithOwner } from "~/domain/merchants/create.server";
+import { readTextFile } from "~/lib/files.server";
 import { newId } from "~/lib/ids";
 import { buildIncrementalityReport, type IncrementalityReport } from "./report.server";
 
@@ -46,7 +47,7 @@ export async function loadHillstrom(
   opts: { file: string; slug: string; name?: string; ownerEmail?: string; ownerPassword?: string },
 ): Promise<HillstromResult> {
   const started = performance.now();
-  const rows = parse(fs.readFileSync(opts.file, "utf8"), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const rows = parse(readTextFile(opts.file), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   if (!rows.length || !("history" in rows[0]!) || !("segment" in rows[0]!) || !("spend" in rows[0]!)) {
     throw new Error(`${opts.file} is not the Hillstrom data set (columns history, segment, spend expected)`);
   }

@@ -9,7 +9,7 @@ import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
  *  - p_organic = conversion(holdout) / conversion(offer): the share of referred customers who would have come without
  *    the incentive. Its 95% interval is Katz's log method: SE(log RR) = √(1/a − 1/n₁ + 1/c − 1/n₂), with 0.5 added to
  *    every cell when a count is zero (Haldane), so a holdout with no conversions still has an upper bound.
- *  - Incremental value net of rewards (../shared/docs/cltv-reference.md):
+ *  - Incremental value net of rewards (the CLTV reference, "randomize the referral incentive"):
  *      Σ CLV_referred · (1 − p) + converts · p · (mean CLV of offer converts − mean CLV of holdout converts) − reward cost.
  *    The first term is the value of the friends who came only because of the incentive; the second (the premium) is
  *    what the incentive added to those who would have come anyway. Its interval is the formula at p's interval ends.
