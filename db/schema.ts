@@ -62,7 +62,10 @@ export interface StaffPasswordResetsTable {
 }
 
 export interface LoginThrottleTable {
+  /** '<account key>', '<account key>|ip:<source>' or 'ip:<source>' (app/auth/throttle.ts). */
   key: string;
+  /** The account key of the row; null for a source's budget across accounts. */
+  account: string | null;
   failures: Generated<number>;
   next_allowed_at: Timestamp;
   updated_at: Timestamp;

@@ -1,4 +1,4 @@
-import { Logger, parseCrontab, run, type LogFunctionFactory, type TaskList } from "graphile-worker";
+import { Logger, parseCrontab, run, type LogFunctionFactory, type TaskList, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
 import { closeTransports, type MailConfig } from "~/domain/email/delivery.server";
 import { DELIVER_EMAIL_TASK } from "~/domain/email/outbox.server";
@@ -13,6 +13,7 @@ import { CLTV_CRONTAB, cltvTasks } from "./tasks/cltv";
 import { TIERS_CRONTAB, tiersTasks } from "./tasks/tiers";
 import { offersTasks } from "./tasks/offers";
 import { REFERRALS_CRONTAB, referralsTasks } from "./tasks/referrals";
+import { LOGIN_THROTTLE_CRONTAB, loginThrottleTasks } from "./tasks/login-throttle";
 
 export { prepareJobsSchema } from "./schema.server";
 
@@ -32,11 +33,12 @@ export function buildTaskList(opts: { mail?: () => MailConfig } = {}): TaskList 
     ...tiersTasks(),
     ...offersTasks(),
     ...referralsTasks(),
+    ...loginThrottleTasks(),
   };
 }
 
 /** Scheduled tasks (graphile-worker crontab syntax), one block per feature. */
-export const CRONTAB = [POINTS_CRONTAB, CLTV_CRONTAB, TIERS_CRONTAB, REFERRALS_CRONTAB].join("\n");
+export const CRONTAB = [POINTS_CRONTAB, CLTV_CRONTAB, TIERS_CRONTAB, REFERRALS_CRONTAB, LOGIN_THROTTLE_CRONTAB].join("\n");
 
 // graphile-worker logs every job start and finish at "info": that is debug detail here. Failures go to stderr.
 const logFactory: LogFunctionFactory = (scope) => (level, message) => {
@@ -57,6 +59,8 @@ export async function startWorker(opts: {
   concurrency?: number;
   pollInterval?: number;
   mail?: () => MailConfig;
+  /** Receives graphile-worker's events (job:complete, …), so a caller can wait on a job instead of polling. */
+  events?: WorkerEvents;
 }): Promise<StartedWorker> {
   const concurrency = opts.concurrency ?? 4;
   // Our own pool, so an idle connection dropped by the server (restart, shutdown) is logged, not an unhandled
@@ -72,6 +76,7 @@ export async function startWorker(opts: {
       taskList: buildTaskList({ mail: opts.mail }),
       parsedCronItems: parseCrontab(CRONTAB),
       logger: jobsLogger,
+      events: opts.events,
       // The entry points own SIGINT/SIGTERM and call stop() in their orderly shutdown.
       noHandleSignals: true,
     });

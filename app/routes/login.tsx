@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { readForm, replyWithDomainError } from "~/lib/forms.server";
-import { getStaffUser } from "~/auth/guards.server";
+import { clientIp, getStaffUser } from "~/auth/guards.server";
 import { safeRedirect } from "~/auth/safe-redirect";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
@@ -25,7 +25,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const submission = parseWithZod(await readForm(request), { schema: LoginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
   try {
-    const user = await authenticateStaff(db(), submission.value.email, submission.value.password);
+    const user = await authenticateStaff(db(), submission.value.email, submission.value.password, { ip: clientIp(request) });
     const cookie = await startStaffSession(request, user.id);
     return redirect(safeRedirect(submission.value.redirectTo, "/admin"), { headers: { "Set-Cookie": cookie } });
   } catch (err) {

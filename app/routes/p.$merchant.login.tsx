@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { readForm, replyWithDomainError } from "~/lib/forms.server";
-import { requirePortalMerchant } from "~/auth/guards.server";
+import { clientIp, requirePortalMerchant } from "~/auth/guards.server";
 import { safeRedirect } from "~/auth/safe-redirect";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
 import { CurrentPasswordField, EmailField } from "~/components/auth/fields";
@@ -34,7 +34,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const submission = parseWithZod(await readForm(request), { schema: LoginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
   try {
-    const { memberId } = await authenticateMember(db(), merchant, submission.value.email, submission.value.password);
+    const { memberId } = await authenticateMember(db(), merchant, submission.value.email, submission.value.password, { ip: clientIp(request) });
     const cookie = await startMemberSession(request, merchant, memberId);
     return redirect(portalRedirect(merchant.slug, submission.value.redirectTo), { headers: { "Set-Cookie": cookie } });
   } catch (err) {

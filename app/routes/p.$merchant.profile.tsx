@@ -2,7 +2,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { readForm, replyWithDomainError } from "~/lib/forms.server";
-import { requireMember } from "~/auth/guards.server";
+import { clientIp, requireMember } from "~/auth/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
 import { PasswordChangeForm } from "~/components/portal/password-change-form";
 import { ProfileDetailsForm } from "~/components/portal/profile-details-form";
@@ -33,7 +33,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       await updateMemberProfile(db(), merchant, member.id, { name: v.name, birthday: v.birthday ?? null });
       return { intent: v.intent, result: submission.reply(), notice: "Profile saved." };
     }
-    await changeMemberPassword(db(), merchant, member.id, { currentPassword: v.currentPassword, newPassword: v.newPassword });
+    await changeMemberPassword(db(), merchant, member.id, { currentPassword: v.currentPassword, newPassword: v.newPassword }, { ip: clientIp(request) });
     // Every session was revoked; this browser continues on a brand-new one (S4).
     const cookie = await startMemberSession(request, merchant, member.id);
     return data(

@@ -4,7 +4,7 @@ import { now } from "~/auth/clock.server";
 import { invalidateAllMemberSessions } from "~/auth/member-session.server";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "~/auth/password.server";
 import { memberThrottleKey } from "~/auth/throttle";
-import { clearLoginFailures, throttledLogin } from "~/auth/throttle.server";
+import { clearLoginFailures, throttledLogin, type LoginOrigin } from "~/auth/throttle.server";
 import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/tokens.server";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
@@ -124,9 +124,18 @@ export async function signUpMember(
   });
 }
 
-/** Portal login (S6): throttled per merchant and e-mail; unknown, blocked, password-less and wrong all answer alike. */
-export async function authenticateMember(database: DB, merchant: PortalMerchant, email: string, password: string): Promise<{ memberId: string }> {
-  return throttledLogin(database, memberThrottleKey(merchant.id, email), async () => {
+/**
+ * Portal login (S6): throttled per merchant, e-mail and client address; unknown, blocked, password-less and wrong all
+ * answer alike.
+ */
+export async function authenticateMember(
+  database: DB,
+  merchant: PortalMerchant,
+  email: string,
+  password: string,
+  origin: LoginOrigin,
+): Promise<{ memberId: string }> {
+  return throttledLogin(database, memberThrottleKey(merchant.id, email), origin, async () => {
     const row = await withTenant(database, merchant.id, (trx) =>
       trx
         .selectFrom("members")
@@ -226,13 +235,14 @@ export async function changeMemberPassword(
   merchant: PortalMerchant,
   memberId: string,
   input: { currentPassword: string; newPassword: string },
+  origin: LoginOrigin,
 ): Promise<void> {
   const member = await withTenant(database, merchant.id, (trx) =>
     trx.selectFrom("members").select(["email"]).where("merchant_id", "=", merchant.id).where("id", "=", memberId).executeTakeFirst(),
   );
   if (!member) throw notFound("Member");
   try {
-    await authenticateMember(database, merchant, member.email, input.currentPassword);
+    await authenticateMember(database, merchant, member.email, input.currentPassword, origin);
   } catch (err) {
     if (err instanceof DomainError && err.code === "unauthenticated") {
       throw new DomainError("validation_failed", WRONG_CURRENT_PASSWORD, { status: 400, field: "currentPassword" });

@@ -1,7 +1,7 @@
 import type { DB, Trx } from "~/db.server";
 import { withTenant } from "~/db.server";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "~/auth/password.server";
-import { throttledLogin } from "~/auth/throttle.server";
+import { throttledLogin, type LoginOrigin } from "~/auth/throttle.server";
 import { staffThrottleKey } from "~/auth/throttle";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { conflict } from "~/lib/errors";
@@ -63,11 +63,11 @@ export async function addStaffToMerchant(
 }
 
 /**
- * Password login for staff (S6): throttled per e-mail, unknown e-mail and wrong password answer alike and take
- * about as long (the dummy hash). Throws DomainError unauthenticated / rate_limited.
+ * Password login for staff (S6): throttled per e-mail and client address, unknown e-mail and wrong password answer
+ * alike and take about as long (the dummy hash). Throws DomainError unauthenticated / rate_limited.
  */
-export async function authenticateStaff(database: DB, email: string, password: string): Promise<StaffAccount> {
-  return throttledLogin(database, staffThrottleKey(email), async () => {
+export async function authenticateStaff(database: DB, email: string, password: string, origin: LoginOrigin): Promise<StaffAccount> {
+  return throttledLogin(database, staffThrottleKey(email), origin, async () => {
     const row = await database
       .selectFrom("staff_users")
       .select(["id", "email", "name", "password_hash"])

@@ -212,7 +212,7 @@ export async function acceptInvitation(
     }
     staffUserId = how.staffUserId;
   } else if (how.kind === "password") {
-    staffUserId = (await authenticateStaff(database, invitation.email, how.password)).id;
+    staffUserId = (await authenticateStaff(database, invitation.email, how.password, { ip: meta.ip ?? null })).id;
   } else {
     if (invitation.accountExists) throw conflict(EMAIL_TAKEN_MESSAGE, "password");
     passwordHash = await hashPassword(how.password);
