@@ -6,6 +6,7 @@
  *  4. the job worker in-process (RUN_WORKER=true) and the HTTP server.
  */
 import type { Server } from "node:http";
+import path from "node:path";
 import { closeDb, db } from "~/db.server";
 import { hashPassword } from "~/auth/password.server";
 import { seedDemoMerchant } from "~/domain/demo/seed.server";
@@ -25,7 +26,11 @@ async function main() {
 
   if (!dev) ensureBuild(log);
 
-  const database = await resolveDatabase(log);
+  // Its failures (no binaries, a data directory PostgreSQL cannot reach) are one line each: say it, not a stack trace.
+  const database = await resolveDatabase(log).catch((err: Error) => {
+    console.error(`[perennial] failed to start: ${err.message}`);
+    process.exit(1);
+  });
   const cleanups: Array<() => Promise<void>> = [];
   let server: Server | undefined;
 
@@ -78,7 +83,7 @@ async function main() {
       s.on("error", reject);
     });
 
-    banner({ database: database.embedded ? "embedded PostgreSQL (.data/pg)" : redact(database.ownerUrl), demo, worker: e.RUN_WORKER, dev });
+    banner({ database: database.embedded ? embeddedDescription(database) : redact(database.ownerUrl), demo, worker: e.RUN_WORKER, dev });
   } catch (err) {
     console.error(`[perennial] failed to start: ${(err as Error).message}`);
     for (const c of cleanups.reverse()) await c().catch(() => {});
@@ -86,6 +91,14 @@ async function main() {
     await database.stop().catch(() => {});
     process.exit(1);
   }
+}
+
+function embeddedDescription(d: { dataDir?: string; relocatedFrom?: string }): string {
+  const where = d.dataDir ? path.relative(process.cwd(), d.dataDir) : "";
+  const shown = where && !where.startsWith("..") ? where : (d.dataDir ?? "");
+  if (!d.relocatedFrom) return `embedded PostgreSQL (${shown})`;
+  // As root the server runs as 'postgres', which cannot enter DATA_DIR's directory (e.g. under /root): say where the data went.
+  return `embedded PostgreSQL (${shown})\n                 not in ${d.relocatedFrom}: the 'postgres' OS user it runs as cannot enter that directory`;
 }
 
 function banner(o: { database: string; demo?: { ownerEmail: string; ownerPassword: string; memberEmail: string; memberPassword: string }; worker: boolean; dev: boolean }) {

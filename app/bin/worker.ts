@@ -13,7 +13,10 @@ const log = (line: string) => console.log(`[worker] ${line}`);
 
 async function main() {
   env();
-  const database = await resolveDatabase(log);
+  const database = await resolveDatabase(log).catch((err: Error) => {
+    console.error(`[worker] failed to start: ${err.message}`);
+    process.exit(1);
+  });
   let worker: StartedWorker | undefined;
   let stopping = false;
 

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres, stopOrphanedPostgres } from "~db/embedded";
+import { embeddedDataDir, startEmbeddedPostgres, stopOrphanedPostgres } from "~db/embedded";
 import { migrateToLatest } from "~db/migrate";
 import { configureDb } from "~/db.server";
 import { prepareJobsSchema } from "~/jobs/schema.server";
@@ -14,6 +14,9 @@ import { env } from "~/lib/env.server";
 export interface ResolvedDatabase {
   ownerUrl: string;
   embedded: boolean;
+  /** The embedded server's data directory, and DATA_DIR's when it had to move out of the postgres user's reach. */
+  dataDir?: string;
+  relocatedFrom?: string;
   stop: () => Promise<void>;
 }
 
@@ -27,25 +30,31 @@ export async function resolveDatabase(log: (line: string) => void = () => {}): P
     return { ownerUrl: e.DATABASE_URL, embedded: false, stop: async () => {} };
   }
   const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${e.EMBEDDED_PG_PORT}/perennial`;
-  const dataDir = path.join(e.DATA_DIR, "pg");
+  // As root, DATA_DIR inside a directory the 'postgres' OS user cannot enter (/root) maps to a reachable one.
+  const pgDir = path.join(e.DATA_DIR, "pg");
+  const { dataDir, relocatedFrom } = embeddedDataDir(pgDir);
+  const moved = relocatedFrom ? `; not in ${relocatedFrom}: the 'postgres' OS user the server runs as cannot enter it` : "";
   // The process that started the embedded server records its pid; others (a CLI command, `npm run worker`) borrow it.
   const ownerFile = path.join(e.DATA_DIR, "pg-owner.pid");
   if (await answers(url)) {
     if (processAlive(readPid(ownerFile))) {
       log(`using the embedded PostgreSQL already running on port ${e.EMBEDDED_PG_PORT}`);
-      return { ownerUrl: url, embedded: true, stop: async () => {} };
+      return { ownerUrl: url, embedded: true, dataDir, relocatedFrom, stop: async () => {} };
     }
     // Its starter died without stopping it (kill -9): stop it, then start it again as ours.
     log("stopping an embedded PostgreSQL left running by a process that no longer exists");
     await stopOrphanedPostgres(dataDir);
   }
   const t0 = Date.now();
-  const handle = await startEmbeddedPostgres({ dir: dataDir, port: e.EMBEDDED_PG_PORT });
+  const handle = await startEmbeddedPostgres({ dir: pgDir, port: e.EMBEDDED_PG_PORT });
+  fs.mkdirSync(e.DATA_DIR, { recursive: true }); // the data itself may live elsewhere (see embeddedDataDir)
   fs.writeFileSync(ownerFile, String(process.pid));
-  log(`embedded PostgreSQL started on 127.0.0.1:${e.EMBEDDED_PG_PORT} (data in ${dataDir}, ${Date.now() - t0} ms)`);
+  log(`embedded PostgreSQL started on 127.0.0.1:${e.EMBEDDED_PG_PORT} (data in ${handle.dataDir}${moved}, ${Date.now() - t0} ms)`);
   return {
     ownerUrl: handle.url,
     embedded: true,
+    dataDir: handle.dataDir,
+    relocatedFrom,
     stop: async () => {
       await handle.stop();
       fs.rmSync(ownerFile, { force: true });

@@ -29,7 +29,9 @@ async function startOnce(env: NodeJS.ProcessEnv, label: string, how: "ctrl-c" | 
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  for (const p of ["/", "/login", "/signup", "/p/northwind", "/p/northwind/login", "/api/v1/openapi.json"]) {
+  // SEED_DEMO=false (the private-home run, which tests where PostgreSQL runs, not the seed): no demo portal to fetch.
+  const demo = env.SEED_DEMO === "false" ? [] : ["/p/northwind", "/p/northwind/login"];
+  for (const p of ["/", "/login", "/signup", ...demo, "/api/v1/openapi.json"]) {
     const res = await fetch(base + p, { redirect: "manual" });
     if (res.status >= 400) throw new Error(`[${label}] GET ${p} → ${res.status}\n${out}`);
   }
