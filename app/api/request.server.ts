@@ -7,6 +7,7 @@ import type { Actor } from "~/domain/audit/audit.server";
 import { withIdempotency, type StoredResponse } from "~/domain/idempotency/idempotency.server";
 import { IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAYED_HEADER, requestHash } from "~/domain/idempotency/request-hash";
 import { DomainError } from "~/lib/errors";
+import { findUnstorableText, jsonTooDeep, MAX_JSON_DEPTH, printable, unstorableReason } from "~/lib/storable-text";
 import { apiJson, toApiError } from "./errors";
 
 /**
@@ -20,15 +21,28 @@ export interface ApiContext extends ApiKeyAuth {
 
 type Args = LoaderFunctionArgs | ActionFunctionArgs;
 
-/** Wraps a loader/action so that every failure, expected or not, leaves as a JSON error (never HTML). */
+/**
+ * Wraps a loader/action so that every failure, expected or not, leaves as a JSON error (never HTML). Path and
+ * query values PostgreSQL could not store are refused here, before any route sees them.
+ */
 export function apiHandler(fn: (args: Args) => Promise<Response>) {
   return async (args: Args): Promise<Response> => {
     try {
+      rejectUnstorableUrl(args);
       return await fn(args);
     } catch (err) {
       return toApiError(err);
     }
   };
+}
+
+function rejectUnstorableUrl({ request, params }: Args): void {
+  const named: Array<[string, string]> = Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as [string, string]]));
+  for (const [k, v] of new URL(request.url).searchParams) named.push([printable(k), k], [printable(k), v]);
+  for (const [field, value] of named) {
+    const reason = unstorableReason(value);
+    if (reason) throw new DomainError("validation_failed", `${field} ${reason}`, { status: 422, field });
+  }
 }
 
 /** For an action that supports only some methods (Remix sends PUT/PATCH/DELETE to the action too). */
@@ -56,18 +70,48 @@ export async function authenticate(request: Request, scope: ApiScope): Promise<A
 // Far above any legitimate member payload; bounds the memory a single request can take.
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** The parsed JSON body (any JSON value; the route's schema decides what is acceptable). */
-export async function readJsonBody(request: Request): Promise<unknown> {
-  const declared = Number(request.headers.get("Content-Length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw payloadTooLarge();
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw payloadTooLarge();
-  if (!text.trim()) throw new DomainError("invalid_json", "The request body must be a JSON object", { status: 400 });
+/**
+ * The parsed JSON body (any JSON value; the route's schema decides what is acceptable). Refused before any schema
+ * runs: more than MAX_BODY_BYTES (413, counted while reading, so a chunked body cannot grow past it), nesting
+ * deeper than MAX_JSON_DEPTH (400), and strings or keys PostgreSQL could not store (422 naming the field).
+ * `optional`: an empty body reads as null, for operations documented without one.
+ */
+export async function readJsonBody(request: Request, opts: { optional?: boolean } = {}): Promise<unknown> {
+  const text = await readBodyText(request);
+  if (!text.trim()) {
+    if (opts.optional) return null;
+    throw new DomainError("invalid_json", "The request body must be a JSON object", { status: 400 });
+  }
+  if (jsonTooDeep(text)) throw new DomainError("invalid_json", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`, { status: 400 });
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new DomainError("invalid_json", "The request body is not valid JSON", { status: 400 });
   }
+  const bad = findUnstorableText(body);
+  if (bad) throw new DomainError("validation_failed", bad.message, { status: 422, field: bad.field });
+  return body;
+}
+
+async function readBodyText(request: Request): Promise<string> {
+  if (Number(request.headers.get("Content-Length") ?? "0") > MAX_BODY_BYTES) throw payloadTooLarge();
+  const reader = request.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw payloadTooLarge();
+    }
+    chunks.push(value);
+  }
+  // Invalid UTF-8 becomes U+FFFD, as request.text() would do; only JSON escapes can produce lone surrogates.
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 const payloadTooLarge = () => new DomainError("payload_too_large", `The request body must be at most ${MAX_BODY_BYTES} bytes`, { status: 413 });
@@ -85,22 +129,34 @@ export interface PostInput {
   idempotencyKey: string | null;
 }
 
+export interface PostOptions {
+  /**
+   * "none" for operations documented without a request body (claiming an offer): no body and no Content-Type is
+   * the normal call. A body sent anyway must still be valid JSON, and is ignored, also by the idempotency hash.
+   */
+  body?: "json" | "none";
+}
+
 /** A POST's `Idempotency-Key` (checked first, so a bad key is reported before the body) and its JSON body. */
-export async function readPost(request: Request): Promise<PostInput> {
+export async function readPost(request: Request, opts: PostOptions = {}): Promise<PostInput> {
   const parsed = parseIdempotencyKey(request.headers.get(IDEMPOTENCY_HEADER));
   if (!parsed.ok) throw new DomainError("invalid_idempotency_key", parsed.message, { status: 400, field: IDEMPOTENCY_HEADER });
+  if (opts.body === "none") {
+    await readJsonBody(request, { optional: true });
+    return { idempotencyKey: parsed.key, body: null };
+  }
   return { idempotencyKey: parsed.key, body: await readJsonBody(request) };
 }
 
 /** readPost for writes that must never apply twice (the points ledger): `Idempotency-Key` is required. */
-export async function readKeyedPost(request: Request): Promise<PostInput & { idempotencyKey: string }> {
+export async function readKeyedPost(request: Request, opts: PostOptions = {}): Promise<PostInput & { idempotencyKey: string }> {
   if (request.headers.get(IDEMPOTENCY_HEADER) === null) {
     throw new DomainError("idempotency_key_required", `This endpoint requires an ${IDEMPOTENCY_HEADER} header (a UUID per operation)`, {
       status: 400,
       field: IDEMPOTENCY_HEADER,
     });
   }
-  const post = await readPost(request);
+  const post = await readPost(request, opts);
   return { body: post.body, idempotencyKey: post.idempotencyKey! };
 }
 

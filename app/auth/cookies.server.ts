@@ -11,13 +11,25 @@ function isSecure(request: Request): boolean {
   return !(host === "localhost" || host === "127.0.0.1" || host === "[::1]") && env().NODE_ENV === "production";
 }
 
+/**
+ * A cookie's decoded value, or null. A value that does not decode (`%`, `%zz`) or decodes to control characters is
+ * garbage no code of ours set: it reads as no cookie, so a garbled session cookie is simply no session.
+ */
 export function readCookie(request: Request, name: string): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== name) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return null;
+    }
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    return /[\u0000-\u001f\u007f]/.test(value) ? null : value;
   }
   return null;
 }

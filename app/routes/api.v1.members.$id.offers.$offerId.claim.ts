@@ -10,7 +10,8 @@ import { isId } from "~/lib/ids";
 export const action = apiHandler(async ({ request, params }) => {
   requireMethod(request, "POST");
   const auth = await authenticate(request, "offers:write");
-  const post = await readKeyedPost(request);
+  // Documented without a body: the path says everything.
+  const post = await readKeyedPost(request, { body: "none" });
   const memberId = params.id ?? "";
   const offerId = params.offerId ?? "";
   if (!isId("member", memberId)) throw notFound("Member");
