@@ -352,6 +352,8 @@ export function openApiDocument(serverUrl: string): OpenAPIObject {
       { name: "Points", description: "Members' balances and ledgers; spending and adjusting points" },
       { name: "Rewards", description: "The reward catalog and members' redemptions" },
       { name: "Checkout", description: "Validating, using and releasing reward codes at checkout" },
+      { name: "Offers", description: "Segments, and the offers members can see and claim" },
+      { name: "Referrals", description: "Members' referral codes and referrals, attribution, and the fraud review queue" },
       { name: "Reports", description: "What each program caused: incremental CLTV against its randomized holdout" },
       { name: "CLTV", description: "Predicted customer lifetime value: each member's scores and the model behind them" },
     ],

@@ -106,7 +106,9 @@ const MATRIX: Record<string, Entry> = {
   "routes/forgot-password": { public: "same answer for every e-mail" },
   "routes/reset-password.$token": { public: "token-addressed; tokens are hashed and unguessable" },
   "routes/invite.$token": { public: "token-addressed; tokens are hashed and unguessable" },
-  "routes/api.v1.docs": { public: "API reference, no data" },
+  "routes/api.v1.docs": { public: "API reference layout, no data" },
+  "routes/api.v1.docs._index": { public: "API reference index, no data" },
+  "routes/api.v1.docs.$tag": { public: "API reference page of one tag, no data" },
   "routes/api.v1.openapi[.json]": { public: "OpenAPI document, no data" },
   "routes/api.v1.$": { public: "404 for unknown API paths" },
   "routes/admin._index": {

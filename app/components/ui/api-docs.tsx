@@ -1,25 +1,19 @@
-import { Fragment } from "react";
+import { Fragment, useId } from "react";
+import { operationAnchor, type OpenApiDoc } from "~/api/openapi-docs";
 import { Badge } from "./layout";
 import { cx } from "./cx";
+import { useScrollRegion } from "./scroll-region";
 
 /**
- * A readable rendering of an OpenAPI 3.1 document (the one /api/v1/openapi.json serves): endpoints grouped by tag,
- * parameters, request and response schemas as nested field lists, and a curl example per operation.
- * Plain React and Tailwind; no CDN assets (installations may be offline). Types are deliberately loose: the
- * document is data, and anything unexpected is shown rather than crashing the page.
+ * A readable rendering of OpenAPI 3.1 operations (from the document /api/v1/openapi.json serves): parameters,
+ * request and response schemas as nested field lists, and a curl example per operation. Plain React and Tailwind;
+ * no CDN assets (installations may be offline). Types are deliberately loose: the document is data, and anything
+ * unexpected is shown rather than crashing the page. The pages around it are in api-docs-pages.tsx.
  */
 
+export { operationAnchor, type OpenApiDoc };
 type Json = Record<string, unknown>;
-export interface OpenApiDoc {
-  openapi: string;
-  info: { title: string; version: string; description?: string };
-  servers?: Array<{ url: string }>;
-  tags?: Array<{ name: string; description?: string }>;
-  paths?: Record<string, Record<string, Json>>;
-  components?: { schemas?: Record<string, Json>; parameters?: Record<string, Json>; securitySchemes?: Record<string, Json> };
-}
 
-const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 const METHOD_TONE: Record<string, string> = {
   get: "bg-sky-100 text-sky-800",
   post: "bg-emerald-100 text-emerald-800",
@@ -32,10 +26,6 @@ interface Operation {
   method: string;
   path: string;
   op: Json;
-}
-
-export function operationAnchor(method: string, path: string): string {
-  return `${method}-${path}`.replace(/[^a-zA-Z0-9]+/g, "-").replace(/-+$/, "").toLowerCase();
 }
 
 /** `code` spans in descriptions, nothing more: the document is ours, but it is still rendered as text. */
@@ -186,59 +176,60 @@ export function curlExample(doc: OpenApiDoc, { method, path, op }: Operation): s
   return lines.join(" \\\n  ");
 }
 
-function operationsByTag(doc: OpenApiDoc): Array<{ tag: string; description?: string; ops: Operation[] }> {
-  const groups = new Map<string, Operation[]>();
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const method of METHODS) {
-      const op = item[method] as Json | undefined;
-      if (!op) continue;
-      const tag = (Array.isArray(op.tags) && typeof op.tags[0] === "string" ? op.tags[0] : "Other") as string;
-      groups.set(tag, [...(groups.get(tag) ?? []), { method, path, op }]);
-    }
-  }
-  return [...groups.entries()].map(([tag, ops]) => ({ tag, description: doc.tags?.find((t) => t.name === tag)?.description, ops }));
-}
-
-function MethodBadge({ method }: { method: string }) {
+export function MethodBadge({ method }: { method: string }) {
   return <span className={cx("inline-block w-16 rounded px-2 py-0.5 text-center font-mono text-xs font-bold uppercase", METHOD_TONE[method] ?? "bg-stone-100")}>{method}</span>;
 }
 
-function ParametersTable({ doc, params }: { doc: OpenApiDoc; params: Json[] }) {
+/** In a box that scrolls sideways on a phone (focusable while it does), named by its caption. */
+function ParametersTable({ doc, params, caption }: { doc: OpenApiDoc; params: Json[]; caption: string }) {
+  const captionId = useId();
+  const region = useScrollRegion<HTMLDivElement>(captionId);
   return (
-    <table className="min-w-full text-sm">
-      <thead>
-        <tr className="text-left text-xs uppercase tracking-wide text-stone-500">
-          <th className="py-1 pr-4 font-semibold">Name</th>
-          <th className="py-1 pr-4 font-semibold">In</th>
-          <th className="py-1 pr-4 font-semibold">Type</th>
-          <th className="py-1 font-semibold">Description</th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-stone-100">
-        {params.map((raw) => {
-          const p = resolve(doc, raw).schema;
-          const schema = (p.schema ?? {}) as Json;
-          return (
-            <tr key={`${String(p.in)}-${String(p.name)}`} className="align-top">
-              <td className="py-1.5 pr-4 font-mono text-xs font-semibold">
-                {String(p.name)}
-                {p.required ? <span className="ml-1 text-amber-700">*</span> : null}
-              </td>
-              <td className="py-1.5 pr-4 text-xs text-stone-600">{String(p.in)}</td>
-              <td className="py-1.5 pr-4 font-mono text-xs text-stone-600">{typeLabel(doc, schema)}</td>
-              <td className="py-1.5 text-stone-700 wrap-anywhere">
-                <InlineMarkdown text={p.description ?? schema.description} />
-                {constraints(schema).length ? <span className="block text-xs text-stone-500">{constraints(schema).join(" · ")}</span> : null}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="overflow-x-auto" {...region}>
+      <table className="min-w-full text-sm">
+        <caption id={captionId} className="sr-only">
+          {caption}
+        </caption>
+        <thead>
+          <tr className="text-left text-xs uppercase tracking-wide text-stone-500">
+            <th scope="col" className="py-1 pr-4 font-semibold">Name</th>
+            <th scope="col" className="py-1 pr-4 font-semibold">In</th>
+            <th scope="col" className="py-1 pr-4 font-semibold">Type</th>
+            <th scope="col" className="py-1 font-semibold">Description</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-stone-100">
+          {params.map((raw) => {
+            const p = resolve(doc, raw).schema;
+            const schema = (p.schema ?? {}) as Json;
+            return (
+              <tr key={`${String(p.in)}-${String(p.name)}`} className="align-top">
+                <td className="py-1.5 pr-4 font-mono text-xs font-semibold">
+                  {String(p.name)}
+                  {p.required ? (
+                    <>
+                      <span aria-hidden className="ml-1 text-amber-700">*</span>
+                      <span className="sr-only"> (required)</span>
+                    </>
+                  ) : null}
+                </td>
+                <td className="py-1.5 pr-4 text-xs text-stone-600">{String(p.in)}</td>
+                <td className="py-1.5 pr-4 font-mono text-xs text-stone-600">{typeLabel(doc, schema)}</td>
+                <td className="py-1.5 text-stone-700 wrap-anywhere">
+                  <InlineMarkdown text={p.description ?? schema.description} />
+                  {constraints(schema).length ? <span className="block text-xs text-stone-500">{constraints(schema).join(" · ")}</span> : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
-function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operation }) {
+/** One operation, headed by an h2 (it is the unit of a tag page) with h3 sub-sections. */
+export function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operation }) {
   const { method, path, op } = operation;
   const params = (op.parameters ?? []) as Json[];
   const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
@@ -246,11 +237,11 @@ function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operati
   return (
     <section id={operationAnchor(method, path)} className="scroll-mt-6 rounded-lg border border-stone-200 bg-white shadow-sm">
       <header className="border-b border-stone-200 px-5 py-3">
-        <h3 className="flex flex-wrap items-center gap-3">
+        <h2 className="flex flex-wrap items-center gap-x-3 gap-y-1">
           <MethodBadge method={method} />
           <span className="min-w-0 break-all font-mono text-sm font-semibold text-stone-900">{path}</span>
           <span className="text-sm text-stone-600">{String(op.summary ?? "")}</span>
-        </h3>
+        </h2>
       </header>
       <div className="space-y-5 px-5 py-4">
         {op.description ? (
@@ -260,20 +251,20 @@ function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operati
         ) : null}
         {params.length ? (
           <div>
-            <h4 className="mb-2 text-sm font-semibold text-stone-900">Parameters</h4>
-            <ParametersTable doc={doc} params={params} />
+            <h3 className="mb-2 text-sm font-semibold text-stone-900">Parameters</h3>
+            <ParametersTable doc={doc} params={params} caption={`Parameters of ${method.toUpperCase()} ${path}`} />
           </div>
         ) : null}
         {body ? (
           <div>
-            <h4 className="mb-2 text-sm font-semibold text-stone-900">
+            <h3 className="mb-2 text-sm font-semibold text-stone-900">
               Request body <span className="font-normal text-stone-500">application/json</span>
-            </h4>
+            </h3>
             <SchemaView doc={doc} schema={body.schema} />
           </div>
         ) : null}
         <div>
-          <h4 className="mb-2 text-sm font-semibold text-stone-900">Responses</h4>
+          <h3 className="mb-2 text-sm font-semibold text-stone-900">Responses</h3>
           <ul className="space-y-3">
             {responses.map(([status, res]) => {
               const schema = ((res.content as Json | undefined)?.["application/json"] as Json | undefined)?.schema;
@@ -295,92 +286,12 @@ function OperationView({ doc, operation }: { doc: OpenApiDoc; operation: Operati
           </ul>
         </div>
         <div>
-          <h4 className="mb-2 text-sm font-semibold text-stone-900">Example</h4>
+          <h3 className="mb-2 text-sm font-semibold text-stone-900">Example</h3>
           <pre className="whitespace-pre-wrap wrap-anywhere rounded-md bg-stone-900 p-3 font-mono text-xs text-stone-100">
             <code>{curlExample(doc, operation)}</code>
           </pre>
         </div>
       </div>
     </section>
-  );
-}
-
-export function ApiReference({ doc, specHref }: { doc: OpenApiDoc; specHref: string }) {
-  const groups = operationsByTag(doc);
-  const errorSchema = doc.components?.schemas?.Error;
-  return (
-    <div className="mx-auto max-w-6xl px-6 py-10 lg:grid lg:grid-cols-[14rem_1fr] lg:gap-10">
-      <nav aria-label="Endpoints" className="mb-8 lg:sticky lg:top-6 lg:mb-0 lg:self-start">
-        <p className="text-xs font-semibold uppercase tracking-wide text-stone-500">On this page</p>
-        <ul className="mt-2 space-y-1 text-sm">
-          <li>
-            <a href="#authentication" className="text-stone-700 hover:underline">Authentication</a>
-          </li>
-          <li>
-            <a href="#errors" className="text-stone-700 hover:underline">Errors</a>
-          </li>
-          {groups.map((g) => (
-            <li key={g.tag}>
-              <p className="mt-3 font-semibold text-stone-900">{g.tag}</p>
-              <ul className="mt-1 space-y-1">
-                {g.ops.map((o) => (
-                  <li key={`${o.method} ${o.path}`}>
-                    <a href={`#${operationAnchor(o.method, o.path)}`} className="flex items-center gap-2 text-stone-700 hover:underline">
-                      <span className="w-10 font-mono text-[0.7rem] font-bold uppercase text-stone-500">{o.method}</span>
-                      <span className="truncate font-mono text-xs">{o.path.replace("/api/v1", "")}</span>
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </li>
-          ))}
-        </ul>
-        <a href={specHref} className="mt-6 block text-sm font-medium text-brand-600 underline">
-          OpenAPI document (JSON)
-        </a>
-      </nav>
-
-      <main className="min-w-0 space-y-10">
-        <header>
-          <p className="text-sm font-semibold uppercase tracking-wide text-brand-500">API reference · v{doc.info.version}</p>
-          <h1 className="mt-1 text-3xl font-semibold tracking-tight text-stone-900">{doc.info.title}</h1>
-          <p className="mt-3 max-w-3xl text-stone-700">
-            <InlineMarkdown text={doc.info.description} />
-          </p>
-          {doc.servers?.[0] ? (
-            <p className="mt-3 text-sm text-stone-600">
-              Base URL: <code className="font-mono">{doc.servers[0].url}</code>
-            </p>
-          ) : null}
-        </header>
-
-        <section id="authentication" className="space-y-2">
-          <h2 className="text-xl font-semibold text-stone-900">Authentication</h2>
-          {Object.entries(doc.components?.securitySchemes ?? {}).map(([name, scheme]) => (
-            <p key={name} className="text-sm text-stone-700">
-              <InlineMarkdown text={scheme.description} /> Format: <code className="font-mono">{String(scheme.bearerFormat ?? scheme.scheme)}</code>.
-            </p>
-          ))}
-        </section>
-
-        <section id="errors" className="space-y-2">
-          <h2 className="text-xl font-semibold text-stone-900">Errors</h2>
-          <p className="text-sm text-stone-700">Every non-2xx response has this JSON body:</p>
-          {errorSchema ? <SchemaView doc={doc} schema={errorSchema} /> : null}
-        </section>
-
-        {groups.map((g) => (
-          <section key={g.tag} className="space-y-4">
-            <div>
-              <h2 className="text-xl font-semibold text-stone-900">{g.tag}</h2>
-              {g.description ? <p className="text-sm text-stone-600">{g.description}</p> : null}
-            </div>
-            {g.ops.map((o) => (
-              <OperationView key={`${o.method} ${o.path}`} doc={doc} operation={o} />
-            ))}
-          </section>
-        ))}
-      </main>
-    </div>
   );
 }
