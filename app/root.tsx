@@ -1,5 +1,8 @@
+// First: configures Zod in the browser before any route module builds a schema (see the module).
+import "~/lib/zod-jitless";
 import type { LinksFunction, MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "@remix-run/react";
+import { useNonce } from "~/components/nonce";
 import styles from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -10,6 +13,8 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Perennial" }];
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  // The Content-Security-Policy only lets inline scripts with this response's nonce run (see entry.server).
+  const nonce = useNonce() || undefined;
   return (
     <html lang="en" className="h-full">
       <head>
@@ -20,8 +25,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body className="h-full">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

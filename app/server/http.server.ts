@@ -5,19 +5,29 @@ import express, { type NextFunction, type Request, type Response } from "express
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ViteDevServer } from "vite";
+import { apiErrorBody } from "~/api/errors";
+import { contentSecurityPolicy, newCspNonce } from "./csp.server";
+import { inspectRequestPath } from "./request-path.server";
 
 /**
- * The HTTP layer in front of Remix: static files, a few security headers, the Origin check every
- * state-changing browser request must pass (S3), and the client IP handed to Remix in a header it can trust.
+ * The HTTP layer in front of Remix: a refusal of paths that normalise differently, static files, security headers
+ * (a per-request CSP nonce handed to Remix), the Origin check every state-changing browser request must pass (S3),
+ * and the client IP handed to Remix in a header it can trust.
  */
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Bearer-token and signature-authenticated endpoints carry no ambient credentials, so CSRF does not apply.
-const ORIGIN_EXEMPT = [/^\/api\//, /^\/webhooks\//];
+// Matched on the path as the router sees it, and case-insensitively because the router matches that way.
+const ORIGIN_EXEMPT = [/^\/api\//i, /^\/webhooks\//i];
 
+/**
+ * `path` is the request target exactly as received (a query is ignored). The exemption is decided on the path the
+ * router will match, never on the raw spelling: `/webhooks/%2e%2e/admin/…` is an admin path, not a webhook.
+ */
 export function originAllowed(req: { method: string; path: string; headers: Record<string, string | string[] | undefined> }, allowedOrigins: string[]): boolean {
   if (SAFE_METHODS.has(req.method)) return true;
-  if (ORIGIN_EXEMPT.some((re) => re.test(req.path))) return true;
+  const target = inspectRequestPath(req.path);
+  if (target.ok && ORIGIN_EXEMPT.some((re) => re.test(target.path))) return true;
   const origin = req.headers.origin;
   if (typeof origin !== "string" || !origin) return false;
   const host = req.headers.host;
@@ -30,6 +40,16 @@ export async function createHttpApp(opts: { mode: "production" | "development"; 
   app.disable("x-powered-by");
   if (opts.trustProxy) app.set("trust proxy", true);
   app.use(compression());
+
+  // First of all, so no static file, Vite or Express route decision is taken on a path the router would read
+  // differently (and a malformed escape gets a clear 400 rather than Express's HTML URIError page).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const target = inspectRequestPath(req.originalUrl);
+    if (target.ok) return next();
+    res.setHeader("Cache-Control", "no-store");
+    if (target.json) res.status(400).json(apiErrorBody(target.code, target.message));
+    else res.status(400).type("text/plain").send(`Bad request: ${target.message}.`);
+  });
 
   let vite: ViteDevServer | undefined;
   let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -50,11 +70,14 @@ export async function createHttpApp(opts: { mode: "production" | "development"; 
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
-    res.setHeader("X-Frame-Options", "SAMEORIGIN");
+    // For browsers without CSP frame-ancestors; both say "never framed".
+    res.setHeader("X-Frame-Options", "DENY");
+    res.locals.cspNonce = newCspNonce();
+    res.setHeader("Content-Security-Policy", contentSecurityPolicy(res.locals.cspNonce as string, { dev: opts.mode === "development" }));
     // Never trust a client-supplied copy of the header we use to pass the IP on.
     delete req.headers["x-perennial-client-ip"];
     req.headers["x-perennial-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "";
-    if (!originAllowed(req, allowed)) {
+    if (!originAllowed({ method: req.method, path: req.originalUrl, headers: req.headers }, allowed)) {
       res.status(403).type("text/plain").send("Forbidden: cross-origin or missing Origin header on a state-changing request.");
       return;
     }
@@ -66,6 +89,6 @@ export async function createHttpApp(opts: { mode: "production" | "development"; 
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint" } });
   });
 
-  app.all("*", createRequestHandler({ build, mode: opts.mode }));
+  app.all("*", createRequestHandler({ build, mode: opts.mode, getLoadContext: (_req, res) => ({ cspNonce: res.locals.cspNonce as string }) }));
   return { app, vite };
 }
