@@ -77,6 +77,9 @@ export async function createHttpApp(opts: { mode: "production" | "development"; 
     // Never trust a client-supplied copy of the header we use to pass the IP on.
     delete req.headers["x-perennial-client-ip"];
     req.headers["x-perennial-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "";
+    // @remix-run/express drops empty header values, so an empty Idempotency-Key would reach the API as no key at all
+    // (and an optional-key write would go through unkeyed). " " survives the adapter and arrives as "": refused as invalid.
+    if (req.headers["idempotency-key"] === "") req.headers["idempotency-key"] = " ";
     if (!originAllowed({ method: req.method, path: req.originalUrl, headers: req.headers }, allowed)) {
       res.status(403).type("text/plain").send("Forbidden: cross-origin or missing Origin header on a state-changing request.");
       return;
