@@ -8,7 +8,6 @@ import { withTenant } from "~/db.server";
 import { conditionalExpectedPurchases, probabilityAlive } from "~/domain/cltv/bgnbd";
 import { fitAndScoreMerchant, MODEL_VERSION, runNightlyCltv } from "~/domain/cltv/score.server";
 import { buildSummary } from "~/domain/cltv/summary";
-import { seedDemoMerchant } from "~/domain/demo/seed.server";
 import { buildTaskList, CRONTAB } from "~/jobs/worker.server";
 import { CLTV_NIGHTLY_TASK } from "~/jobs/tasks/cltv";
 import * as cltvPage from "~/routes/admin.$merchant.cltv";
@@ -18,6 +17,7 @@ import * as settingsPage from "~/routes/admin.$merchant.settings.cltv";
 import { createMerchant, createStaff, getRequest, postRequest } from "../support/admin";
 import { run } from "../support/auth";
 import { loadCdnow } from "../support/cltv";
+import { demoDatabase, type DemoDatabase } from "../support/database-clones";
 import { ownerUrl, testDb } from "../support/db";
 
 /**
@@ -297,19 +297,20 @@ describe("npm run cli -- cltv fit --save", () => {
 });
 
 describe("demo seed", () => {
+  // A copy of the full demo, seeded once per run (tests/support/database-clones.ts), as of DEMO_NOW.
+  let copy: DemoDatabase;
+  beforeAll(async () => {
+    // If this file is the first to ask, the seed runs here, and it fits the CLTV model "as of" the real clock.
+    resetClock();
+    copy = await demoDatabase();
+  }, 480_000);
+  afterAll(async () => copy?.close());
+
   it("fits and scores the demo merchant as of the seed date", async () => {
     resetClock();
-    const tag = Math.random().toString(36).slice(2, 10);
-    const at = new Date("2026-11-22T17:00:00Z");
-    const seeded = await seedDemoMerchant(testDb(), {
-      slug: `northwind-${tag}`,
-      ownerEmail: `owner+${tag}@northwind.test`,
-      memberEmail: `member+${tag}@northwind.test`,
-      now: at,
-      members: 400,
-      hashPassword: async (pw) => `test-hash:${pw}`,
-    });
-    const demo = await withTenant(testDb(), seeded.merchantId, async (trx) => ({
+    expect(copy.seed.now).toBe("2026-11-22T17:00:00.000Z");
+    const seeded = copy.seed;
+    const demo = await withTenant(copy.db, seeded.merchantId, async (trx) => ({
       models: await trx.selectFrom("cltv_models").select(["id", "calibration_end", "scored_members"]).where("merchant_id", "=", seeded.merchantId).execute(),
       scored: await trx.selectFrom("member_stats").select(sql<number>`count(*)::int`.as("n")).where("merchant_id", "=", seeded.merchantId).where("cltv_12m_minor", "is not", null).executeTakeFirstOrThrow(),
       settings: await trx.selectFrom("cltv_settings").select("gross_margin_bps").where("merchant_id", "=", seeded.merchantId).executeTakeFirstOrThrow(),

@@ -1,16 +1,16 @@
 import { sql } from "kysely";
 import { reconcileLedger } from "~/domain/points/balance.server";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
 import { withTenant } from "~/db.server";
 import { generateDemoData } from "~/domain/demo/generate";
 import { DEMO_LOYALTY_PROGRAM } from "~/domain/incrementality/demo.server";
 import { DEMO_SEED, seedDemoMerchant } from "~/domain/demo/seed.server";
+import { DEMO_NOW as now, demoDatabase, type DemoDatabase } from "../support/database-clones";
 import { testDb, ownerUrl } from "../support/db";
 
 // The worker's database is shared with other test files: every seed here uses its own slug and e-mails.
-const now = new Date("2026-11-22T17:00:00Z");
 
 function uniqueOpts() {
   const tag = Math.random().toString(36).slice(2, 10);
@@ -23,8 +23,8 @@ function uniqueOpts() {
 }
 
 /** Counts rows per table for one merchant as the owner role (bypasses RLS), to see what really landed. */
-async function countAsOwner(merchantId: string) {
-  const client = new pg.Client({ connectionString: ownerUrl });
+async function countAsOwner(merchantId: string, url = ownerUrl) {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const q = async (table: string) =>
@@ -36,26 +36,33 @@ async function countAsOwner(merchantId: string) {
 }
 
 describe("seedDemoMerchant", () => {
-  // The seed takes about a minute alone (≈5,000 orders earned one by one through the real ledger); alongside the
-  // other integration files on a 2-core machine it has taken over three. This is a correctness test, not a timing one.
-  it("seeds ~2,000 members with their orders once, and is a no-op the second time", { timeout: 480_000 }, async () => {
-    const db = testDb();
-    const o = uniqueOpts();
-    let hashes = 0;
+  // The full seed (≈5,000 orders earned one by one through the real ledger) runs once per test run, into the demo
+  // template (tests/support/database-clones.ts); `demo.seed` is that call's result. It takes about a minute alone and
+  // has taken over three beside the other integration files on a 2-core machine: a correctness test, not a timing one.
+  let demo: DemoDatabase;
+  beforeAll(async () => {
+    demo = await demoDatabase();
+  }, 480_000);
+  afterAll(async () => demo?.close());
+
+  it("seeds ~2,000 members with their orders once, and is a no-op the second time", async () => {
+    const db = demo.db;
+    const o = { slug: demo.seed.slug, ownerEmail: demo.seed.ownerEmail, memberEmail: demo.seed.memberEmail, now };
+    expect(demo.seed.now).toBe(now.toISOString());
+    let hashes = demo.seed.hashes;
     const countingHash = (pw: string) => {
       hashes++;
       return hashPassword(pw);
     };
 
-    const t0 = performance.now();
-    const first = await seedDemoMerchant(db, { ...o, hashPassword: countingHash });
-    const ms = performance.now() - t0;
+    const first = demo.seed;
+    const ms = first.ms;
     expect(first.created).toBe(true);
     expect(hashes).toBe(2);
 
     // The seed generates with the loyalty program's holdout and effect (issue 6), so the expectation does too.
     const expected = generateDemoData({ seed: DEMO_SEED, now, members: 2000, program: DEMO_LOYALTY_PROGRAM });
-    const counts = await countAsOwner(first.merchantId);
+    const counts = await countAsOwner(first.merchantId, demo.ownerUrl);
     console.log(
       `[demo-seed] seeded ${counts.members} members and ${counts.orders} orders in ${ms.toFixed(0)} ms (incl. 2 argon2 hashes)`,
     );
@@ -116,7 +123,7 @@ describe("seedDemoMerchant", () => {
     const second = await seedDemoMerchant(db, { ...o, hashPassword: countingHash });
     expect(second).toMatchObject({ created: false, merchantId: first.merchantId, ownerEmail: o.ownerEmail });
     expect(hashes).toBe(2);
-    expect(await countAsOwner(first.merchantId)).toEqual(counts);
+    expect(await countAsOwner(first.merchantId, demo.ownerUrl)).toEqual(counts);
   });
 
   it("lets exactly one of two concurrent seeds create the merchant", async () => {

@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { hashPassword } from "~/auth/password.server";
-import { withTenant } from "~/db.server";
-import { seedDemoMerchant } from "~/domain/demo/seed.server";
+import { withTenant, type DB } from "~/db.server";
 import { resolveProgram } from "~/domain/incrementality/page.server";
 import { buildIncrementalityReport, type IncrementalityReport } from "~/domain/incrementality/report.server";
-import { testDb } from "../support/db";
+import { demoDatabase, type DemoDatabase } from "../support/database-clones";
 
 /**
  * The demo merchant's loyalty program: a 10% holdout drawn at enrollment (or at the launch, for earlier members),
@@ -13,16 +11,19 @@ import { testDb } from "../support/db";
  * incremental CLTV with its interval.
  */
 
-const now = new Date("2026-11-22T17:00:00Z");
+let demo: DemoDatabase;
 let merchantId: string;
 let report: IncrementalityReport;
+const testDb = (): DB => demo.db;
 
 beforeAll(async () => {
-  const tag = Math.random().toString(36).slice(2, 10);
-  const r = await seedDemoMerchant(testDb(), { slug: `northwind-${tag}`, ownerEmail: `owner+${tag}@northwind.test`, memberEmail: `member+${tag}@northwind.test`, now, hashPassword });
-  merchantId = r.merchantId;
+  // A copy of the full demo (seeded once per run): the first file to ask seeds it, about a minute alone and
+  // several under a loaded 2-core machine.
+  demo = await demoDatabase();
+  merchantId = demo.seed.merchantId;
   report = await withTenant(testDb(), merchantId, async (trx) => buildIncrementalityReport(trx, merchantId, await resolveProgram(trx, merchantId, "loyalty_program")));
-}, 480_000); // the full demo seed: about a minute alone, several under a loaded 2-core machine
+}, 480_000);
+afterAll(async () => demo?.close());
 
 describe("demo loyalty program holdout", () => {
   it("holds out about 10% of the members, assigned at enrollment or launch", () => {

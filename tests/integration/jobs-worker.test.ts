@@ -1,20 +1,31 @@
+import { EventEmitter } from "node:events";
 import { sql } from "kysely";
-import { runOnce } from "graphile-worker";
+import { runOnce, type WorkerEvents } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, withTenant, type DB } from "~/db.server";
 import { closeTransports, type MailConfig } from "~/domain/email/delivery.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { buildTaskList, jobsLogger, prepareJobsSchema, startWorker } from "~/jobs/worker.server";
 import type { EmailMessage } from "~emails/index";
+import { cloneDatabase, useDatabase, type ClonedDatabase } from "../support/database-clones";
 import { createTestMerchant, jobFor, startSmtpServer, uniqueAddress } from "../support/email";
 import { expectConsoleErrors } from "../support/fail-on-console-error";
 import { freePort } from "../support/free-port";
-import { ownerUrl, testDb } from "../support/db";
+import { testDb } from "../support/db";
 
+// A database of this file's own: the worker runs every job in its queue, and the worker's shared database holds the
+// e-mails (and imports, Stripe syncs…) that earlier test files queued and nobody ran — under the full suite, hundreds
+// of jobs ahead of this file's, which made "delivers the e-mail" slow enough to time out.
+let clone: ClonedDatabase;
+let restore: () => Promise<void>;
+let ownerUrl: string;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 let mail: MailConfig;
 let owner: DB;
 beforeAll(async () => {
+  clone = await cloneDatabase(undefined, "jobs");
+  ownerUrl = clone.ownerUrl;
+  restore = await useDatabase(ownerUrl);
   await prepareJobsSchema(ownerUrl);
   smtp = await startSmtpServer();
   mail = { smtpUrl: smtp.url, from: "Perennial <no-reply@perennial.test>" };
@@ -22,8 +33,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   closeTransports();
-  await smtp.close();
-  await owner.destroy();
+  await smtp?.close();
+  await owner?.destroy();
+  await restore?.();
+  await clone?.drop();
 });
 
 const welcome = (to: string): EmailMessage => ({
@@ -39,31 +52,41 @@ async function queue(to: string) {
   return { merchantId: m.id, emailId, row };
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Resolves when the worker reports the job with this key finished and written back to the database (graphile-worker's
+ * job:complete), rejects with the task's error if it failed. No deadline of its own: the test's timeout is the only clock.
+ */
+function jobOutcomes(events: WorkerEvents) {
+  const finished = new Map<string, unknown>();
+  const waiting = new Map<string, (error: unknown) => void>();
+  events.on("job:complete", ({ job, error }) => {
+    if (!job.key) return;
+    finished.set(job.key, error);
+    waiting.get(job.key)?.(error);
+  });
+  return (key: string) =>
+    new Promise<void>((resolve, reject) => {
+      const settle = (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve());
+      // The job may finish before the caller starts waiting (it runs as soon as its insert commits).
+      if (finished.has(key)) settle(finished.get(key));
+      else waiting.set(key, settle);
+    });
 }
 
 describe("the job worker", () => {
   it("picks up a job added by enqueueEmail and delivers the e-mail", async () => {
-    const worker = await startWorker({ ownerUrl, concurrency: 2, pollInterval: 100, mail: () => mail });
+    const events = new EventEmitter() as WorkerEvents;
+    const jobDone = jobOutcomes(events);
+    const worker = await startWorker({ ownerUrl, concurrency: 2, pollInterval: 100, mail: () => mail, events });
     try {
       const to = uniqueAddress();
       const e = await queue(to);
-      const row = await waitFor(async () => {
-        const r = await e.row();
-        return r.status === "sent" ? r : undefined;
-      });
-      expect(row.attempts).toBe(1);
+      await jobDone(`deliver_email:${e.emailId}`);
+      expect(await e.row()).toMatchObject({ status: "sent", attempts: 1 });
       expect(smtp.to(to)).toHaveLength(1);
       expect(smtp.to(to)[0]!.raw).toMatch(/^Subject: Welcome to Worker Co rewards/m);
-      // A completed job is removed from the queue.
-      await waitFor(async () => ((await jobFor(owner, e.emailId)) ? undefined : true));
+      // A completed job is removed from the queue (job:complete comes after that write).
+      expect(await jobFor(owner, e.emailId)).toBeUndefined();
     } finally {
       await worker.stop();
     }

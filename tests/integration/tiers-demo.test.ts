@@ -1,25 +1,26 @@
-import { describe, expect, it } from "vitest";
-import { hashPassword } from "~/auth/password.server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "~/db.server";
-import { seedDemoMerchant } from "~/domain/demo/seed.server";
 import { runNightlyTiers } from "~/domain/tiers/jobs.server";
 import { getMemberTier } from "~/domain/tiers/tiers.server";
+import { DEMO_NOW as now, demoDatabase, useDatabase, type DemoDatabase } from "../support/database-clones";
 import { testDb } from "../support/db";
 
-const now = new Date("2026-11-22T17:00:00Z");
+let copy: DemoDatabase;
+let restore: () => Promise<void>;
+beforeAll(async () => {
+  // A copy of the full demo (seeded once per run, several minutes under load for whoever asks first). The nightly
+  // job reads the process-wide pool, so this file points it at the copy.
+  copy = await demoDatabase();
+  restore = await useDatabase(copy.ownerUrl);
+}, 480_000);
+afterAll(async () => {
+  await restore?.();
+  await copy?.close();
+});
 
 describe("demo tiers", () => {
   it("gives the demo merchant Bean, Roast and Reserve with members in each, matching what the nightly job decides", { timeout: 120_000 }, async () => {
-    const tag = Math.random().toString(36).slice(2, 10);
-    const seeded = await seedDemoMerchant(testDb(), {
-      slug: `tiers-demo-${tag}`,
-      ownerEmail: `owner+${tag}@tiers.test`,
-      memberEmail: `member+${tag}@tiers.test`,
-      now,
-      members: 400,
-      hashPassword,
-    });
-    const m = seeded.merchantId;
+    const m = copy.seed.merchantId;
     const counts = await withTenant(testDb(), m, (trx) =>
       trx
         .selectFrom("member_tiers as mt")
@@ -32,7 +33,7 @@ describe("demo tiers", () => {
     const byName = Object.fromEntries(counts.map((c) => [c.name, Number(c.n)]));
     console.log(`[tiers-demo] ${JSON.stringify(byName)}`);
     for (const name of ["Bean", "Roast", "Reserve"]) expect(byName[name], name).toBeGreaterThan(0);
-    const demo = await withTenant(testDb(), m, (trx) => trx.selectFrom("members").select("id").where("email", "=", `member+${tag}@tiers.test`).executeTakeFirstOrThrow());
+    const demo = await withTenant(testDb(), m, (trx) => trx.selectFrom("members").select("id").where("email", "=", copy.seed.memberEmail).executeTakeFirstOrThrow());
     expect(await withTenant(testDb(), m, (trx) => getMemberTier(trx, m, demo.id))).not.toBeNull();
     // The seed's set-based evaluation agrees with the per-member one: the nightly run at the same instant changes nobody.
     const r = await runNightlyTiers(now, { merchantIds: [m] });
