@@ -1,8 +1,9 @@
 import { getFormProps, getInputProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, useNavigation } from "@remix-run/react";
 import { canAct } from "~/components/admin/use-admin";
 import { Alert, Button, Card, FormErrors, TextField } from "~/components/ui";
-import { scaledToDecimal } from "~/domain/cltv/settings-schema";
+import { cltvSettingsFormSchema, scaledToDecimal } from "~/domain/cltv/settings-schema";
 import type { StaffRole } from "~db/schema";
 
 export interface CltvSettingsView {
@@ -12,7 +13,7 @@ export interface CltvSettingsView {
   annualDiscountRateBps: number;
 }
 
-/** CLTV economics. Validated on the server (Conform + Zod); errors come back next to each field. */
+/** CLTV economics. Validated in the browser and on the server with one schema (Conform + Zod); errors sit next to each field. */
 export function CltvSettingsForm({
   settings,
   role,
@@ -36,6 +37,9 @@ export function CltvSettingsForm({
       retentionCostPerYear: scaledToDecimal(settings.retentionCostMinorPerYear, digits),
       discountRatePercent: scaledToDecimal(settings.annualDiscountRateBps, 2),
     },
+    // Validated in the browser too: without it every keystroke after a failed save posts to the server to
+    // revalidate, each post cancelling the one before.
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: cltvSettingsFormSchema(digits) }),
     shouldRevalidate: "onInput",
   });
   return (
