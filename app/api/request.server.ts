@@ -1,3 +1,4 @@
+import { readBoundedBody } from "~/lib/body.server";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { clientIp } from "~/auth/guards.server";
 import { db, withTenant, type Trx } from "~/db.server";
@@ -95,23 +96,9 @@ export async function readJsonBody(request: Request, opts: { optional?: boolean 
 }
 
 async function readBodyText(request: Request): Promise<string> {
-  if (Number(request.headers.get("Content-Length") ?? "0") > MAX_BODY_BYTES) throw payloadTooLarge();
-  const reader = request.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw payloadTooLarge();
-    }
-    chunks.push(value);
-  }
+  const bytes = await readBoundedBody(request, MAX_BODY_BYTES, payloadTooLarge);
   // Invalid UTF-8 becomes U+FFFD, as request.text() would do; only JSON escapes can produce lone surrogates.
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return new TextDecoder().decode(bytes);
 }
 
 const payloadTooLarge = () => new DomainError("payload_too_large", `The request body must be at most ${MAX_BODY_BYTES} bytes`, { status: 413 });

@@ -1,3 +1,4 @@
+import { readBoundedBody } from "~/lib/body.server";
 import { data } from "@remix-run/node";
 import { parseWithZod, type Submission, type SubmissionResult } from "@conform-to/zod/v4";
 import { z } from "zod";
@@ -55,23 +56,9 @@ export async function readForm(request: Request): Promise<FormData> {
 const badForm = (message: string) => new Response(message, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 
 async function parseFormBody(request: Request): Promise<FormData> {
-  if (Number(request.headers.get("Content-Length") ?? "0") > MAX_FORM_BYTES) throw tooLarge();
-  const reader = request.body?.getReader();
-  if (!reader) return new FormData();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
+  const bytes = await readBoundedBody(request, MAX_FORM_BYTES, tooLarge);
   try {
-    return await new Response(Buffer.concat(chunks), { headers: { "Content-Type": request.headers.get("Content-Type") ?? "" } }).formData();
+    return await new Response(bytes, { headers: { "Content-Type": request.headers.get("Content-Type") ?? "" } }).formData();
   } catch {
     return new FormData();
   }

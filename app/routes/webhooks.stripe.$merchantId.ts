@@ -1,3 +1,4 @@
+import { readBoundedBody } from "~/lib/body.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { apiErrorResponse, apiJson } from "~/api/errors";
 import { db } from "~/db.server";
@@ -13,23 +14,9 @@ import { DomainError } from "~/lib/errors";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 async function readRawBody(request: Request): Promise<string> {
-  if (Number(request.headers.get("Content-Length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
-  const reader = request.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
+  const bytes = await readBoundedBody(request, MAX_BODY_BYTES, tooLarge);
   // The signature covers these exact bytes; decode without any normalisation.
-  return Buffer.concat(chunks).toString("utf8");
+  return bytes.toString("utf8");
 }
 
 const tooLarge = () => new DomainError("payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`, { status: 413 });

@@ -277,15 +277,16 @@ describe("an empty Idempotency-Key header through the real server", () => {
   });
 
   // @remix-run/express drops empty header values; the HTTP layer keeps the key visible so the API can refuse it.
-  it.each([
-    ["POST", "/api/v1/members", { email: "empty-key@example.com" }, "optional key"],
-    ["POST", "/api/v1/orders", { member: { email: "empty-key-order@example.com" }, order_id: "o-empty-key", amount_minor: 1000, currency: "USD" }, "required key"],
-  ] as const)("%s %s (%s) → 400 invalid_idempotency_key, nothing written", async (method, target, body) => {
+  const cases: Array<[target: string, kind: string, body: object]> = [
+    ["/api/v1/members", "optional key", { email: "empty-key@example.com" }],
+    ["/api/v1/orders", "required key", { member: { email: "empty-key-order@example.com" }, order_id: "o-empty-key", amount_minor: 1000, currency: "USD" }],
+  ];
+  it.each(cases)("POST %s (%s) → 400 invalid_idempotency_key, nothing written", async (target, _kind, body) => {
     const count = () =>
       withTenant(testDb(), T.merchantId, async (trx) => Number((await trx.selectFrom("members").select(sql<string>`count(*)`.as("n")).executeTakeFirstOrThrow()).n));
     const before = await count();
     for (const key of ["", "   "]) {
-      const res = await rawRequest(method, target, { authorization: `Bearer ${T.apiToken}`, "content-type": "application/json", "idempotency-key": key }, JSON.stringify(body));
+      const res = await rawRequest("POST", target, { authorization: `Bearer ${T.apiToken}`, "content-type": "application/json", "idempotency-key": key }, JSON.stringify(body));
       expect(res.status, res.body).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: "invalid_idempotency_key", field: "Idempotency-Key" } });
     }
