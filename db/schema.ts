@@ -1,11 +1,16 @@
 /**
- * Kysely table types, written by hand to match db/migrations. `bigint` columns are parsed to JS numbers
- * by db/pool.server.ts (with a safe-integer range check), so money and points are plain integers in code.
+ * Kysely table types, written by hand to match db/migrations; tests/integration/db-schema.test.ts compares them
+ * with the migrated database (tables, columns, types, nullability, defaults), so a migration without its types
+ * here fails CI. The pool's type parsers (app/db.server.ts) decide the TypeScript types: `bigint` → number (with a
+ * safe-integer range check), so money and points are plain integers in code; `date` and `numeric` → string.
  */
 import type { ColumnType, Insertable, Selectable, Updateable } from "kysely";
 
 type Generated<T> = ColumnType<T, T | undefined, T>;
+/** A timestamptz with a default in the database: optional on insert. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A timestamptz without a default: every insert must give it. */
+type RequiredTimestamp = ColumnType<Date, Date | string, Date | string>;
 type TimestampNullable = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json = ColumnType<unknown, string, string>;
 
@@ -47,7 +52,7 @@ export interface StaffSessionsTable {
   secret_hash: Buffer;
   created_at: Timestamp;
   last_verified_at: Timestamp;
-  expires_at: Timestamp;
+  expires_at: RequiredTimestamp;
   ip: string | null;
   user_agent: string | null;
 }
@@ -57,7 +62,7 @@ export interface StaffPasswordResetsTable {
   staff_user_id: string;
   token_hash: Buffer;
   created_at: Timestamp;
-  expires_at: Timestamp;
+  expires_at: RequiredTimestamp;
   used_at: TimestampNullable;
 }
 
@@ -104,7 +109,7 @@ export interface StaffInvitationsTable {
   token_hash: Buffer;
   invited_by: string | null;
   created_at: Timestamp;
-  expires_at: Timestamp;
+  expires_at: RequiredTimestamp;
   accepted_at: TimestampNullable;
   revoked_at: TimestampNullable;
 }
@@ -131,7 +136,7 @@ export interface MemberSessionsTable {
   secret_hash: Buffer;
   created_at: Timestamp;
   last_verified_at: Timestamp;
-  expires_at: Timestamp;
+  expires_at: RequiredTimestamp;
   ip: string | null;
   user_agent: string | null;
 }
@@ -142,7 +147,7 @@ export interface MemberPasswordResetsTable {
   member_id: string;
   token_hash: Buffer;
   created_at: Timestamp;
-  expires_at: Timestamp;
+  expires_at: RequiredTimestamp;
   used_at: TimestampNullable;
 }
 
@@ -192,7 +197,7 @@ export interface OrdersTable {
   external_order_id: string;
   amount_minor: number;
   currency: string;
-  occurred_at: Timestamp;
+  occurred_at: RequiredTimestamp;
   created_at: Timestamp;
   refunded_minor: Generated<number>;
   dispute_status: Generated<DisputeStatus>;
@@ -244,7 +249,7 @@ export interface LedgerJournalsTable {
   metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
   actor_type: ActorType;
   actor_id: string | null;
-  effective_at: Timestamp;
+  effective_at: RequiredTimestamp;
   created_at: Timestamp;
 }
 
@@ -271,7 +276,7 @@ export interface PointLotsTable {
   consumed: Generated<number>;
   expired: Generated<number>;
   reversed: Generated<number>;
-  earned_at: Timestamp;
+  earned_at: RequiredTimestamp;
   pending_until: TimestampNullable;
   released_at: TimestampNullable;
   expires_at: TimestampNullable;
@@ -323,7 +328,7 @@ export interface StripeEventsTable {
   merchant_id: string;
   event_id: string;
   type: string;
-  stripe_created_at: Timestamp;
+  stripe_created_at: RequiredTimestamp;
   livemode: Generated<boolean>;
   payload: Json;
   outcome: string;
@@ -406,6 +411,8 @@ export interface Database {
   experiment_arms: ExperimentArmsTable;
   experiment_assignments: ExperimentAssignmentsTable;
   experiment_events: ExperimentEventsTable;
+  experiment_member_facts: ExperimentMemberFactsTable;
+  experiment_member_months: ExperimentMemberMonthsTable;
   referral_codes: ReferralCodesTable;
   referral_edges: ReferralEdgesTable;
   referral_programs: ReferralProgramsTable;
@@ -446,7 +453,7 @@ export interface PointsNotificationsTable {
   kind: "expiring_soon" | "earned_digest";
   dedupe_key: string;
   points: number;
-  through_at: Timestamp;
+  through_at: RequiredTimestamp;
   through_journal_id: string | null;
   email_id: string;
   created_at: Timestamp;
@@ -512,6 +519,35 @@ export interface ExperimentEventsTable {
   first_at: Generated<Date>;
   last_at: Generated<Date>;
   count: Generated<number>;
+}
+/**
+ * Per-member facts of each experiment assignment, kept exact by triggers (written only by them; read with raw SQL
+ * in app/domain/incrementality): db/migrations/2026-11-23T0100_experiment_member_facts.ts.
+ */
+export interface ExperimentMemberFactsTable {
+  merchant_id: string;
+  experiment_id: string;
+  member_id: string;
+  arm: string;
+  assigned_at: RequiredTimestamp;
+  revenue_minor: Generated<number>;
+  pre_spend_minor: Generated<number>;
+  points_redeemed: Generated<number>;
+  rewards_minor: Generated<number>;
+  predicted_minor: number | null;
+  joined: Generated<boolean>;
+}
+/** The same value components per whole month (k) since assignment. */
+export interface ExperimentMemberMonthsTable {
+  merchant_id: string;
+  experiment_id: string;
+  member_id: string;
+  k: number;
+  arm: string;
+  revenue_minor: Generated<number>;
+  points_redeemed: Generated<number>;
+  rewards_minor: Generated<number>;
+  events: Generated<number>;
 }
 export interface ReferralCodesTable {
   merchant_id: string;
@@ -682,8 +718,8 @@ export interface OffersTable {
   multiplier_percent: number | null;
   multiplier_days: number | null;
   segment_id: string;
-  starts_at: Timestamp;
-  ends_at: Timestamp;
+  starts_at: RequiredTimestamp;
+  ends_at: RequiredTimestamp;
   stock_total: number | null;
   claimed_count: Generated<number>;
   experiment_id: string;
@@ -810,7 +846,7 @@ export interface TierHistoryTable {
   note: string | null;
   actor_type: "staff" | "member" | "api_key" | "system";
   actor_id: string | null;
-  at: Timestamp;
+  at: RequiredTimestamp;
   created_at: Timestamp;
 }
 

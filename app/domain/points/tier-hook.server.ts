@@ -5,8 +5,9 @@ import { combinePercents } from "~/domain/tiers/model";
 import { getMemberTierBenefits, memberTierEarningPercentSql, reevaluateMemberTier, tiersRelevantSql } from "~/domain/tiers/tiers.server";
 
 /**
- * Where the points code meets tiers (issue 4). The earning paths call these; the tier rules live in
- * app/domain/tiers.
+ * Where the points code meets tiers (issue 4) and the offers' points multipliers: the earning paths read the earning
+ * percent here, the birthday bonus job asks whether tiers add to it, and the paths that earn or record spend call
+ * `afterQualifyingActivity`. The tier rules live in app/domain/tiers.
  */
 
 /**
@@ -42,8 +43,10 @@ export async function tierBirthdayBonus(trx: Trx, merchantId: string, memberId: 
 }
 
 /**
- * After points were earned or reversed, or an order or refund was recorded: upgrades happen at once (downgrades
- * only at period ends, so a refund never lowers the tier here). Runs in the caller's transaction.
+ * Upgrades happen at once: called after points were earned (an order — also one below the points minimum —, a custom
+ * event, a sign-up, birthday or profile bonus), after `recordOrder` without points, and after a dispute was
+ * reinstated. Refunds and reversals do not call it: downgrades happen only at period ends. Runs in
+ * the caller's transaction, so the upgrade commits with what caused it.
  */
 export async function afterQualifyingActivity(
   trx: Trx,
