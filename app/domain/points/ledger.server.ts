@@ -5,27 +5,40 @@ import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
+import {
+  checkedPosting,
+  earnPosting,
+  expiryPosting,
+  forgivePosting,
+  inactiveSince,
+  insufficientPoints,
+  isMemberAccount,
+  memberChange,
+  orderReversalPosting,
+  releasePosting,
+  reversalPosting,
+  reversalTarget,
+  spendPosting,
+  type LotState,
+  type Posting,
+} from "./postings";
 import { lotExpiresAt } from "./rules";
 import { getEarningRules } from "./rules.server";
-import type { AllocationKind, JournalKind, LedgerAccount, MemberBalance, PointLot } from "~db/schema";
+import type { JournalKind, MemberBalance, PointLot } from "~db/schema";
 
 /**
- * The points ledger's write path. Every function here runs inside the caller's tenant transaction and:
+ * The points ledger's write path. The posting rules themselves (FIFO, debt settlement, the reversal split …) are
+ * pure functions in ./postings; every function here runs inside the caller's tenant transaction and:
  *  1. locks the member's balance row first (one row lock per member serialises every change to that member's
  *     points, lots and cached balance — reliability.md measured that read-then-write without it overdraws);
  *  2. returns the earlier result when the journal's idempotency key already exists (unique (merchant, key));
- *  3. writes one balanced journal (the database re-checks the zero sum at commit), its lot allocations, and the
- *     cached balance in the same transaction.
+ *  3. reads the lots the rule needs, calls the posting rule, and writes the one balanced journal it returns (the
+ *     database re-checks the zero sum at commit), its lot changes and allocations, and the cached balance.
  * Entries, journals and allocations are append-only (the app role has no UPDATE/DELETE and triggers refuse it);
  * lots and member_balances are caches of them that `reconcileLedger` re-derives.
  */
 
-export interface EntryInput {
-  account: LedgerAccount;
-  memberId?: string | null;
-  lotId?: string | null;
-  amount: number;
-}
+export { insufficientPoints };
 
 interface JournalInput {
   kind: JournalKind;
@@ -48,14 +61,6 @@ export interface JournalResult {
   points: number;
   replayed: boolean;
 }
-
-const MEMBER_ACCOUNTS: ReadonlySet<LedgerAccount> = new Set(["member_available", "member_pending", "member_clawback"]);
-
-export const insufficientPoints = (available: number, requested: number) =>
-  new DomainError("insufficient_points", `The member has ${available} points available; ${requested} were requested`, {
-    status: 409,
-    field: "points",
-  });
 
 // ---- locking and idempotency ---------------------------------------------------------------------------
 
@@ -112,48 +117,15 @@ async function replay(trx: Trx, merchantId: string, key: string, expect: { membe
 
 // ---- posting ---------------------------------------------------------------------------------------------
 
-interface NewLot {
-  id: string;
-  source: string;
-  orderId: string | null;
-  points: number;
-  remaining: number;
-  consumed: number;
-  earnedAt: Date;
-  pendingUntil: Date | null;
-  releasedAt: Date | null;
-  expiresAt: Date | null;
-}
-
-interface JournalEffects {
-  earned?: number;
-  redeemed?: number;
-  activity?: boolean;
-  newLot?: NewLot;
-  lotDeltas?: LotDelta[];
-  allocations?: { lotId: string; kind: AllocationKind; points: number }[];
-}
-
 /**
- * Writes one journal with its entries, the lot changes and allocations it implies, and the member-account totals
- * on the (locked) cached balance — as ONE statement of data-modifying CTEs, so a posting is a single round trip.
- * Zero amounts are dropped; the sum is checked here as well as by the database at commit.
+ * Writes one journal with a posting's entries, lot changes and allocations, and the member-account totals on the
+ * (locked) cached balance — as ONE statement of data-modifying CTEs, so a posting is a single round trip.
  */
-async function postJournal(trx: Trx, merchantId: string, j: JournalInput, rawEntries: EntryInput[], fx: JournalEffects = {}) {
-  const entries = rawEntries.filter((e) => e.amount !== 0);
-  const sum = entries.reduce((s, e) => s + e.amount, 0);
-  if (sum !== 0) throw new Error(`unbalanced journal (${sum}) for ${j.kind}/${j.source}`);
-  for (const e of entries) if (!Number.isSafeInteger(e.amount)) throw new Error(`non-integer ledger amount ${e.amount}`);
-
-  let available = 0;
-  let pending = 0;
-  let clawback = 0;
-  for (const e of entries) {
-    if (e.account === "member_available") available += e.amount;
-    else if (e.account === "member_pending") pending += e.amount;
-    else if (e.account === "member_clawback") clawback += e.amount;
-  }
-  const memberDelta = available + pending + clawback;
+async function postJournal(trx: Trx, merchantId: string, j: JournalInput, raw: Posting) {
+  // The posting rules already check; checked again because this is the one door every ledger write goes through.
+  const fx = checkedPosting(raw);
+  const entries = fx.entries;
+  const { available, pending, clawback, net: memberDelta } = memberChange(entries);
   const journalId = newId("journal");
   const at = now();
   const parts: RawBuilder<unknown>[] = [
@@ -172,7 +144,7 @@ async function postJournal(trx: Trx, merchantId: string, j: JournalInput, rawEnt
     parts.push(sql`e as (insert into ledger_entries (merchant_id, journal_id, seq, account, member_id, lot_id, amount, created_at)
       select ${merchantId}, ${journalId}, u.seq, u.account, u.member_id, u.lot_id, u.amount, ${at}
       from unnest(${entries.map((_, i) => i)}::smallint[], ${entries.map((e) => e.account)}::text[],
-        ${entries.map((e) => (MEMBER_ACCOUNTS.has(e.account) ? (e.memberId ?? j.memberId) : null))}::text[],
+        ${entries.map((e) => (isMemberAccount(e.account) ? j.memberId : null))}::text[],
         ${entries.map((e) => e.lotId ?? null)}::text[], ${entries.map((e) => e.amount)}::bigint[])
         as u(seq, account, member_id, lot_id, amount))`);
   }
@@ -183,7 +155,7 @@ async function postJournal(trx: Trx, merchantId: string, j: JournalInput, rawEnt
       values (${merchantId}, ${lot.id}, ${j.memberId}, ${journalId}, ${lot.source}, ${lot.orderId}, ${lot.points}, ${lot.remaining},
         ${lot.consumed}, ${lot.earnedAt}, ${lot.pendingUntil}, ${lot.releasedAt}, ${lot.expiresAt}, ${at}))`);
   }
-  const deltas = fx.lotDeltas ?? [];
+  const deltas = fx.lotChanges;
   if (deltas.length > 0) {
     const col = (k: "remaining" | "consumed" | "expired" | "reversed") => deltas.map((d) => d[k] ?? 0);
     parts.push(sql`d as (update point_lots pl set
@@ -196,7 +168,7 @@ async function postJournal(trx: Trx, merchantId: string, j: JournalInput, rawEnt
         as v(id, remaining, consumed, expired, reversed, released_at, expired_at)
       where pl.merchant_id = ${merchantId} and pl.id = v.id)`);
   }
-  const allocations = (fx.allocations ?? []).filter((a) => a.points > 0);
+  const allocations = fx.allocations;
   if (allocations.length > 0) {
     parts.push(sql`a as (insert into lot_allocations (merchant_id, journal_id, lot_id, kind, points, created_at)
       select ${merchantId}, ${journalId}, u.lot_id, u.kind, u.points, ${at}
@@ -247,12 +219,19 @@ export async function earnPoints(trx: Trx, merchantId: string, input: EarnInput)
 
 /** earnPoints for a caller that already holds the member's balance lock and checked idempotency. */
 export async function earnLocked(trx: Trx, merchantId: string, balance: MemberBalance, input: EarnInput): Promise<EarnResult> {
-  const at = now();
   const lotId = newId("lot");
-  const settle = Math.min(balance.clawback_debt, input.points);
-  const pendingUntil = input.pendingUntil && input.pendingUntil > at ? input.pendingUntil : null;
-  const liveAccount: LedgerAccount = pendingUntil ? "member_pending" : "member_available";
-
+  const posting = earnPosting({
+    lotId,
+    points: input.points,
+    debt: balance.clawback_debt,
+    at: now(),
+    source: input.source,
+    orderId: input.orderId,
+    earnedAt: input.earnedAt,
+    pendingUntil: input.pendingUntil,
+    expiresAt: input.expiresAt,
+  });
+  const settle = posting.settledDebt;
   const posted = await postJournal(
     trx,
     merchantId,
@@ -269,28 +248,7 @@ export async function earnLocked(trx: Trx, merchantId: string, balance: MemberBa
       actor: input.actor,
       effectiveAt: input.earnedAt,
     },
-    [
-      { account: "merchant_issued", amount: -input.points },
-      { account: "member_clawback", amount: settle },
-      { account: liveAccount, lotId, amount: input.points - settle },
-    ],
-    {
-      earned: input.points,
-      activity: true,
-      newLot: {
-        id: lotId,
-        source: input.source,
-        orderId: input.orderId ?? null,
-        points: input.points,
-        remaining: input.points - settle,
-        consumed: settle,
-        earnedAt: input.earnedAt ?? at,
-        pendingUntil: input.pendingUntil ?? null,
-        releasedAt: pendingUntil ? null : at,
-        expiresAt: input.expiresAt ?? null,
-      },
-      allocations: [{ lotId, kind: "consume", points: settle }],
-    },
+    posting,
   );
   return { ...posted, lotId, replayed: false };
 }
@@ -325,11 +283,12 @@ export async function spendPoints(trx: Trx, merchantId: string, input: SpendInpu
   const kind: JournalKind = input.source === "adjustment" ? "adjust" : "spend";
   const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, kind, points: -input.points });
   if (prior) return { ...prior, balance: { available: balance.available, pending: balance.pending } };
+  // Refused before reading the lots: most refusals (parallel spends racing for one balance) stop here.
   if (balance.available < input.points) throw insufficientPoints(balance.available, input.points);
 
   const lots = await trx
     .selectFrom("point_lots")
-    .select(["id", "remaining"])
+    .select(["id", "remaining", "released_at"])
     .where("merchant_id", "=", merchantId)
     .where("member_id", "=", input.memberId)
     .where("remaining", ">", 0)
@@ -337,18 +296,12 @@ export async function spendPoints(trx: Trx, merchantId: string, input: SpendInpu
     .orderBy("earned_at")
     .orderBy("id")
     .execute();
-  const takes: { lotId: string; points: number }[] = [];
-  let left = input.points;
-  for (const lot of lots) {
-    if (left === 0) break;
-    const take = Math.min(lot.remaining, left);
-    takes.push({ lotId: lot.id, points: take });
-    left -= take;
-  }
-  // The cached balance and the lots disagree: refuse rather than write a wrong ledger (reconcile will report it).
-  if (left > 0) throw new Error(`ledger cache mismatch for member ${input.memberId}: lots short by ${left}`);
-
-  const sink: LedgerAccount = kind === "adjust" ? "merchant_adjusted" : "merchant_redeemed";
+  const posting = spendPosting({
+    points: input.points,
+    available: balance.available,
+    lots: lots.map((l) => ({ id: l.id, remaining: l.remaining, releasedAt: l.released_at })),
+    kind,
+  });
   const posted = await postJournal(
     trx,
     merchantId,
@@ -363,32 +316,13 @@ export async function spendPoints(trx: Trx, merchantId: string, input: SpendInpu
       metadata: input.metadata,
       actor: input.actor,
     },
-    [
-      ...takes.map((t) => ({ account: "member_available" as const, lotId: t.lotId, amount: -t.points })),
-      { account: sink, amount: input.points },
-    ],
-    {
-      redeemed: kind === "spend" ? input.points : 0,
-      activity: true,
-      lotDeltas: takes.map((t) => ({ lotId: t.lotId, remaining: -t.points, consumed: t.points })),
-      allocations: takes.map((t) => ({ lotId: t.lotId, kind: "consume", points: t.points })),
-    },
+    posting,
   );
   return {
     ...posted,
     replayed: false,
     balance: { available: balance.available - input.points, pending: balance.pending },
   };
-}
-
-interface LotDelta {
-  lotId: string;
-  remaining?: number;
-  consumed?: number;
-  expired?: number;
-  reversed?: number;
-  releasedAt?: Date;
-  expiredAt?: Date;
 }
 
 // ---- adjustments and clawback ---------------------------------------------------------------------------------
@@ -457,8 +391,8 @@ export async function forgiveClawback(
   const balance = await lockBalance(trx, merchantId, input.memberId);
   const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, kind: "forgive" });
   if (prior) return prior;
-  if (balance.clawback_debt === 0) throw new DomainError("no_clawback_debt", "This member owes no points", { status: 409 });
   const debt = balance.clawback_debt;
+  const posting = forgivePosting({ debt });
   const posted = await postJournal(
     trx,
     merchantId,
@@ -471,10 +405,7 @@ export async function forgiveClawback(
       note: input.note,
       actor: input.actor,
     },
-    [
-      { account: "member_clawback", amount: debt },
-      { account: "merchant_forgiven", amount: -debt },
-    ],
+    posting,
   );
   await recordAudit(trx, merchantId, input.actor, "points.clawback_forgiven", { type: "member", id: input.memberId }, {
     before: { clawbackDebt: debt },
@@ -485,13 +416,20 @@ export async function forgiveClawback(
 
 // ---- reversals and restores (refunds, disputes) ------------------------------------------------------------
 
+const lotState = (lot: PointLot): LotState => ({
+  id: lot.id,
+  points: lot.points,
+  remaining: lot.remaining,
+  consumed: lot.consumed,
+  expired: lot.expired,
+  reversed: lot.reversed,
+  releasedAt: lot.released_at,
+});
+
 /**
- * Moves an order's earn lot to the reversal its current state calls for: proportional to the cumulative refunded
- * amount (floor, so a full refund reverses exactly what was earned), or everything while a dispute's funds are
- * withdrawn. Posting the difference between target and what is already reversed makes every delivery order of
- * refunds and disputes converge on the same ledger, and makes replays no-ops.
- * A reversal takes the lot's unspent points first, then its already-expired points (the member had lost those
- * anyway), and only then spent points — those become clawback debt. A restore first pays down debt.
+ * Moves an order's earn lot to the reversal its current state calls for (`reversalTarget`: the refunded share, or
+ * everything while a dispute's funds are withdrawn) by posting the difference — a reversal (`reversalPosting`:
+ * unspent, then expired, then debt) or a restore (`restorePosting`: debt paid first). Replays are no-ops.
  * Caller holds the member's balance lock.
  */
 export async function syncOrderReversal(
@@ -512,14 +450,14 @@ export async function syncOrderReversal(
   const none = { pointsReversed: 0, pointsRestored: 0, journalId: null };
   if (!lot) return none;
 
-  const target =
-    order.dispute_status === "withdrawn"
-      ? lot.points
-      : order.amount_minor === 0
-        ? 0
-        : Number((BigInt(lot.points) * BigInt(order.refunded_minor)) / BigInt(order.amount_minor));
-  const diff = target - lot.reversed;
-  if (diff === 0) return none;
+  const target = reversalTarget({
+    lotPoints: lot.points,
+    amountMinor: order.amount_minor,
+    refundedMinor: order.refunded_minor,
+    disputeStatus: order.dispute_status,
+  });
+  // Already there: no journal, and no need to look up the key or the balance.
+  if (target === lot.reversed) return none;
   const key = `${causeKey}:${order.id}`;
   const prior = await findJournalByKey(trx, merchantId, key);
   if (prior) return { pointsReversed: Math.max(0, -prior.points), pointsRestored: Math.max(0, prior.points), journalId: prior.id };
@@ -530,81 +468,54 @@ export async function syncOrderReversal(
     .where("merchant_id", "=", merchantId)
     .where("member_id", "=", order.member_id)
     .executeTakeFirstOrThrow();
-  const live: LedgerAccount = lot.released_at ? "member_available" : "member_pending";
+  const move = orderReversalPosting({ lot: lotState(lot), target, debt: balance.clawback_debt });
+  if (!move) return none;
   const label = `order #${order.external_order_id}`;
+  const journal = {
+    source,
+    memberId: order.member_id,
+    idempotencyKey: key,
+    orderId: order.id,
+    reversesJournalId: lot.journal_id,
+    actor,
+  };
 
-  if (diff > 0) {
-    const a = Math.min(diff, lot.remaining);
-    const b = Math.min(diff - a, lot.expired);
-    const c = diff - a - b;
+  if (move.kind === "reverse") {
+    const p = move.posting;
     const posted = await postJournal(
       trx,
       merchantId,
       {
+        ...journal,
         kind: "reverse",
-        source,
-        memberId: order.member_id,
-        idempotencyKey: key,
         description: source === "dispute" ? `Payment for ${label} disputed` : `${cap(label)} refunded`,
-        orderId: order.id,
-        reversesJournalId: lot.journal_id,
-        metadata: { target, fromUnspent: a, fromExpired: b, becameDebt: c, refundedMinor: order.refunded_minor, dispute: order.dispute_status },
-        actor,
+        metadata: {
+          target,
+          fromUnspent: p.fromUnspent,
+          fromExpired: p.fromExpired,
+          becameDebt: p.becameDebt,
+          refundedMinor: order.refunded_minor,
+          dispute: order.dispute_status,
+        },
       },
-      [
-        { account: "merchant_issued", amount: diff },
-        { account: live, lotId: lot.id, amount: -a },
-        { account: "merchant_expired", amount: -b },
-        { account: "member_clawback", amount: -c },
-      ],
-      {
-        lotDeltas: [{ lotId: lot.id, remaining: -a, expired: -b, consumed: -c, reversed: diff }],
-        allocations: [
-          { lotId: lot.id, kind: "reverse_remaining", points: a },
-          { lotId: lot.id, kind: "reverse_expired", points: b },
-          { lotId: lot.id, kind: "reverse_consumed", points: c },
-        ],
-      },
+      p,
     );
-    return { pointsReversed: diff, pointsRestored: 0, journalId: posted.journalId };
+    return { pointsReversed: target - lot.reversed, pointsRestored: 0, journalId: posted.journalId };
   }
 
-  const y = -diff;
-  const d = Math.min(balance.clawback_debt, y);
   const posted = await postJournal(
     trx,
     merchantId,
-    {
-      kind: "restore",
-      source,
-      memberId: order.member_id,
-      idempotencyKey: key,
-      description: `Points for ${label} restored`,
-      orderId: order.id,
-      reversesJournalId: lot.journal_id,
-      metadata: { target, settledDebt: d },
-      actor,
-    },
-    [
-      { account: "merchant_issued", amount: -y },
-      { account: "member_clawback", amount: d },
-      { account: live, lotId: lot.id, amount: y - d },
-    ],
-    {
-      lotDeltas: [{ lotId: lot.id, remaining: y - d, consumed: d, reversed: -y }],
-      allocations: [
-        { lotId: lot.id, kind: "restore_consumed", points: d },
-        { lotId: lot.id, kind: "restore_remaining", points: y - d },
-      ],
-    },
+    { ...journal, kind: "restore", description: `Points for ${label} restored`, metadata: { target, settledDebt: move.posting.settledDebt } },
+    move.posting,
   );
-  return { pointsReversed: 0, pointsRestored: y, journalId: posted.journalId };
+  return { pointsReversed: 0, pointsRestored: lot.reversed - target, journalId: posted.journalId };
 }
 
 /**
  * Reverses what is left of one earned lot whose cause was undone (a referral reward voided inside its hold
- * period): unspent points first, then expired ones, then clawback debt — like an order refund. Idempotent by key;
- * null when nothing is left to reverse. Locks the member's balance.
+ * period) with the same split as an order refund (`reversalPosting`). Idempotent by key; null when nothing is left
+ * to reverse. Locks the member's balance.
  */
 export async function reverseLot(
   trx: Trx,
@@ -617,11 +528,9 @@ export async function reverseLot(
   const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: peek.member_id, kind: "reverse" });
   if (prior) return prior;
   const lot = await trx.selectFrom("point_lots").selectAll().where("merchant_id", "=", merchantId).where("id", "=", input.lotId).executeTakeFirstOrThrow();
-  const diff = lot.points - lot.reversed;
-  if (diff <= 0) return null;
-  const a = Math.min(diff, lot.remaining);
-  const b = Math.min(diff - a, lot.expired);
-  const c = diff - a - b;
+  const left = lot.points - lot.reversed;
+  if (left <= 0) return null;
+  const posting = reversalPosting({ lot: lotState(lot), points: left });
   const posted = await postJournal(
     trx,
     merchantId,
@@ -632,23 +541,10 @@ export async function reverseLot(
       idempotencyKey: input.idempotencyKey,
       description: input.description,
       reversesJournalId: lot.journal_id,
-      metadata: { fromUnspent: a, fromExpired: b, becameDebt: c },
+      metadata: { fromUnspent: posting.fromUnspent, fromExpired: posting.fromExpired, becameDebt: posting.becameDebt },
       actor: input.actor,
     },
-    [
-      { account: "merchant_issued", amount: diff },
-      { account: lot.released_at ? "member_available" : "member_pending", lotId: lot.id, amount: -a },
-      { account: "merchant_expired", amount: -b },
-      { account: "member_clawback", amount: -c },
-    ],
-    {
-      lotDeltas: [{ lotId: lot.id, remaining: -a, expired: -b, consumed: -c, reversed: diff }],
-      allocations: [
-        { lotId: lot.id, kind: "reverse_remaining", points: a },
-        { lotId: lot.id, kind: "reverse_expired", points: b },
-        { lotId: lot.id, kind: "reverse_consumed", points: c },
-      ],
-    },
+    posting,
   );
   return { ...posted, replayed: false };
 }
@@ -669,7 +565,8 @@ export async function releaseDueLots(trx: Trx, merchantId: string, memberId: str
     .execute();
   let released = 0;
   for (const lot of due) {
-    if (lot.remaining > 0) {
+    const posting = releasePosting({ lot: { id: lot.id, remaining: lot.remaining }, at });
+    if (posting.entries.length > 0) {
       await postJournal(
         trx,
         merchantId,
@@ -684,14 +581,11 @@ export async function releaseDueLots(trx: Trx, merchantId: string, memberId: str
           metadata: { lotId: lot.id },
           actor: { type: "system", id: "ledger" },
         },
-        [
-          { account: "member_pending", lotId: lot.id, amount: -lot.remaining },
-          { account: "member_available", lotId: lot.id, amount: lot.remaining },
-        ],
-        { lotDeltas: [{ lotId: lot.id, releasedAt: at }] },
+        posting,
       );
-      released += lot.remaining;
+      released += posting.released;
     } else {
+      // Nothing left to move (spent on debt or reversed): no journal, the lot only records its release.
       await trx.updateTable("point_lots").set({ released_at: at }).where("merchant_id", "=", merchantId).where("id", "=", lot.id).execute();
     }
   }
@@ -710,7 +604,7 @@ export async function expireDueLots(
 ): Promise<number> {
   const at = opts.at ?? now();
   const balance = await lockBalance(trx, merchantId, memberId);
-  const inactive = opts.inactivityDeadline != null && balance.last_activity_at !== null && balance.last_activity_at <= opts.inactivityDeadline;
+  const inactive = inactiveSince(balance.last_activity_at, opts.inactivityDeadline);
   let q = trx
     .selectFrom("point_lots")
     .selectAll()
@@ -719,8 +613,8 @@ export async function expireDueLots(
     .where("remaining", ">", 0);
   if (!inactive) q = q.where("expires_at", "<=", at);
   const due: PointLot[] = await q.orderBy("earned_at").execute();
-  if (due.length === 0) return 0;
-  const total = due.reduce((s, l) => s + l.remaining, 0);
+  const posting = expiryPosting({ lots: due.map(lotState), at });
+  if (!posting) return 0;
   await postJournal(
     trx,
     merchantId,
@@ -731,19 +625,12 @@ export async function expireDueLots(
       // Keyed by the exact lots and their state, so a re-run finds nothing new and a later expiry gets a new key.
       idempotencyKey: `expire:${memberId}:${createHash("sha256").update(due.map((l) => `${l.id}/${l.expired}/${l.remaining}`).join(",")).digest("hex")}`,
       description: inactive ? "Points expired after a period without activity" : "Points expired",
-      metadata: { lots: due.map((l) => ({ lotId: l.id, points: l.remaining })), inactivity: inactive },
+      metadata: { lots: posting.lots, inactivity: inactive },
       actor: { type: "system", id: "ledger" },
     },
-    [
-      ...due.map((l) => ({ account: (l.released_at ? "member_available" : "member_pending") as LedgerAccount, lotId: l.id, amount: -l.remaining })),
-      { account: "merchant_expired", amount: total },
-    ],
-    {
-      lotDeltas: due.map((l) => ({ lotId: l.id, remaining: -l.remaining, expired: l.remaining, expiredAt: at })),
-      allocations: due.map((l) => ({ lotId: l.id, kind: "expire", points: l.remaining })),
-    },
+    posting,
   );
-  return total;
+  return posting.total;
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------------
