@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -21,7 +20,7 @@ import { getMemberProfile, setMemberBlocked } from "~/domain/members/profile.ser
 import { getMemberBalance, listMemberLedger } from "~/domain/points/balance.server";
 import { adjustPoints, forgiveClawback } from "~/domain/points/ledger.server";
 import { getEarningRules } from "~/domain/points/rules.server";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { parseSubmission, readForm, refuseUnstorable, replyWithDomainError } from "~/lib/forms.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";
 import { MemberTierPanel } from "~/components/tiers/member-tier-panel";
@@ -94,11 +93,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const memberId = params.memberId ?? "";
   if (!isId("member", memberId)) throw notFound();
-  const form = await readForm(request);
+  // The adjustment form reports unstorable text beside its field; every other intent refuses it outright.
+  const form = await readForm(request, { unstorable: "report" });
   const actor: Actor = { type: "staff", id: user.id, ip: clientIp(request) };
 
   if (form.get("intent") === "adjust") {
-    const submission = parseWithZod(form, { schema: AdjustPointsSchema });
+    const submission = parseSubmission(form, { schema: AdjustPointsSchema });
     if (submission.status !== "success") return data({ intent: "adjust" as const, result: submission.reply(), notice: null, error: null }, { status: 400 });
     const v = submission.value;
     try {
@@ -122,6 +122,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return data({ intent: "adjust" as const, result: reply.data.result, notice: null, error: null }, reply.init ?? undefined);
     }
   }
+
+  refuseUnstorable(form);
 
   if (form.get("intent") === "forgive") {
     const parsed = ForgiveClawbackSchema.safeParse(Object.fromEntries(form));

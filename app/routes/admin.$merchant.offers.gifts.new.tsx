@@ -1,5 +1,4 @@
 import { getFormProps, getInputProps, useForm } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { now } from "~/auth/clock.server";
@@ -11,7 +10,7 @@ import { createSurpriseGift } from "~/domain/offers/gifts.server";
 import { grantableRewards } from "~/domain/offers/offers.server";
 import { DEFAULT_HOLDOUT_PERCENT, GiftFormSchema } from "~/domain/offers/schemas";
 import { listSegments } from "~/domain/segments/segments.server";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "New surprise gift" }];
 
@@ -25,7 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: GiftFormSchema });
+  const submission = await readSubmission(request, { schema: GiftFormSchema });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   try {

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { now } from "~/auth/clock.server";
@@ -9,7 +8,7 @@ import { db, withTenant } from "~/db.server";
 import { createOffer, grantableRewards, instantToLocal } from "~/domain/offers/offers.server";
 import { DEFAULT_HOLDOUT_PERCENT, OfferFormSchema } from "~/domain/offers/schemas";
 import { listSegments } from "~/domain/segments/segments.server";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "New offer" }];
 
@@ -44,7 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: OfferFormSchema });
+  const submission = await readSubmission(request, { schema: OfferFormSchema });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   try {

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { now } from "~/auth/clock.server";
@@ -10,7 +9,7 @@ import { db, withTenant } from "~/db.server";
 import { earningRulesFormSchema } from "~/domain/points/rules-form";
 import { getEarningRules, saveEarningRules } from "~/domain/points/rules.server";
 import { monthlyPointsFlow, programStats } from "~/domain/points/stats.server";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { formatMoney } from "~/lib/money";
 
 export const meta: MetaFunction = () => [{ title: "Program" }];
@@ -28,7 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: earningRulesFormSchema(merchant) });
+  const submission = await readSubmission(request, { schema: earningRulesFormSchema(merchant) });
   // status undefined: a list add/remove submitted without JavaScript, not a save.
   if (submission.status !== "success") return data({ result: submission.reply(), saved: false }, { status: submission.status === "error" ? 400 : 200 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };

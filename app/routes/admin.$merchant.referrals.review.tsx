@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -12,7 +11,7 @@ import { db, withTenant } from "~/db.server";
 import { listReviews } from "~/domain/referrals/fraud.server";
 import { decideReview } from "~/domain/referrals/qualification.server";
 import { DomainError } from "~/lib/errors";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
 
 export const meta: MetaFunction = () => [{ title: "Referral review queue" }];
@@ -68,7 +67,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 /** Approve, reject, or reject and block the referrer: a reason is required and the decision is audited. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: ReviewDecisionSchema });
+  const submission = await readSubmission(request, { schema: ReviewDecisionSchema });
   const reviewId = submission.payload.reviewId;
   const echo = typeof reviewId === "string" ? reviewId : "";
   if (submission.status !== "success") return data({ reviewId: echo, result: submission.reply(), decided: null }, { status: 400 });

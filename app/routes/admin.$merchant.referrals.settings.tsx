@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -10,7 +9,7 @@ import { db, withTenant } from "~/db.server";
 import { catalogRewardOptions } from "~/domain/referrals-ui/admin-queries.server";
 import { getReferralSettings, saveReferralSettings } from "~/domain/referrals/program.server";
 import { DomainError } from "~/lib/errors";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Referral settings" }];
 
@@ -25,7 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: referralSettingsFormSchema(merchant.currency) });
+  const submission = await readSubmission(request, { schema: referralSettingsFormSchema(merchant.currency) });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   try {
     await withTenant(db(), merchant.id, async (trx) => {

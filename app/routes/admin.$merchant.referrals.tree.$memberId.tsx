@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -14,7 +13,7 @@ import { correctReferrer } from "~/domain/referrals/attribution.server";
 import { findCodeOwner } from "~/domain/referrals/codes.server";
 import { ancestors, networkValue } from "~/domain/referrals/tree.server";
 import { DomainError } from "~/lib/errors";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
 import { formatMoney } from "~/lib/money";
 
@@ -61,7 +60,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const memberId = params.memberId ?? "";
   if (!isId("member", memberId)) throw notFound();
-  const submission = parseWithZod(await readForm(request), { schema: CorrectReferrerSchema });
+  const submission = await readSubmission(request, { schema: CorrectReferrerSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), done: null }, { status: 400 });
   const v = submission.value;
   try {

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -9,7 +8,7 @@ import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createReward, getReward, updateReward } from "~/domain/rewards/catalog.server";
 import { listTiers } from "~/domain/rewards/tier-check.server";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";
 
@@ -45,7 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const id = target(params.rewardId);
-  const submission = parseWithZod(await readForm(request), { schema: rewardFormSchema(merchant.currency, merchant.timezone) });
+  const submission = await readSubmission(request, { schema: rewardFormSchema(merchant.currency, merchant.timezone) });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   try {

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -8,7 +7,7 @@ import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { SegmentFormSchema } from "~/domain/segments/form";
 import { getSegment, tierChoices, updateSegment } from "~/domain/segments/segments.server";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.segment.name} · Segments` : "Segment" }];
@@ -30,7 +29,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const segmentId = params.segmentId ?? "";
   if (!isId("segment", segmentId)) throw notFound();
-  const submission = parseWithZod(await readForm(request), { schema: SegmentFormSchema });
+  const submission = await readSubmission(request, { schema: SegmentFormSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), saved: false }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   const exists = await withTenant(db(), merchant.id, async (trx) => {

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -8,7 +7,7 @@ import { db, withTenant } from "~/db.server";
 import { SegmentFormSchema } from "~/domain/segments/form";
 import { EMPTY_RULE } from "~/domain/segments/rule";
 import { createSegment, tierChoices } from "~/domain/segments/segments.server";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "New segment" }];
 
@@ -20,7 +19,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: SegmentFormSchema });
+  const submission = await readSubmission(request, { schema: SegmentFormSchema });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   const segment = await withTenant(db(), merchant.id, (trx) => createSegment(trx, merchant.id, submission.value, actor));

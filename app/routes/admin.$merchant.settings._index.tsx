@@ -1,5 +1,4 @@
-import { readForm } from "~/lib/forms.server";
-import { parseWithZod } from "@conform-to/zod/v4";
+import { readSubmission } from "~/lib/forms.server";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -16,7 +15,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: GeneralSettingsSchema });
+  const submission = await readSubmission(request, { schema: GeneralSettingsSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), saved: false }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   const { changed } = await withTenant(db(), merchant.id, (trx) => updateGeneralSettings(trx, merchant.id, actor, submission.value));

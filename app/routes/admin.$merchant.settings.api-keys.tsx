@@ -1,5 +1,4 @@
-import { readForm } from "~/lib/forms.server";
-import { parseWithZod } from "@conform-to/zod/v4";
+import { readSubmission } from "~/lib/forms.server";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -23,7 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "owner");
-  const submission = parseWithZod(await readForm(request), { schema: ApiKeyActionSchema });
+  const submission = await readSubmission(request, { schema: ApiKeyActionSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), created: null }, { status: 400 });
   const input = submission.value;
   if (input.intent === "revoke") {

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { clientIp, requireStaff } from "~/auth/guards.server";
@@ -7,7 +6,7 @@ import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { cltvSettingsFormSchema, decimalToScaled } from "~/domain/cltv/settings-schema";
 import { getCltvSettings, saveCltvSettings } from "~/domain/cltv/settings.server";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { minorDigits } from "~/lib/money";
 
 export const meta: MetaFunction = () => [{ title: "CLTV · Settings · Perennial admin" }];
@@ -21,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const digits = minorDigits(merchant.currency);
-  const submission = parseWithZod(await readForm(request), { schema: cltvSettingsFormSchema(digits) });
+  const submission = await readSubmission(request, { schema: cltvSettingsFormSchema(digits) });
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const v = submission.value;
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };

@@ -1,6 +1,5 @@
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { getFormProps, useForm } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
@@ -23,7 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
-  const submission = parseWithZod(await readForm(request), { schema: TestEmailSchema });
+  const submission = await readSubmission(request, { schema: TestEmailSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), sentId: null }, { status: 400 });
   const sentId = await sendTestEmail(db(), merchant, user, `${appUrl()}/admin/${merchant.slug}/mailbox`);
   return { result: submission.reply(), sentId };

@@ -10,7 +10,7 @@ import { disconnectStripe, getStripeConnection, recentStripeEvents, saveStripeCr
 import { STRIPE_EVENT_TYPES } from "~/domain/stripe/event-types";
 import { StripeSaveSchema, StripeSettingsActionSchema } from "~/domain/stripe/schemas";
 import { appUrl } from "~/lib/env.server";
-import { replyWithDomainError, readForm } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Stripe · Settings · Perennial admin" }];
 
@@ -28,7 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "owner");
-  const submission = parseWithZod(await readForm(request), { schema: StripeSettingsActionSchema });
+  const submission = await readSubmission(request, { schema: StripeSettingsActionSchema });
   // Never echo a submitted secret back into the page.
   const hideFields = ["apiKey", "webhookSecret"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields }), saved: null }, { status: 400 });

@@ -1,7 +1,6 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { PendingInvitationsTable } from "~/components/admin/pending-invitations-table";
 import { TeamInviteCard } from "~/components/admin/team-invite-form";
@@ -24,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "owner");
-  const submission = parseWithZod(await readForm(request), { schema: TeamActionSchema });
+  const submission = await readSubmission(request, { schema: TeamActionSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), notice: null }, { status: 400 });
   const input = submission.value;
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };

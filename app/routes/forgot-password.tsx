@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { PerennialMark } from "~/components/auth/brand";
 import { EmailField } from "~/components/auth/fields";
 import { Alert, AuthPanel, Button } from "~/components/ui";
@@ -14,7 +14,7 @@ import { ForgotPasswordSchema } from "~/domain/staff/schemas";
 export const meta: MetaFunction = () => [{ title: "Forgot password · Perennial" }];
 
 export async function action({ request }: ActionFunctionArgs) {
-  const submission = parseWithZod(await readForm(request), { schema: ForgotPasswordSchema });
+  const submission = await readSubmission(request, { schema: ForgotPasswordSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), sent: false }, { status: 400 });
   await requestStaffPasswordReset(db(), submission.value.email);
   // The same answer whether or not the e-mail has an account.

@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
-import { readForm } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { EmailField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
@@ -21,7 +21,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
-  const submission = parseWithZod(await readForm(request), { schema: ForgotPasswordSchema });
+  const submission = await readSubmission(request, { schema: ForgotPasswordSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), sent: false }, { status: 400 });
   await requestMemberPasswordReset(db(), merchant, submission.value.email);
   // The same answer whether or not the e-mail belongs to a member.

@@ -2,7 +2,7 @@ import { getFormProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 import { clientIp, requirePortalMerchant } from "~/auth/guards.server";
 import { safeRedirect } from "~/auth/safe-redirect";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
@@ -31,7 +31,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
-  const submission = parseWithZod(await readForm(request), { schema: LoginSchema });
+  const submission = await readSubmission(request, { schema: LoginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
   try {
     const { memberId } = await authenticateMember(db(), merchant, submission.value.email, submission.value.password, { ip: clientIp(request) });

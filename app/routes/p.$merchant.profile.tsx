@@ -1,7 +1,6 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 import { clientIp, requireMember } from "~/auth/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
 import { PasswordChangeForm } from "~/components/portal/password-change-form";
@@ -23,7 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, member } = await requireMember(request, params.merchant);
-  const submission = parseWithZod(await readForm(request), { schema: MemberProfileActionSchema });
+  const submission = await readSubmission(request, { schema: MemberProfileActionSchema });
   if (submission.status !== "success") {
     return data({ intent: submission.payload.intent, result: submission.reply({ hideFields: PASSWORD_FIELDS }), notice: null }, { status: 400 });
   }

@@ -1,4 +1,3 @@
-import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/guards.server";
@@ -14,7 +13,7 @@ import { shareableCode } from "~/domain/referrals/codes.server";
 import { sendInvite } from "~/domain/referrals/invites.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
 import { rewardText } from "~/domain/referrals/rewards.server";
-import { replyWithDomainError, readForm } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Refer a friend" }];
 
@@ -46,7 +45,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 /** An e-mail invitation from the member; the daily limit and "already a member" come back as field errors. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, member } = await requireMember(request, params.merchant);
-  const submission = parseWithZod(await readForm(request), { schema: InviteFormSchema });
+  const submission = await readSubmission(request, { schema: InviteFormSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), sent: null }, { status: 400 });
   try {
     await withTenant(db(), merchant.id, (trx) => sendInvite(trx, merchant.id, member.id, { to: submission.value.to, note: submission.value.note }));

@@ -2,7 +2,7 @@ import { getFormProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
 import { NewPasswordFields } from "~/components/auth/fields";
@@ -23,7 +23,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
-  const submission = parseWithZod(await readForm(request), { schema: ResetPasswordSchema });
+  const submission = await readSubmission(request, { schema: ResetPasswordSchema });
   const hideFields = ["password", "confirm"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields }) }, { status: 400 });
   try {
