@@ -1,7 +1,7 @@
 import { now } from "~/auth/clock.server";
 import type { Trx } from "~/db.server";
-import { getMember, upsertMember } from "~/domain/members/members.server";
-import { awardSignupBonus } from "~/domain/points/earning.server";
+import { enrollMember } from "~/domain/flows/enrolment.server";
+import { getMember } from "~/domain/members/members.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";
@@ -32,7 +32,7 @@ export function requireMemberIdShape(id: string): string {
 
 /**
  * The member an order or event is for: by `id`, else matched (and updated) by external id / e-mail like POST
- * /members, created when new — a new member earns the sign-up bonus in the same transaction.
+ * /members, enrolled when new (the `api_order_or_event` row of ENROLMENT_POLICY) in the same transaction.
  */
 export async function resolveMemberRef(trx: Trx, auth: ApiContext, ref: MemberRef, actor: Actor = auth.actor): Promise<{ member: Member; created: boolean }> {
   if (ref.id !== undefined) return { member: await requireMember(trx, auth, ref.id, "member.id"), created: false };
@@ -49,9 +49,7 @@ export async function resolveMemberRef(trx: Trx, auth: ApiContext, ref: MemberRe
     }
     return { member: known, created: false };
   }
-  const { member, created } = await upsertMember(trx, auth.merchantId, { email: ref.email, name: ref.name, externalId: ref.external_id }, actor);
-  if (created) await awardSignupBonus(trx, auth.merchantId, member.id, actor);
-  return { member, created };
+  return enrollMember(trx, { id: auth.merchantId }, { email: ref.email, name: ref.name, externalId: ref.external_id }, { channel: "api_order_or_event", actor });
 }
 
 // A merchant's currency is fixed when the merchant is created (settings cannot change it), so it is cached.

@@ -3,16 +3,16 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { hasMemberSession, startMemberSession } from "~/auth/session-cookies.server";
 import { BirthdayField, EmailField, NewPasswordField, PersonNameField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
 import { Alert, FormErrors, TextField } from "~/components/ui";
 import { typedCodeSchema } from "~/components/referrals/schemas";
-import { attributeSignup, signupReferral, unknownTypedCode } from "~/domain/referrals-ui/signup.server";
+import { signupReferral, signupReferralFacts, unknownTypedCode } from "~/domain/referrals-ui/signup.server";
 import { db } from "~/db.server";
-import { signUpMember, SIGNUP_EXISTS_MESSAGE } from "~/domain/members/accounts.server";
+import { signUpMember, SIGNUP_EXISTS_MESSAGE } from "~/domain/flows/portal-signup.server";
 import { birthdaySchema, emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
 
 const SignupSchema = z.object({
@@ -33,7 +33,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant);
-  const submission = parseWithZod(await readForm(request), { schema: SignupSchema });
+  const submission = await readSubmission(request, { schema: SignupSchema });
   const hideFields = ["password"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields }), notice: null }, { status: 400 });
   const v = submission.value;
@@ -41,11 +41,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return data({ result: submission.reply({ fieldErrors: { referralCode: ["We don't know this referral code; check it, or leave the field empty"] }, hideFields }), notice: null }, { status: 400 });
   }
   try {
-    const outcome = await signUpMember(db(), merchant, { name: v.name, email: v.email, password: v.password, birthday: v.birthday ?? null });
+    const referral = signupReferralFacts(request, merchant, v.referralCode ?? null);
+    const outcome = await signUpMember(db(), merchant, { name: v.name, email: v.email, password: v.password, birthday: v.birthday ?? null, referral: referral.facts });
     if (outcome.kind === "exists") return { result: submission.reply({ resetForm: true }), notice: SIGNUP_EXISTS_MESSAGE };
     const headers = new Headers({ "Set-Cookie": await startMemberSession(request, merchant, outcome.memberId) });
-    const clearReferral = await attributeSignup(request, merchant, outcome.memberId, v.referralCode ?? null);
-    if (clearReferral) headers.append("Set-Cookie", clearReferral);
+    if (referral.clearCookie) headers.append("Set-Cookie", referral.clearCookie);
     return redirect(`/p/${merchant.slug}`, { headers });
   } catch (err) {
     return replyWithDomainError(submission, err, { fields: ["name", "email", "birthday", "referralCode"], hideFields });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { withTenant } from "~/db.server";
 import { createExperiment, getAssignment } from "~/domain/experiments/assignment.server";
-import { createMember } from "~/domain/members/members.server";
+import { enrollMember } from "~/domain/flows/enrolment.server";
 import { awardSignupBonus, earnForEvent, earnForOrder } from "~/domain/points/earning.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
 import { newId } from "~/lib/ids";
@@ -49,7 +49,7 @@ describe("loyalty program holdout", () => {
     const shop = await shopWithHoldout(5000);
     const created = await withTenant(testDb(), shop.id, async (trx) => {
       const out: string[] = [];
-      for (let i = 0; i < 40; i++) out.push((await createMember(trx, shop.id, { email: `${uniq("m")}@example.com` }, actor)).id);
+      for (let i = 0; i < 40; i++) out.push((await enrollMember(trx, shop, { email: `${uniq("m")}@example.com` }, { channel: "api_members", actor })).member.id);
       return out;
     });
     const arms = await withTenant(testDb(), shop.id, async (trx) => {
@@ -110,9 +110,9 @@ describe("loyalty program holdout", () => {
 
   it("without a loyalty experiment nobody is held out", async () => {
     const { merchant } = await newMerchant();
-    const m = await withTenant(testDb(), merchant.id, (trx) => createMember(trx, merchant.id, { email: `${uniq("n")}@example.com` }, actor));
+    const m = await withTenant(testDb(), merchant.id, (trx) => enrollMember(trx, merchant, { email: `${uniq("n")}@example.com` }, { channel: "api_members", actor }));
     const n = await withTenant(testDb(), merchant.id, (trx) =>
-      trx.selectFrom("experiment_assignments").select(sql<string>`count(*)`.as("n")).where("merchant_id", "=", merchant.id).where("member_id", "=", m.id).executeTakeFirstOrThrow(),
+      trx.selectFrom("experiment_assignments").select(sql<string>`count(*)`.as("n")).where("merchant_id", "=", merchant.id).where("member_id", "=", m.member.id).executeTakeFirstOrThrow(),
     );
     expect(Number(n.n)).toBe(0);
   });

@@ -26,6 +26,7 @@ import {
   type ValidRow,
 } from "./csv";
 import { planMembers } from "./members-plan";
+import { enrollImportedMembers } from "~/domain/flows/enrolment.server";
 
 /**
  * CSV import of historical orders (and the members they belong to). One function, runOrderImport, serves the CLI
@@ -298,16 +299,10 @@ async function resolveMembers(trx: Trx, merchantId: string, batch: Batch) {
         and (external_id = any(${externalIds}::text[]) or email = any(${emails}::citext[]))`.execute(trx);
     const plan = planMembers(batch.rows, existing.rows, () => newId("member"), columns);
     if (plan.creates.length) {
-      const c = plan.creates;
-      const inserted = await sql<{ id: string }>`
-        insert into members (merchant_id, id, email, external_id, name)
-        select ${merchantId}, t.id, t.email, t.external_id, t.name
-        from unnest(${c.map((m) => m.id)}::text[], ${c.map((m) => m.email)}::text[], ${c.map((m) => m.externalId)}::text[], ${c.map((m) => m.name)}::text[])
-          as t(id, email, external_id, name)
-        on conflict do nothing
-        returning id`.execute(trx);
-      created += inserted.rows.length;
-      if (inserted.rows.length < c.length) continue;
+      // Past customers join by the `import` row of ENROLMENT_POLICY: no bonus, e-mail, referral or holdout draw.
+      const inserted = await enrollImportedMembers(trx, merchantId, plan.creates);
+      created += inserted.length;
+      if (inserted.length < plan.creates.length) continue;
     }
     if (plan.links.length) {
       const l = plan.links;

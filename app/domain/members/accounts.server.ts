@@ -9,28 +9,27 @@ import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/to
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
-import { awardProfileBonusIfComplete, awardSignupBonus } from "~/domain/points/earning.server";
+import { awardProfileBonusIfComplete } from "~/domain/points/earning.server";
 import { appUrl } from "~/lib/env.server";
 import { DomainError, notFound } from "~/lib/errors";
 import { isId, newId } from "~/lib/ids";
 import type { Merchant } from "~db/schema";
-import { createMember } from "./members.server";
-import { attributeAtSignup, type SignupReferralFacts } from "~/domain/referrals/attribution.server";
 
 /**
- * Member accounts in a merchant's portal: sign-up, login, password reset, profile. Everything runs inside the
- * merchant's tenant, so a member of one merchant does not exist for another (separate rows, sessions and cookies).
+ * Member accounts in a merchant's portal: login, password reset, profile (sign-up is a flow:
+ * app/domain/flows/portal-signup.server.ts). Everything runs inside the merchant's tenant, so a member of one
+ * merchant does not exist for another (separate rows, sessions and cookies).
  */
 
-type PortalMerchant = Pick<Merchant, "id" | "slug" | "name">;
+export type PortalMerchant = Pick<Merchant, "id" | "slug" | "name">;
 
 export const MEMBER_RESET_INVALID_MESSAGE = "This reset link is invalid, already used or expired. Ask for a new one.";
-export const SIGNUP_EXISTS_MESSAGE = "An account with this e-mail exists — we've sent you a link to set your password.";
 export const WRONG_CURRENT_PASSWORD = "Your current password is not right.";
 
 export const portalUrl = (slug: string) => `${appUrl()}/p/${slug}`;
 
-async function queueMemberReset(trx: Trx, merchant: PortalMerchant, member: { id: string; email: string; name: string | null }) {
+/** E-mails the member a password-reset link, at most one a minute (RESET_EMAIL_INTERVAL_MS). */
+export async function queueMemberReset(trx: Trx, merchant: PortalMerchant, member: { id: string; email: string; name: string | null }) {
   const t = now();
   const recent = await trx
     .selectFrom("member_password_resets")
@@ -64,63 +63,6 @@ async function queueMemberReset(trx: Trx, merchant: PortalMerchant, member: { id
       audience: "member",
       merchantName: merchant.name,
     },
-  });
-}
-
-export type SignUpResult = { kind: "created"; memberId: string } | { kind: "exists" };
-
-/**
- * Portal sign-up. When the e-mail already belongs to a member (made through the API, an import or an earlier
- * sign-up), the visitor is NOT given the account — that would be a takeover. The owner of the mailbox gets a
- * password-reset link instead, and the visitor is told so.
- */
-export async function signUpMember(
-  database: DB,
-  merchant: PortalMerchant,
-  input: { email: string; name: string; password: string; birthday: string | null; referral?: SignupReferralFacts },
-): Promise<SignUpResult> {
-  // Hashing happens on both paths so the answer takes about as long either way.
-  const passwordHash = await hashPassword(input.password);
-  return withTenant(database, merchant.id, async (trx) => {
-    const existing = await trx
-      .selectFrom("members")
-      .select(["id", "email", "name", "status"])
-      .where("merchant_id", "=", merchant.id)
-      .where("email", "=", input.email)
-      .forUpdate()
-      .executeTakeFirst();
-    if (existing) {
-      // Blocked or deleted members get no e-mail, but the visitor sees the same answer.
-      if (existing.status === "active") await queueMemberReset(trx, merchant, existing);
-      return { kind: "exists" } as const;
-    }
-    let member;
-    try {
-      member = await createMember(trx, merchant.id, { email: input.email, name: input.name, birthday: input.birthday }, { type: "system", id: null });
-    } catch (err) {
-      // A concurrent sign-up or API call created the member first: same answer as above, and the other request wins.
-      if (err instanceof DomainError && err.code === "email_taken") return { kind: "exists" } as const;
-      throw err;
-    }
-    const t = now();
-    await trx
-      .updateTable("members")
-      .set({ password_hash: passwordHash, password_changed_at: t, updated_at: t })
-      .where("merchant_id", "=", merchant.id)
-      .where("id", "=", member.id)
-      .execute();
-    await recordAudit(trx, merchant.id, { type: "member", id: member.id }, "member.signed_up", { type: "member", id: member.id });
-    // Joining earns the sign-up bonus; a sign-up form with a birthday already completes the profile.
-    await awardSignupBonus(trx, merchant.id, member.id, { type: "member", id: member.id });
-    await awardProfileBonusIfComplete(trx, merchant.id, member, { type: "member", id: member.id });
-    // Referrals (issue 5): the typed code or the landing page's cookie; never fails the sign-up.
-    await attributeAtSignup(trx, merchant.id, member.id, input.referral ?? {});
-    await enqueueEmail(trx, merchant.id, {
-      template: "welcome",
-      to: member.email,
-      props: { memberName: member.name, merchantName: merchant.name, portalUrl: portalUrl(merchant.slug) },
-    });
-    return { kind: "created", memberId: member.id } as const;
   });
 }
 

@@ -4,12 +4,12 @@ import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { isId, newId } from "~/lib/ids";
 import type { Member } from "~db/schema";
-import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 
 /**
- * Member records: one set of functions for the REST API, the admin, the seed and the CSV import. Callers validate
- * with the shared field schemas (./schemas.ts) first; these functions receive typed, normalised values
- * (lower-cased e-mail, trimmed strings) and run inside the caller's tenant transaction.
+ * Member records: the rows and their audit entries, nothing of joining the program — a customer joins through
+ * enrollMember (app/domain/flows/enrolment.server.ts), which calls these. Callers validate with the shared field schemas
+ * (./schemas.ts) first; these functions receive typed, normalised values (lower-cased e-mail, trimmed strings) and
+ * run inside the caller's tenant transaction.
  */
 
 export interface MemberInput {
@@ -37,8 +37,6 @@ export async function createMember(trx: Trx, merchantId: string, input: MemberIn
   const member = await insertMember(trx, merchantId, input);
   if (!member) throw (await findByEmail(trx, merchantId, input.email)) ? emailTaken() : externalIdTaken();
   await recordAudit(trx, merchantId, actor, "member.created", { type: "member", id: member.id }, { after: auditView(member) });
-  // Loyalty holdout (issue 6): the arm is drawn at enrollment, before anything is granted or shown.
-  await isHeldOutOfProgram(trx, merchantId, "loyalty_program", member.id);
   return member;
 }
 
@@ -58,8 +56,6 @@ export async function upsertMember(trx: Trx, merchantId: string, input: MemberIn
     const member = await insertMember(trx, merchantId, input);
     if (member) {
       await recordAudit(trx, merchantId, actor, "member.created", { type: "member", id: member.id }, { after: auditView(member) });
-      // Loyalty holdout (issue 6): the arm is drawn at enrollment, before anything is granted or shown.
-      await isHeldOutOfProgram(trx, merchantId, "loyalty_program", member.id);
       return { member, created: true };
     }
     // A concurrent transaction inserted a matching member first (we waited for it to commit): match it now.

@@ -1,6 +1,6 @@
 import { clientIp } from "~/auth/guards.server";
 import { db, withTenant } from "~/db.server";
-import { attributeAtSignup } from "~/domain/referrals/attribution.server";
+import type { SignupReferralFacts } from "~/domain/referrals/attribution.server";
 import { findCodeOwner } from "~/domain/referrals/codes.server";
 import { existingFriendArm } from "~/domain/referrals/friend-holdout.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
@@ -27,20 +27,14 @@ export async function unknownTypedCode(merchant: Merchant, code: string): Promis
 }
 
 /**
- * Attributes the new member (typed code first, then the landing page's cookie) and returns the Set-Cookie header
- * that drops the attribution cookie. Attribution never fails a sign-up: the domain ignores unusable codes.
+ * The referral facts of a portal sign-up request (the typed code first, then the landing page's cookie, with the
+ * device and client), which the sign-up attributes inside its own transaction, and the Set-Cookie header that drops
+ * the attribution cookie once the account exists. Attribution never fails a sign-up: the domain ignores unusable codes.
  */
-export async function attributeSignup(request: Request, merchant: Merchant, memberId: string, typedCode: string | null): Promise<string | null> {
+export function signupReferralFacts(request: Request, merchant: Merchant, typedCode: string | null): { facts: SignupReferralFacts; clearCookie: string | null } {
   const cookieCode = readReferralCookie(request, merchant.slug);
-  if (!typedCode && !cookieCode) return null;
-  await withTenant(db(), merchant.id, (trx) =>
-    attributeAtSignup(trx, merchant.id, memberId, {
-      typedCode,
-      cookieCode,
-      deviceId: readDeviceId(request),
-      ip: clientIp(request),
-      userAgent: request.headers.get("User-Agent"),
-    }),
-  );
-  return cookieCode ? clearReferralCookie(request, merchant.slug) : null;
+  return {
+    facts: { typedCode, cookieCode, deviceId: readDeviceId(request), ip: clientIp(request), userAgent: request.headers.get("User-Agent") },
+    clearCookie: cookieCode ? clearReferralCookie(request, merchant.slug) : null,
+  };
 }

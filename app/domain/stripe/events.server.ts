@@ -2,8 +2,7 @@ import { sql } from "kysely";
 import { now } from "~/auth/clock.server";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
-import { upsertMember } from "~/domain/members/members.server";
-import { awardSignupBonus } from "~/domain/points/earning.server";
+import { enrollMember } from "~/domain/flows/enrolment.server";
 import { recordOrder, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/points/orders.server";
 import { attributeFromStripe } from "~/domain/referrals/attribution.server";
 import { stripeReferralCodes } from "~/domain/referrals/stripe-codes";
@@ -148,9 +147,8 @@ async function applyOrder(trx: Trx, merchantId: string, event: StripeEventEnvelo
     .executeTakeFirst();
   if (existing) return adoptPaymentKey(trx, merchantId, existing, paymentKey, event, actor);
 
-  // Like an order through the API: a customer new to the program becomes a member and gets the sign-up bonus.
-  const { member, created } = await upsertMember(trx, merchantId, { email: f.email }, actor);
-  if (created) await awardSignupBonus(trx, merchantId, member.id, actor);
+  // A customer new to the program joins (the `stripe_checkout` row of ENROLMENT_POLICY).
+  const { member } = await enrollMember(trx, { id: merchantId }, { email: f.email }, { channel: "stripe_checkout", actor });
   const stored = await paymentRow(trx, merchantId, paymentKey);
   // A referral code in the checkout's metadata or promotion code attributes a member not yet referred (issue 5).
   await attributeFromStripe(trx, merchantId, member.id, stripeReferralCodes(event.data.object));
