@@ -1,4 +1,4 @@
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { enrollMember } from "~/domain/flows/enrolment.server";
 import { getMember } from "~/domain/members/members.server";

@@ -1,6 +1,6 @@
 import type { DB, Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
-import { now } from "./clock.server";
+import { now } from "~/lib/clock.server";
 import { cookieExpiry, initialExpiry, judgeSession } from "./session-policy";
 import { generateSecret, hashSecret, parseToken, secretMatches } from "./tokens.server";
 

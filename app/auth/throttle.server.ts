@@ -1,6 +1,6 @@
 import type { DB, Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
-import { now } from "./clock.server";
+import { now } from "~/lib/clock.server";
 import {
   accountSourceKey,
   backoffSeconds,

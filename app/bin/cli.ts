@@ -10,7 +10,7 @@ import { hashPassword } from "~/auth/password.server";
 import { generateSecret } from "~/auth/tokens.server";
 import { createApiKey } from "~/domain/api-keys/api-keys.server";
 import { API_SCOPE_NAMES, isApiScope } from "~/domain/api-keys/scopes";
-import { seedDemoMerchant } from "~/domain/demo/seed.server";
+import { seedDemoMerchant } from "~/demo/seed.server";
 import { findMerchantBySlug } from "~/domain/merchants/merchants.server";
 import { createMerchantWithOwner } from "~/domain/merchants/create.server";
 import { emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
@@ -18,11 +18,11 @@ import { addStaffToMerchant, createStaffUser, findStaffByEmail } from "~/domain/
 import { staffRoleSchema } from "~/domain/staff/schemas";
 import { DomainError } from "~/lib/errors";
 import { reconcileStripeEvents } from "~/domain/stripe/reconcile.server";
-import { importOrdersFromCli } from "~/domain/imports/cli.server";
+import { importOrdersFromCli } from "./commands/import-orders.server";
 import { fitMerchantModels, formatFitResult, isCalendarDay } from "~/domain/cltv/fit.server";
 import { fitAndScoreMerchant } from "~/domain/cltv/score.server";
 import { prepareDatabase, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
-import { registerIncrementalityCommands } from "~/domain/incrementality/cli.server";
+import { registerIncrementalityCommands } from "./commands/incrementality.server";
 
 let resolved: ResolvedDatabase | undefined;
 

@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { closeDb, db } from "~/db.server";
 import { hashPassword } from "~/auth/password.server";
-import { seedDemoMerchant } from "~/domain/demo/seed.server";
+import { seedDemoMerchant } from "~/demo/seed.server";
 import { startWorker } from "~/jobs/worker.server";
 import { appUrl, env } from "~/lib/env.server";
 import { prepareDatabase, redact, resolveDatabase } from "~/server/database.server";

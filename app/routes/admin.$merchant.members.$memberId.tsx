@@ -3,7 +3,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { clientIp, requireStaff } from "~/auth/guards.server";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { formatDateTime } from "~/components/admin/format";
 import { AuditTrail, BlockControl, MemberOrders, MemberSummary } from "~/components/admin/member-profile";
 import { canAct } from "~/components/admin/use-admin";
@@ -11,7 +11,7 @@ import { AdjustPointsCard, LedgerTable, PointsSummaryCard } from "~/components/p
 import { MemberRewardsPanel } from "~/components/rewards/member-rewards-panel";
 import { memberRewardsPanel } from "~/domain/rewards/catalog.server";
 import { AdjustPointsSchema, ForgiveClawbackSchema } from "~/components/points/schemas";
-import { pointsLabel, signedPoints } from "~/components/points/text";
+import { pointsLabel, signedPoints } from "~/domain/points/text";
 import { balanceView, ledgerRow } from "~/components/points/views";
 import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant, type Trx } from "~/db.server";
@@ -28,7 +28,7 @@ import { memberTierPanelData } from "~/domain/tiers/member-panel.server";
 import { MemberCltvPanel } from "~/components/cltv/member-cltv-panel";
 import { memberCltv } from "~/domain/cltv/report.server";
 import { MemberReferralPanel } from "~/components/referrals/member-panel";
-import { memberReferralPanel } from "~/domain/referrals-ui/member-panel.server";
+import { memberReferralPanel } from "~/web/presenters/referrals/member-panel.server";
 import { MemberTagsPanel } from "~/components/segments/member-tags-panel";
 import { memberTags } from "~/domain/segments/segments.server";
 

@@ -1,7 +1,7 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { formatDateTime } from "~/components/admin/format";
 import { canAct } from "~/components/admin/use-admin";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { requireStaff } from "~/auth/guards.server";
 import { canAct } from "~/components/admin/use-admin";
 import { GiftsTable, OffersTable } from "~/components/offers/admin-offers";

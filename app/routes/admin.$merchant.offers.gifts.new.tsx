@@ -1,7 +1,7 @@
 import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { RewardSelect, SegmentSelect } from "~/components/offers/offer-form";
 import { Button, Card, FormErrors, HoldoutSlider, PageHeader, TextField } from "~/components/ui";

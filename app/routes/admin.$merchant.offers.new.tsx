@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { OfferForm } from "~/components/offers/offer-form";
 import { PageHeader } from "~/components/ui";

@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { EarningRulesForm } from "~/components/points/earning-rules-form";
 import { PointsFlowCharts, ProgramStatCards } from "~/components/points/program-stats";

@@ -1,12 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { requireStaff } from "~/auth/guards.server";
 import { ReferralFunnel, TopReferrers } from "~/components/referrals/admin-referrals";
 import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { topReferrerCandidates } from "~/domain/referrals-ui/admin-queries.server";
-import { weeklyFunnel } from "~/domain/referrals-ui/funnel.server";
+import { topReferrerCandidates } from "~/web/presenters/referrals/admin-queries.server";
+import { weeklyFunnel } from "~/web/presenters/referrals/funnel.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
 import { networkValue } from "~/domain/referrals/tree.server";
 import { formatMoney } from "~/lib/money";

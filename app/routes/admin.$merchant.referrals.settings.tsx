@@ -6,7 +6,7 @@ import { ReferralSettingsForm } from "~/components/referrals/settings-form";
 import { formPath, referralSettingsFormSchema } from "~/components/referrals/settings-schema";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { catalogRewardOptions } from "~/domain/referrals-ui/admin-queries.server";
+import { catalogRewardOptions } from "~/web/presenters/referrals/admin-queries.server";
 import { getReferralSettings, saveReferralSettings } from "~/domain/referrals/program.server";
 import { DomainError } from "~/lib/errors";
 import { readSubmission } from "~/lib/forms.server";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireStaff } from "~/auth/guards.server";
 import { db, withTenant } from "~/db.server";
-import { treeChildren } from "~/domain/referrals-ui/tree-view.server";
+import { treeChildren } from "~/web/presenters/referrals/tree-view.server";
 import { isId } from "~/lib/ids";
 
 /** One page of a member's direct referrals, for the tree view's expand and "show more" (loaded by a fetcher). */

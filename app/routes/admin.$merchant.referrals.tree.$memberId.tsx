@@ -8,7 +8,7 @@ import { CorrectReferrerSchema } from "~/components/referrals/schemas";
 import { ReferralTree } from "~/components/referrals/referral-tree";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { treeChildren } from "~/domain/referrals-ui/tree-view.server";
+import { treeChildren } from "~/web/presenters/referrals/tree-view.server";
 import { correctReferrer } from "~/domain/referrals/attribution.server";
 import { findCodeOwner } from "~/domain/referrals/codes.server";
 import { ancestors, networkValue } from "~/domain/referrals/tree.server";

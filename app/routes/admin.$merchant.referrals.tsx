@@ -3,7 +3,7 @@ import { Outlet, useLoaderData } from "@remix-run/react";
 import { requireStaff } from "~/auth/guards.server";
 import { ReferralsNav } from "~/components/referrals/admin-referrals";
 import { db, withTenant } from "~/db.server";
-import { openReviewCount } from "~/domain/referrals-ui/admin-queries.server";
+import { openReviewCount } from "~/web/presenters/referrals/admin-queries.server";
 
 /** The referrals area: overview, review queue, settings, and the tree view of any member. */
 export async function loader({ request, params }: LoaderFunctionArgs) {

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { requireStaff } from "~/auth/guards.server";
 import type { BuilderPreview } from "~/components/segments/segment-builder";
 import { db, withTenant } from "~/db.server";

@@ -2,7 +2,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { clientIp, requireStaff } from "~/auth/guards.server";
 import { TierEditor } from "~/components/tiers/tier-editor";
 import { TierJobProgress } from "~/components/tiers/tier-job-progress";

@@ -1,7 +1,7 @@
 import { occurredAt, resolveMemberRef } from "~/api/points.server";
 import { RecordEventBody, type EventEarningSchema } from "~/api/points-schemas";
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { earnForEvent } from "~/domain/points/earning.server";
 import type { z } from "zod";
 

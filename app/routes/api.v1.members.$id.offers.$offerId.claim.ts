@@ -1,5 +1,5 @@
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { toApiClaim } from "~/domain/offers/api.server";
 import { claimOffer } from "~/domain/offers/member-offers.server";
 import { notFound } from "~/lib/errors";

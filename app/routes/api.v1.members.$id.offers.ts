@@ -1,6 +1,6 @@
 import { apiJson } from "~/api/errors";
 import { apiHandler, authenticate, methodNotAllowed } from "~/api/request.server";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant } from "~/db.server";
 import { toApiOffer } from "~/domain/offers/api.server";
 import { memberOffers } from "~/domain/offers/member-offers.server";

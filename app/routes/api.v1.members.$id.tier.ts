@@ -2,7 +2,7 @@ import { apiJson } from "~/api/errors";
 import { requireMember } from "~/api/points.server";
 import { apiHandler, authenticate, methodNotAllowed } from "~/api/request.server";
 import { toApiMemberTier } from "~/api/tiers-api";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant } from "~/db.server";
 import { memberTierView } from "~/domain/tiers/tiers.server";
 

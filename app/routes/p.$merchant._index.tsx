@@ -8,7 +8,7 @@ import { MemberSummary, memberSummaryView } from "~/components/portal/member-sum
 import { VisitorWelcome } from "~/components/portal/visitor-welcome";
 import { db } from "~/db.server";
 import { memberHome } from "~/domain/members/accounts.server";
-import { memberPointsView } from "~/domain/points/portal-view.server";
+import { memberPointsView } from "~/web/presenters/points-portal.server";
 import { memberHeldOutOfLoyalty } from "~/domain/experiments/loyalty-holdout.server";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 

@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { requireMember } from "~/auth/guards.server";
 import { OfferDetail } from "~/components/offers/portal-offers";
 import { PortalLink } from "~/components/portal/portal-shell";

@@ -3,7 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/guards.server";
 import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-points";
 import { PortalLink } from "~/components/portal/portal-shell";
-import { memberPointsView } from "~/domain/points/portal-view.server";
+import { memberPointsView } from "~/web/presenters/points-portal.server";
 import { db } from "~/db.server";
 import { memberHeldOutOfLoyalty } from "~/domain/experiments/loyalty-holdout.server";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";

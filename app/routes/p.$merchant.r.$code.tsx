@@ -2,7 +2,7 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { useLoaderData } from "@remix-run/react";
 import { requirePortalMerchant } from "~/auth/guards.server";
 import { PlainJoinPage, ReferralLanding, UnknownReferralLink } from "~/components/referrals/landing";
-import { landOnReferralLink } from "~/domain/referrals-ui/landing.server";
+import { landOnReferralLink } from "~/web/presenters/referrals/landing.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.kind === "landing" ? `${data.view.referrer} invited you to ${data.view.programName}` : data?.kind === "plain" ? `Join ${data.programName}` : "You're invited" },

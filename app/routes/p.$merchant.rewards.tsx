@@ -3,7 +3,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { clientIp, requireMember } from "~/auth/guards.server";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 import { Alert, Badge, Button, Card, EmptyState } from "~/components/ui";

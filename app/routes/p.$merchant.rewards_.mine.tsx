@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/auth/guards.server";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { formatDate } from "~/components/admin/format";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { CopyCode } from "~/components/rewards/copy-code";

@@ -10,7 +10,7 @@ import { BirthdayField, EmailField, NewPasswordField, PersonNameField } from "~/
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
 import { Alert, FormErrors, TextField } from "~/components/ui";
 import { typedCodeSchema } from "~/components/referrals/schemas";
-import { signupReferral, signupReferralFacts, unknownTypedCode } from "~/domain/referrals-ui/signup.server";
+import { signupReferral, signupReferralFacts, unknownTypedCode } from "~/web/presenters/referrals/signup.server";
 import { db } from "~/db.server";
 import { signUpMember, SIGNUP_EXISTS_MESSAGE } from "~/domain/flows/portal-signup.server";
 import { birthdaySchema, emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { requireMember } from "~/auth/guards.server";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";

@@ -1,6 +1,6 @@
 import { data, redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { merchantsWithCode } from "~/domain/referrals-ui/lookup.server";
+import { merchantsWithCode } from "~/web/presenters/referrals/lookup.server";
 
 export const meta: MetaFunction = () => [{ title: "You're invited" }];
 

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { hashSecret } from "~/auth/tokens.server";
 import { withTenant } from "~/db.server";
 import { authenticateApiKey, createApiKey, revokeApiKey } from "~/domain/api-keys/api-keys.server";

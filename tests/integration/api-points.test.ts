@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AdjustPointsBody, RecordEventBody, RecordOrderBody, RecordRefundBody, SpendPointsBody } from "~/api/points-schemas";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { curlExample } from "~/components/ui/api-docs";
 import type { ApiScope } from "~/domain/api-keys/scopes";
 import type { EarningRules } from "~/domain/points/rules";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { STAFF_COOKIE } from "~/auth/cookies.server";
 import { createStaffSession, validateStaffSessionToken } from "~/auth/staff-session.server";
 import { hashSecret } from "~/auth/tokens.server";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { hashSecret } from "~/auth/tokens.server";
 import { IDLE_MS } from "~/auth/session-policy";
 import { validateStaffSessionToken } from "~/auth/staff-session.server";

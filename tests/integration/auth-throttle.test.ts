@@ -1,7 +1,7 @@
 import { parseCrontab, runOnce } from "graphile-worker";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { accountSourceKey, memberThrottleKey, staffThrottleKey, throttleSource } from "~/auth/throttle";
 import { claimLoginAttempt, clearLoginFailures, throttleWait } from "~/auth/throttle.server";
 import { CRONTAB, jobsLogger, prepareJobsSchema } from "~/jobs/worker.server";

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { parseCrontab } from "graphile-worker";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { withTenant } from "~/db.server";
 import { conditionalExpectedPurchases, probabilityAlive } from "~/domain/cltv/bgnbd";
 import { fitAndScoreMerchant, MODEL_VERSION, runNightlyCltv } from "~/domain/cltv/score.server";

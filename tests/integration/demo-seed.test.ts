@@ -4,9 +4,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
 import { withTenant } from "~/db.server";
-import { generateDemoData } from "~/domain/demo/generate";
-import { DEMO_LOYALTY_PROGRAM } from "~/domain/incrementality/demo.server";
-import { DEMO_SEED, seedDemoMerchant } from "~/domain/demo/seed.server";
+import { generateDemoData } from "~/demo/generate";
+import { DEMO_LOYALTY_PROGRAM } from "~/demo/incrementality.server";
+import { DEMO_SEED, seedDemoMerchant } from "~/demo/seed.server";
 import { DEMO_NOW as now, demoDatabase, type DemoDatabase } from "../support/database-clones";
 import { testDb, ownerUrl } from "../support/db";
 

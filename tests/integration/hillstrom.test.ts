@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "~/db.server";
 import { importAssignmentsFromFile } from "~/domain/experiments/import-assignments-file.server";
-import { HILLSTROM_CONTROL, loadHillstrom, type HillstromResult } from "~/domain/incrementality/hillstrom.server";
+import { HILLSTROM_CONTROL, loadHillstrom, type HillstromResult } from "~/demo/hillstrom.server";
 import { buildIncrementalityReport } from "~/domain/incrementality/report.server";
 import { HILLSTROM } from "../fixtures";
 import { testDb } from "../support/db";

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { parseCrontab, runOnce } from "graphile-worker";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, now, resetClock } from "~/auth/clock.server";
+import { advanceClock, now, resetClock } from "~/lib/clock.server";
 import { withTenant } from "~/db.server";
 import { recordOrder } from "~/domain/points/orders.server";
 import { spendPoints } from "~/domain/points/ledger.server";

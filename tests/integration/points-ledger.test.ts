@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, now, resetClock } from "~/auth/clock.server";
+import { advanceClock, now, resetClock } from "~/lib/clock.server";
 import { earnForOrder } from "~/domain/points/earning.server";
 import { adjustPoints, earnPoints, expireDueLots, forgiveClawback, releaseDueLots, spendPoints } from "~/domain/points/ledger.server";
 import { recordOrder, recordRefund, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/points/orders.server";

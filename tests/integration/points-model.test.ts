@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, now, resetClock } from "~/auth/clock.server";
+import { advanceClock, now, resetClock } from "~/lib/clock.server";
 import { adjustPoints, expireDueLots, forgiveClawback, spendPoints } from "~/domain/points/ledger.server";
 import { recordOrder, recordRefund, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/points/orders.server";
 import { DEFAULT_EARNING_RULES, lotExpiresAt, type EarningRules } from "~/domain/points/rules";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { resetClock } from "~/auth/clock.server";
+import { resetClock } from "~/lib/clock.server";
 import { memberCookieName } from "~/auth/cookies.server";
 import { createMemberSession } from "~/auth/member-session.server";
 import { updateMemberProfile } from "~/domain/members/accounts.server";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { resetClock, advanceClock } from "~/auth/clock.server";
+import { resetClock, advanceClock } from "~/lib/clock.server";
 import { getMember } from "~/auth/guards.server";
 import { validateMemberSessionToken } from "~/auth/member-session.server";
 import { withTenant } from "~/db.server";

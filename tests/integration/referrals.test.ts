@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { withTenant, type Trx } from "~/db.server";
 import { recordOrder, recordRefund, setOrderRefundedTotal } from "~/domain/points/orders.server";
 import { attributeAtSignup, attributeMember, correctReferrer, recordClick } from "~/domain/referrals/attribution.server";

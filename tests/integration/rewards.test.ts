@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import type { ApiScope } from "~/domain/api-keys/scopes";
 import { createExperiment, isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { createReward, fulfilGift, liabilityByReward } from "~/domain/rewards/catalog.server";

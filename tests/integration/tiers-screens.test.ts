@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { memberCookieName } from "~/auth/cookies.server";
 import { createMemberSession } from "~/auth/member-session.server";
 import { withTenant } from "~/db.server";

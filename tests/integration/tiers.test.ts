@@ -1,7 +1,7 @@
 import { runOnce } from "graphile-worker";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { advanceClock, resetClock } from "~/auth/clock.server";
+import { advanceClock, resetClock } from "~/lib/clock.server";
 import { withTenant } from "~/db.server";
 import { createExperiment } from "~/domain/experiments/assignment.server";
 import { awardBirthdayBonus, earnForEvent } from "~/domain/points/earning.server";

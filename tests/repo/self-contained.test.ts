@@ -38,7 +38,7 @@ describe("the repository is self-contained", () => {
 
 describe("commands find the repository's copy of their data", () => {
   it("`npm run cli -- demo hillstrom` defaults to tests/fixtures/experiments", async () => {
-    const { HILLSTROM_IN_REPO } = await import("../../app/domain/incrementality/cli.server");
+    const { HILLSTROM_IN_REPO } = await import("../../app/bin/commands/incrementality.server");
     const { HILLSTROM } = await import("../fixtures");
     expect(HILLSTROM_IN_REPO).toBe(HILLSTROM);
     expect(fs.existsSync(HILLSTROM_IN_REPO)).toBe(true);

@@ -2,7 +2,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { hashPassword } from "../../app/auth/password.server";
 import { closeDb, configureDb, createDb, type DB } from "../../app/db.server";
-import { seedDemoMerchant } from "../../app/domain/demo/seed.server";
+import { seedDemoMerchant } from "../../app/demo/seed.server";
 import { adminQuery, withDatabase } from "./global-setup";
 import { ownerUrl as workerOwnerUrl } from "./worker-db";
 

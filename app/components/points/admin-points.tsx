@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, Link, useNavigation } from "@remix-run/react";
 import { Button, Card, EmptyState, FormErrors, Table, Td, TextAreaField, TextField, cx } from "~/components/ui";
 import { AdjustPointsSchema, ADJUST_MAX_POINTS } from "./schemas";
-import { pointsLabel } from "./text";
+import { pointsLabel } from "~/domain/points/text";
 import type { BalanceView, LedgerRow } from "./views";
 
 /** The points part of the admin's member page: balance and debt, the manual adjustment form, and the ledger. */

@@ -2,7 +2,7 @@ import { Link, useFetcher } from "@remix-run/react";
 import { useState } from "react";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { Card, cx } from "~/components/ui";
-import { pointsLabel } from "./text";
+import { pointsLabel } from "~/domain/points/text";
 import type { BalanceView, HistoryItem } from "./views";
 
 /** The member's points in the portal: balance, pending points with their dates, the next expiry, and the history. */

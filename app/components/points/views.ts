@@ -1,5 +1,5 @@
 import type { LedgerLine, MemberPointsBalance } from "~/domain/points/types";
-import { availableOn, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate, signedPoints } from "./text";
+import { availableOn, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate, signedPoints } from "~/domain/points/text";
 
 /**
  * View models for the points screens, built by the loaders (server) in the merchant's time zone so the browser

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { generateSecret, hashSecret, secretMatches } from "~/auth/tokens.server";
 import { withTenant, type DB } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";

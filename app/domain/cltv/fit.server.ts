@@ -4,7 +4,7 @@
  * calibration end, predicted vs actual repeat purchases in the holdout as in Fader, Hardie & Lee (2005).
  */
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import { minorDigits } from "~/lib/money";

@@ -4,7 +4,7 @@
  * over member_stats and orders; nothing per member comes back to the app.
  */
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { classicFigures, type ClassicInputs } from "./classic";
 import type { CltvModelView, CltvReport, FitDiagnostics, MemberCltv, SegmentRow } from "./report-types";

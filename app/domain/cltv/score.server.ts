@@ -4,7 +4,7 @@
  * (one INSERT … SELECT FROM unnest … ON CONFLICT per 5,000 members) and appends the fit to cltv_models.
  */
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant, type Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";

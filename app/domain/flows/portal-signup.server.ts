@@ -1,4 +1,4 @@
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { hashPassword } from "~/auth/password.server";
 import { withTenant, type DB } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { pipeline, Transform } from "node:stream";
 import { parse, type CsvError, type Options as CsvOptions } from "csv-parse";
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { earnForOrder } from "~/domain/points/earning.server";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRng, standardNormal } from "~/domain/demo/random";
+import { seededRng, standardNormal } from "~/lib/random";
 import {
   complierEffect,
   cuped,

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { RESET_EMAIL_INTERVAL_MS, RESET_TTL_MINUTES } from "~/auth/account-policy";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { invalidateAllMemberSessions } from "~/auth/member-session.server";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "~/auth/password.server";
 import { memberThrottleKey } from "~/auth/throttle";

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
-import { availableOn, localDay, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate } from "~/components/points/text";
+import { now } from "~/lib/clock.server";
+import { availableOn, localDay, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate } from "./text";
 import { db, withTenant, type Trx } from "~/db.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { appUrl } from "~/lib/env.server";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema, type EarningRules } from "./rules";

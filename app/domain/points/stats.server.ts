@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import type { LedgerAccount } from "~db/schema";
 import { liabilityMinor } from "./rules";

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
 import type { ReferralFriendArm } from "~db/schema";

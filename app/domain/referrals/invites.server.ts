@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { z } from "zod";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { emailSchema } from "~/domain/members/schemas";

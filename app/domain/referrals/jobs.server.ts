@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant, type DB } from "~/db.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { appUrl } from "~/lib/env.server";

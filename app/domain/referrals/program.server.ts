@@ -1,7 +1,7 @@
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { DEFAULT_REFERRAL_SETTINGS, ReferralSettingsSchema, type ReferralSettings } from "./settings";
 
 /** The merchant's referral settings (defaults — program off — until saved). */

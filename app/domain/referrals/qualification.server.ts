@@ -1,5 +1,5 @@
 import { sql, type Selectable } from "kysely";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { lockBalance } from "~/domain/points/ledger.server";

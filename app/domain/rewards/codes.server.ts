@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import Stripe from "stripe";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant, type Trx } from "~/db.server";
 import { adjustPoints } from "~/domain/points/ledger.server";
 import { stripeClientFor } from "~/domain/stripe/client.server";

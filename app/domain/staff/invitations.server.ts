@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { INVITE_TTL_DAYS } from "~/auth/account-policy";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { hashPassword } from "~/auth/password.server";
 import { roleAtLeast } from "~/auth/guards.server";
 import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/tokens.server";

@@ -1,5 +1,5 @@
 import { RESET_EMAIL_INTERVAL_MS, RESET_TTL_MINUTES } from "~/auth/account-policy";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { hashPassword } from "~/auth/password.server";
 import { invalidateAllStaffSessions } from "~/auth/staff-session.server";
 import { staffThrottleKey } from "~/auth/throttle";

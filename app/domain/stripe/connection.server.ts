@@ -1,4 +1,4 @@
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { decryptSecret, encryptSecret, secretHint } from "~/lib/crypto.server";

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { withTenant, type DB } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";

@@ -1,4 +1,4 @@
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import { db, withTenant } from "~/db.server";
 import { wallTimeIn } from "~/lib/time-zone";
 import { loadTierProgram, reevaluateMemberTier, type EvaluateOptions } from "./tiers.server";

@@ -1,6 +1,6 @@
 import type { Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
-import { fitAndScoreMerchant } from "./score.server";
+import { fitAndScoreMerchant } from "~/domain/cltv/score.server";
 
 /**
  * The demo merchant's CLTV: a coffee roaster's economics (60% gross margin, $15 to win a member, $4 a year to keep

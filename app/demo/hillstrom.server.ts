@@ -10,7 +10,7 @@ import type { ImportAssignmentsResult } from "~/domain/experiments/import-assign
 import { createMerchantWithOwner } from "~/domain/merchants/create.server";
 import { readTextFile } from "~/lib/files.server";
 import { newId } from "~/lib/ids";
-import { buildIncrementalityReport, type IncrementalityReport } from "./report.server";
+import { buildIncrementalityReport, type IncrementalityReport } from "~/domain/incrementality/report.server";
 
 /**
  * `npm run cli -- demo hillstrom`: Kevin Hillstrom's MineThatData e-mail test (64,000 customers, 2008) replayed

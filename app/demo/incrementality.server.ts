@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
 import { CONTROL, createExperiment, TREATMENT } from "~/domain/experiments/assignment.server";
-import type { DemoData } from "~/domain/demo/generate";
+import type { DemoData } from "./generate";
 
 /**
  * The demo merchant's loyalty program holdout (issue 6): 10% of members held out since the program's launch, drawn

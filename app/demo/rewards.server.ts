@@ -1,7 +1,7 @@
 import type { Trx } from "~/db.server";
-import { insertReward } from "./catalog.server";
-import { grantReward } from "./grant.server";
-import type { RewardInput } from "./schemas";
+import { insertReward } from "~/domain/rewards/catalog.server";
+import { grantReward } from "~/domain/rewards/grant.server";
+import type { RewardInput } from "~/domain/rewards/schemas";
 
 const CATALOG: Array<Partial<RewardInput> & Pick<RewardInput, "name" | "kind" | "pointsCost">> = [
   { name: "Free pastry", kind: "free_product", pointsCost: 150, productName: "pastry of your choice", codeValidDays: 30, description: "Any pastry from the counter." },

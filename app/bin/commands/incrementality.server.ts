@@ -4,9 +4,9 @@ import type { DB } from "~/db.server";
 import { ARM_PATTERN } from "~/domain/experiments/import-assignments";
 import { importAssignmentsFromFile } from "~/domain/experiments/import-assignments-file.server";
 import { DomainError } from "~/lib/errors";
-import { ciText, percent, pValueText, units } from "./format";
-import { loadHillstrom } from "./hillstrom.server";
-import type { IncrementalityReport } from "./report.server";
+import { ciText, percent, pValueText, units } from "~/domain/incrementality/format";
+import { loadHillstrom } from "~/demo/hillstrom.server";
+import type { IncrementalityReport } from "~/domain/incrementality/report.server";
 
 // The data set ships with the repository (tests/fixtures/experiments/PROVENANCE.md); the CLI runs from source via tsx.
 export const HILLSTROM_IN_REPO = fileURLToPath(new URL("../../../tests/fixtures/experiments/hillstrom_minethatdata_2008.03.20.csv.gz", import.meta.url));

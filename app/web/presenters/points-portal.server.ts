@@ -1,10 +1,10 @@
-import { now } from "~/auth/clock.server";
+import { now } from "~/lib/clock.server";
 import type { HistoryPage } from "~/components/points/portal-points";
 import { balanceView, historyItem, type BalanceView } from "~/components/points/views";
 import { db, withTenant } from "~/db.server";
+import { getMemberBalance, listMemberLedger } from "~/domain/points/balance.server";
+import { getEarningRules } from "~/domain/points/rules.server";
 import { DomainError } from "~/lib/errors";
-import { getMemberBalance, listMemberLedger } from "./balance.server";
-import { getEarningRules } from "./rules.server";
 
 /**
  * A member's points as the portal shows them: the balance and one page of history in plain words, formatted in the

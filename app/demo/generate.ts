@@ -1,4 +1,4 @@
-import { bernoulli, beta, deriveSeed, exponential, gamma, pick, seededRng, uniform, uniformInt, type Rng } from "./random";
+import { bernoulli, beta, deriveSeed, exponential, gamma, pick, seededRng, uniform, uniformInt, type Rng } from "~/lib/random";
 import { offsetAt } from "~/lib/time-zone";
 
 /**

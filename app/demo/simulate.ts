@@ -1,6 +1,6 @@
 import { expectedPurchases } from "~/domain/cltv/bgnbd";
-import { beta, exponential, gamma, poisson, seededRng, deriveSeed, type Rng } from "~/domain/demo/random";
-import type { ArmSums } from "./stats";
+import { beta, exponential, gamma, poisson, seededRng, deriveSeed, type Rng } from "~/lib/random";
+import type { ArmSums } from "~/domain/incrementality/stats";
 
 /**
  * A randomized loyalty-program experiment with a known true effect, for checking the report's statistics.

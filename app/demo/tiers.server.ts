@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
-import { decide, qualificationWindows } from "./model";
-import { loadTierProgram } from "./tiers.server";
+import { decide, qualificationWindows } from "~/domain/tiers/model";
+import { loadTierProgram } from "~/domain/tiers/tiers.server";
 
 const LADDER = [
   { name: "Bean", threshold: 2_500, earning_percent: 100, birthday_bonus: 0, exclusive_access: false, perks: "Member prices on beans" },

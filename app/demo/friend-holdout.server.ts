@@ -1,12 +1,12 @@
 import { sql, type Insertable } from "kysely";
 import type { Trx } from "~/db.server";
-import { bernoulli, deriveSeed, pick, seededRng, uniform } from "~/domain/demo/random";
+import { bernoulli, deriveSeed, pick, seededRng, uniform } from "~/lib/random";
 import { CONTROL, createExperiment, isHeldOutOfProgram, TREATMENT } from "~/domain/experiments/assignment.server";
 import { earnPoints } from "~/domain/points/ledger.server";
 import { newId } from "~/lib/ids";
-import { getOrCreateCode } from "./codes.server";
+import { getOrCreateCode } from "~/domain/referrals/codes.server";
 import type { ReferralClicksTable, ReferralFriendArmsTable } from "~db/schema";
-import type { ReferralSettings } from "./settings";
+import type { ReferralSettings } from "~/domain/referrals/settings";
 
 const DAY = 86_400_000;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectedPurchases } from "~/domain/cltv/bgnbd";
 import { DEFAULT_SIMULATION, simulateExperiment, trueIncrementalValue } from "./simulate";
-import { cuped, welchFromSums } from "./stats";
+import { cuped, welchFromSums } from "~/domain/incrementality/stats";
 
 /**
  * Simulation with known truth: many small randomized experiments where the program raises the purchase rate and

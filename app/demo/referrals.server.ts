@@ -2,9 +2,9 @@ import type { Trx } from "~/db.server";
 import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { earnPoints } from "~/domain/points/ledger.server";
 import { newId } from "~/lib/ids";
-import { getOrCreateCode } from "./codes.server";
-import { DEMO_FRIEND_HOLDOUT, seedDemoFriendHoldout } from "./friend-holdout-demo.server";
-import { DEFAULT_REFERRAL_SETTINGS, type ReferralSettings } from "./settings";
+import { getOrCreateCode } from "~/domain/referrals/codes.server";
+import { DEMO_FRIEND_HOLDOUT, seedDemoFriendHoldout } from "./friend-holdout.server";
+import { DEFAULT_REFERRAL_SETTINGS, type ReferralSettings } from "~/domain/referrals/settings";
 
 const DAY = 86_400_000;
 
@@ -117,7 +117,7 @@ export async function seedDemoReferrals(trx: Trx, merchantId: string, demoMember
         .execute();
     }
   }
-  // The friend holdout and the program's member holdout (app/domain/referrals/friend-holdout-demo.server.ts).
+  // The friend holdout and the program's member holdout (app/demo/friend-holdout.server.ts).
   if (others.length >= 40) {
     await seedDemoFriendHoldout(trx, merchantId, { demoMemberId, treeMemberIds: others.slice(0, 8), candidates: others.slice(8), settings, now, allMemberIds: memberIds });
   }

@@ -1,7 +1,7 @@
 import type { Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
 import type { Rule } from "~/domain/segments/rule";
-import { insertOffer, instantToLocal } from "./offers.server";
+import { insertOffer, instantToLocal } from "~/domain/offers/offers.server";
 
 /**
  * Demo data for offers: two segments (lapsed regulars; the top 20% by predicted CLTV) and a double-points offer for

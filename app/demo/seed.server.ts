@@ -8,13 +8,13 @@ import { spendPoints } from "~/domain/points/ledger.server";
 import { recordRefund } from "~/domain/points/orders.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
 import { generateDemoData, summarizeDemoData } from "./generate";
-import { seedDemoRewards } from "~/domain/rewards/demo.server";
-import { seedDemoReferrals } from "~/domain/referrals/demo.server";
-import { seedDemoTiers } from "~/domain/tiers/demo.server";
-import { seedDemoCltv } from "~/domain/cltv/demo.server";
-import { DEMO_LOYALTY_PROGRAM, seedDemoLoyaltyHoldout } from "~/domain/incrementality/demo.server";
-import { seedDemoOffers } from "~/domain/offers/demo.server";
-import { bernoulli, deriveSeed, seededRng } from "./random";
+import { seedDemoRewards } from "./rewards.server";
+import { seedDemoReferrals } from "./referrals.server";
+import { seedDemoTiers } from "./tiers.server";
+import { seedDemoCltv } from "./cltv.server";
+import { DEMO_LOYALTY_PROGRAM, seedDemoLoyaltyHoldout } from "./incrementality.server";
+import { seedDemoOffers } from "./offers.server";
+import { bernoulli, deriveSeed, seededRng } from "~/lib/random";
 
 /**
  * The demo merchant, Northwind Coffee: ~2,000 members and two years of orders from the seeded generator, an owner

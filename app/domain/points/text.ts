@@ -1,6 +1,8 @@
 /**
  * Points in plain words, shared by the portal, the admin and the points e-mails. Pure (no I/O, no clock): callers
  * pass the instant and the merchant's time zone, so the server renders the text once and the browser shows it as is.
+ * It lives with the ledger, not in components, because the points e-mails (jobs.server.ts) need it and domain code
+ * never imports UI; components import it from here.
  */
 
 const n = (v: number) => v.toLocaleString("en-US");

@@ -3,8 +3,8 @@ import path from "node:path";
 import { withTenant, type DB } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import type { Merchant } from "~db/schema";
-import type { ImportRowError } from "./csv";
-import { checkOrderFile, createImport, runOrderImport, type ImportProgress } from "./import.server";
+import type { ImportRowError } from "~/domain/imports/csv";
+import { checkOrderFile, createImport, runOrderImport, type ImportProgress } from "~/domain/imports/import.server";
 
 /** `npm run cli -- import orders`: the terminal side of runOrderImport (progress line, summary, error report). */
 
