@@ -99,7 +99,9 @@ export function embeddedDataDir(dir: string): { dataDir: string; relocatedFrom?:
   const dataDir = path.resolve(dir);
   if (process.getuid?.() !== 0) return { dataDir };
   const owner = ensurePostgresUser();
-  if (reachable(path.dirname(dataDir), owner)) return { dataDir };
+  // Decided on the nearest directory that exists: DATA_DIR itself is created on first start (then chmod 0755 below),
+  // so judging a not-yet-existing path would move the data on the first start and not on the second.
+  if (reachable(nearestExisting(path.dirname(dataDir)), owner)) return { dataDir };
   const blocker = firstUnreachable(dataDir, owner);
   if (fs.existsSync(path.join(dataDir, "PG_VERSION")))
     throw new Error(
@@ -112,6 +114,12 @@ export function embeddedDataDir(dir: string): { dataDir: string; relocatedFrom?:
   const parent = path.join(data, hash);
   fs.mkdirSync(parent, { recursive: true });
   return { dataDir: path.join(parent, "pg"), relocatedFrom: dataDir };
+}
+
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
 }
 
 /** Whether the 'postgres' user can search (dir) or execute (file) `p`: asked of the OS as that user, so ACLs count. */
