@@ -106,3 +106,16 @@ describe("OpenAPI document", () => {
     for (const r of routes) expect(Object.keys(doc.paths), r).toContain(r);
   });
 });
+
+describe("edge validation in the document", () => {
+  it("every operation that takes a path or query parameter or a body documents the 422 of the edge's text check", () => {
+    const missing: string[] = [];
+    for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, { parameters?: Array<{ in: string }>; requestBody?: unknown; responses: Record<string, unknown> }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        const takesInput = Boolean(op.requestBody) || (op.parameters ?? []).some((x) => x.in === "path" || x.in === "query");
+        if (takesInput && !op.responses["422"]) missing.push(`${method.toUpperCase()} ${p}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -358,6 +358,24 @@ export function openApiDocument(serverUrl: string): OpenAPIObject {
       { name: "CLTV", description: "Predicted customer lifetime value: each member's scores and the model behind them" },
     ],
   });
+  documentEdgeValidation(doc);
   cache.set(serverUrl, doc);
   return doc;
+}
+
+/**
+ * Every path and query parameter and every body passes the edge check for text PostgreSQL cannot store (NUL, unpaired
+ * surrogates: 422 naming the field, app/api/request.server.ts), so every operation that takes any can answer 422,
+ * whether or not its own schema lists it.
+ */
+function documentEdgeValidation(doc: OpenAPIObject) {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of ["get", "post", "put", "patch", "delete"] as const) {
+      const op = item[method];
+      if (!op?.responses || op.responses["422"]) continue;
+      const takesInput = Boolean(op.requestBody) || (op.parameters ?? []).some((p) => "in" in p && (p.in === "path" || p.in === "query"));
+      const errorShape = op.responses["401"];
+      if (takesInput && errorShape && "content" in errorShape) op.responses["422"] = { description: ERROR_DESCRIPTIONS[422]!, content: errorShape.content };
+    }
+  }
 }
