@@ -11,7 +11,7 @@ async function body(res: Response) {
 
 describe("toApiError", () => {
   it("maps a DomainError to its status, code and field", async () => {
-    const res = toApiError(new DomainError("email_taken", "Taken", { status: 409, field: "email" }));
+    const res = toApiError(new DomainError("email_taken", "Taken", { field: "email" }));
     expect(res.status).toBe(409);
     expect(await body(res)).toEqual({ error: { code: "email_taken", message: "Taken", field: "email" } });
   });

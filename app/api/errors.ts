@@ -1,9 +1,10 @@
 import { ZodError } from "zod";
 import { DomainError } from "~/lib/errors";
+import { httpStatus } from "./error-status";
 
 /**
  * The one place API failures become HTTP: every error body is `{ "error": { "code", "message", "field"? } }`.
- * Expected failures carry their own status; anything unexpected is logged and answered with a bland 500 so
+ * Expected failures get their status from the table in error-status.ts; anything unexpected is logged and answered with a bland 500 so
  * internals (SQL, stack traces) never reach a client.
  */
 export interface ApiErrorBody {
@@ -38,7 +39,7 @@ export function issuePath(path: ReadonlyArray<PropertyKey>): string | undefined 
 
 export function toApiError(err: unknown): Response {
   if (err instanceof DomainError) {
-    return apiErrorResponse(err.status, err.code, err.message, err.field);
+    return apiErrorResponse(httpStatus(err), err.code, err.message, err.field);
   }
   if (err instanceof ZodError) {
     const issue = err.issues[0];

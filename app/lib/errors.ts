@@ -1,42 +1,16 @@
 /**
- * Expected failures are typed domain errors with a stable code. Routes map them to HTTP in one place
- * (app/api/errors.ts for the API, route modules for forms); the domain never knows about status codes beyond this table.
+ * Expected failures are typed domain errors with a stable code (and, optionally, the input field at fault). They carry
+ * no HTTP status: the one code → status table is app/api/error-status.ts (`httpStatus(err)`), which the API's
+ * `toApiError` and the web's form actions both use. A new code gets its row there (a unit test fails until it does).
  */
-export const ERROR_STATUS = {
-  bad_request: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  insufficient_scope: 403,
-  not_found: 404,
-  conflict: 409,
-  idempotency_conflict: 409,
-  insufficient_points: 409,
-  method_not_allowed: 405,
-  payload_too_large: 413,
-  validation_failed: 422,
-  rate_limited: 429,
-  out_of_stock: 409,
-  limit_reached: 409,
-  not_eligible: 403,
-  inactive: 409,
-  expired: 410,
-  used: 409,
-  below_minimum: 422,
-  wrong_member: 403,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS | (string & {});
-
 export class DomainError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
+  readonly code: string;
   readonly field?: string;
 
-  constructor(code: ErrorCode, message: string, opts: { status?: number; field?: string } = {}) {
+  constructor(code: string, message: string, opts: { field?: string } = {}) {
     super(message);
     this.name = "DomainError";
     this.code = code;
-    this.status = opts.status ?? (ERROR_STATUS as Record<string, number>)[code] ?? 400;
     this.field = opts.field;
   }
 }
