@@ -1,5 +1,5 @@
 /**
- * Kysely table types, written by hand to match db/migrations; tests/integration/db-schema.test.ts compares them
+ * Kysely table types, written by hand to match db/migrations; tests/integration/system/db-schema.test.ts compares them
  * with the migrated database (tables, columns, types, nullability, defaults), so a migration without its types
  * here fails CI. The pool's type parsers (app/db.server.ts) decide the TypeScript types: `bigint` → number (with a
  * safe-integer range check), so money and points are plain integers in code; `date` and `numeric` → string.

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { COMMON_ERRORS, errs, json } from "./openapi-paths";
-import { MemberOffersSchema, OfferClaimSchema, OfferIdParams, SegmentsSchema } from "~/domain/offers/api-schemas";
+import { MemberOffersSchema, OfferClaimSchema, OfferIdParams, SegmentsSchema } from "./offers-schemas";
 import { MemberIdParams } from "./schemas";
 
 /** The offers and segments API's operations, registered into the shared document by app/api/openapi.ts. */

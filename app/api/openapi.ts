@@ -21,7 +21,7 @@ import { registerRewardPaths } from "./rewards-openapi";
 import { registerReferralPaths } from "./referrals-openapi";
 import { registerIncrementalityPaths } from "./incrementality-openapi";
 import { registerOfferPaths } from "./offers-openapi";
-import { registerTierPaths } from "./tiers-api";
+import { registerTierPaths } from "./tiers-openapi";
 import { registerCltvPaths } from "./cltv-openapi";
 
 /**

@@ -1,6 +1,6 @@
 import { readBoundedBody } from "~/lib/body.server";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { clientIp } from "~/auth/guards.server";
+import { clientIp } from "~/auth/client-ip";
 import { db, withTenant, type Trx } from "~/db.server";
 import { authenticateApiKey, requireScope, type ApiKeyAuth } from "~/domain/api-keys/api-keys.server";
 import type { ApiScope } from "~/domain/api-keys/scopes";
@@ -42,14 +42,14 @@ function rejectUnstorableUrl({ request, params }: Args): void {
   for (const [k, v] of new URL(request.url).searchParams) named.push([printable(k), k], [printable(k), v]);
   for (const [field, value] of named) {
     const reason = unstorableReason(value);
-    if (reason) throw new DomainError("validation_failed", `${field} ${reason}`, { status: 422, field });
+    if (reason) throw new DomainError("validation_failed", `${field} ${reason}`, { field });
   }
 }
 
 /** For an action that supports only some methods (Remix sends PUT/PATCH/DELETE to the action too). */
 export function requireMethod(request: Request, ...allowed: string[]): void {
   if (!allowed.includes(request.method.toUpperCase())) {
-    throw new DomainError("method_not_allowed", `${request.method} is not supported here; use ${allowed.join(" or ")}`, { status: 405 });
+    throw new DomainError("method_not_allowed", `${request.method} is not supported here; use ${allowed.join(" or ")}`);
   }
 }
 
@@ -58,7 +58,7 @@ export function methodNotAllowed(...allowed: string[]) {
   return apiHandler(async ({ request }) => {
     requireMethod(request, ...allowed);
     // requireMethod always throws here: actions never receive GET/HEAD.
-    throw new DomainError("method_not_allowed", `${request.method} is not supported here`, { status: 405 });
+    throw new DomainError("method_not_allowed", `${request.method} is not supported here`);
   });
 }
 
@@ -81,17 +81,17 @@ export async function readJsonBody(request: Request, opts: { optional?: boolean 
   const text = await readBodyText(request);
   if (!text.trim()) {
     if (opts.optional) return null;
-    throw new DomainError("invalid_json", "The request body must be a JSON object", { status: 400 });
+    throw new DomainError("invalid_json", "The request body must be a JSON object");
   }
-  if (jsonTooDeep(text)) throw new DomainError("invalid_json", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`, { status: 400 });
+  if (jsonTooDeep(text)) throw new DomainError("invalid_json", `The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;
   } catch {
-    throw new DomainError("invalid_json", "The request body is not valid JSON", { status: 400 });
+    throw new DomainError("invalid_json", "The request body is not valid JSON");
   }
   const bad = findUnstorableText(body);
-  if (bad) throw new DomainError("validation_failed", bad.message, { status: 422, field: bad.field });
+  if (bad) throw new DomainError("validation_failed", bad.message, { field: bad.field });
   return body;
 }
 
@@ -101,7 +101,7 @@ async function readBodyText(request: Request): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-const payloadTooLarge = () => new DomainError("payload_too_large", `The request body must be at most ${MAX_BODY_BYTES} bytes`, { status: 413 });
+const payloadTooLarge = () => new DomainError("payload_too_large", `The request body must be at most ${MAX_BODY_BYTES} bytes`);
 
 /** Parses with Zod; a ZodError becomes 422 with the first issue's field in toApiError. */
 export function queryObject(request: Request): Record<string, string> {
@@ -127,7 +127,7 @@ export interface PostOptions {
 /** A POST's `Idempotency-Key` (checked first, so a bad key is reported before the body) and its JSON body. */
 export async function readPost(request: Request, opts: PostOptions = {}): Promise<PostInput> {
   const parsed = parseIdempotencyKey(request.headers.get(IDEMPOTENCY_HEADER));
-  if (!parsed.ok) throw new DomainError("invalid_idempotency_key", parsed.message, { status: 400, field: IDEMPOTENCY_HEADER });
+  if (!parsed.ok) throw new DomainError("invalid_idempotency_key", parsed.message, { field: IDEMPOTENCY_HEADER });
   if (opts.body === "none") {
     await readJsonBody(request, { optional: true });
     return { idempotencyKey: parsed.key, body: null };
@@ -139,7 +139,6 @@ export async function readPost(request: Request, opts: PostOptions = {}): Promis
 export async function readKeyedPost(request: Request, opts: PostOptions = {}): Promise<PostInput & { idempotencyKey: string }> {
   if (request.headers.get(IDEMPOTENCY_HEADER) === null) {
     throw new DomainError("idempotency_key_required", `This endpoint requires an ${IDEMPOTENCY_HEADER} header (a UUID per operation)`, {
-      status: 400,
       field: IDEMPOTENCY_HEADER,
     });
   }

@@ -2,10 +2,10 @@ import type { DB, Trx } from "~/db.server";
 import { setTenant } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { newId } from "~/lib/ids";
-import type { MerchantSettings } from "~db/schema";
-import { earnForEvent, earnForOrder } from "~/domain/points/earning.server";
+import type { MerchantSettings, Order } from "~db/schema";
+import { earnForEvent } from "~/domain/flows/earning.server";
 import { spendPoints } from "~/domain/points/ledger.server";
-import { recordRefund } from "~/domain/points/orders.server";
+import { earnRecordedOrder, recordRefund } from "~/domain/flows/purchase.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
 import { generateDemoData, summarizeDemoData } from "./generate";
 import { seedDemoRewards } from "./rewards.server";
@@ -144,12 +144,13 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
         occurred_at: o.occurredAt,
         created_at: o.occurredAt,
       }));
+      const orders: Order[] = [];
       for (let i = 0; i < orderRows.length; i += CHUNK) {
-        await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).execute();
+        orders.push(...(await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).returningAll().execute()));
       }
       // Before the points: held-out members of the loyalty program earn none.
       await seedDemoLoyaltyHoldout(trx, merchantId, memberIds, data, now);
-      await seedPoints(trx, merchantId, orderRows, now, seed, memberIds[data.demoMemberKey]!);
+      await seedPoints(trx, merchantId, orders, now, seed, memberIds[data.demoMemberKey]!);
       await seedDemoTiers(trx, merchantId, now);
       await seedDemoRewards(trx, merchantId, memberIds[data.demoMemberKey]!);
       await seedDemoReferrals(trx, merchantId, memberIds[data.demoMemberKey]!, memberIds, now);
@@ -181,7 +182,7 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
 async function seedPoints(
   trx: Trx,
   merchantId: string,
-  orders: { id: string; member_id: string; amount_minor: number; occurred_at: Date }[],
+  orders: Order[],
   now: Date,
   seed: number,
   demoMemberId: string,
@@ -201,7 +202,7 @@ async function seedPoints(
     .filter((o) => o.occurred_at.getTime() >= (o.member_id === demoMemberId ? demoSince : launch))
     .sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
   for (const o of program) {
-    await earnForOrder(trx, merchantId, { orderId: o.id, actor });
+    await earnRecordedOrder(trx, merchantId, o, actor);
     if (bernoulli(rng, 0.02)) {
       await recordRefund(trx, merchantId, { orderId: o.id, externalRefundId: `re_${o.id.slice(4, 16)}`, amountMinor: o.amount_minor, actor });
     }

@@ -174,6 +174,6 @@ async function touchLastUsed(database: DB, merchantId: string, keyId: string): P
 /** Throws 403 `insufficient_scope` unless the key carries `scope`. */
 export function requireScope(auth: ApiKeyAuth, scope: ApiScope): void {
   if (!auth.scopes.includes(scope)) {
-    throw new DomainError("insufficient_scope", `This API key lacks the \`${scope}\` scope`, { status: 403 });
+    throw new DomainError("insufficient_scope", `This API key lacks the \`${scope}\` scope`);
   }
 }

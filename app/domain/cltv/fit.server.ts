@@ -144,7 +144,6 @@ export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, op
       "insufficient_data",
       `Too few orders to fit the models: ${summaries.length} customer(s), ${repeat} with repeat purchases, by ${calibrationEnd}; ` +
         `need at least ${MIN_CUSTOMERS} customers of whom ${MIN_REPEAT_CUSTOMERS} repeat`,
-      { status: 422 },
     );
   }
 

@@ -3,10 +3,13 @@ import type { Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
-import { awardProfileBonusIfComplete, awardSignupBonus } from "~/domain/points/earning.server";
-import { attributeAtSignup, attributeMember, type SignupReferralFacts } from "~/domain/referrals/attribution.server";
+import { awardProfileBonusIfComplete, awardSignupBonus } from "./earning.server";
+import type { SignupReferralFacts } from "~/domain/referrals/attribution.server";
+import { attributeAtSignup, attributeMember } from "./referral-rewards.server";
 import type { Member, Merchant } from "~db/schema";
 import { portalUrl } from "~/domain/members/accounts.server";
+import { now } from "~/lib/clock.server";
+import { seam } from "./programs.server";
 import { createMember, upsertMember, type MemberInput } from "~/domain/members/members.server";
 
 /**
@@ -90,7 +93,7 @@ export interface Enrolment {
 /**
  * A customer joins through `channel`, inside the caller's tenant transaction: the member row (created, or matched
  * and updated), then, for a new member only and in this order, the holdout draw, sign-up bonus, profile bonus,
- * welcome e-mail and referral attribution, as ENROLMENT_POLICY says. Errors: 409 email_taken / external_id_taken,
+ * welcome e-mail and referral attribution, as ENROLMENT_POLICY says, and `memberEnrolled` on the event seam. Errors: 409 email_taken / external_id_taken,
  * and for `request` attribution the referral errors of attributeMember (field "code").
  */
 export async function enrollMember(trx: Trx, merchant: EnrolmentMerchant, input: MemberInput, options: EnrolmentOptions): Promise<Enrolment> {
@@ -125,6 +128,8 @@ export async function enrollMember(trx: Trx, merchant: EnrolmentMerchant, input:
     case "none":
       break;
   }
+  // Last, so a subscriber (outgoing webhooks, onboarding flows) sees the member as joined: bonus and referral included.
+  await seam.publish({ trx, merchantId: merchant.id, actor }, { type: "memberEnrolled", memberId: member.id, channel: options.channel, at: now() });
   return { member, created };
 }
 

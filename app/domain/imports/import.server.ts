@@ -7,11 +7,11 @@ import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
 import { db, withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
-import { earnForOrder } from "~/domain/points/earning.server";
+import { earnRecordedOrder } from "~/domain/flows/purchase.server";
 import { env } from "~/lib/env.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
-import type { ImportRow } from "~db/schema";
+import type { ImportRow, Order } from "~db/schema";
 import { resolveHeader, type ColumnMap } from "./columns";
 import {
   ERROR_CSV_HEADER,
@@ -112,7 +112,7 @@ export async function listImports(trx: Trx, merchantId: string, limit = 50) {
 
 export class ImportFileError extends DomainError {
   constructor(message: string) {
-    super("invalid_file", message, { status: 422, field: "file" });
+    super("invalid_file", message, { field: "file" });
   }
 }
 
@@ -323,10 +323,10 @@ async function writeRows(trx: Trx, merchantId: string, batch: Batch, awardAs: Ac
   const members = await resolveMembers(trx, merchantId, batch);
   const rows = batch.rows.filter((_, i) => members.memberIds[i] !== null);
   const memberIds = members.memberIds.filter((m): m is string => m !== null);
-  let inserted: Array<{ id: string; occurred_at: Date }> = [];
+  let inserted: Order[] = [];
   if (rows.length) {
     // Every row of a file has the merchant's currency (validated), so it is one parameter.
-    const result = await sql<{ id: string; occurred_at: Date }>`
+    const result = await sql<Order>`
       insert into orders (merchant_id, id, member_id, source, external_order_id, amount_minor, currency, occurred_at)
       select ${merchantId}, t.id, t.member_id, 'import', t.external_order_id, t.amount_minor, ${rows[0]!.currency}, t.occurred_at
       from unnest(
@@ -337,14 +337,14 @@ async function writeRows(trx: Trx, merchantId: string, batch: Batch, awardAs: Ac
         ${rows.map((r) => new Date(r.occurredAtMs).toISOString())}::timestamptz[]
       ) as t(id, member_id, external_order_id, amount_minor, occurred_at)
       on conflict (merchant_id, source, external_order_id) do nothing
-      returning id, occurred_at`.execute(trx);
+      returning *`.execute(trx);
     inserted = result.rows;
   }
   let points = 0;
   if (awardAs && inserted.length) {
     // Oldest first, so first-order bonuses and caps see the orders in the order they happened.
     inserted.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || (a.id < b.id ? -1 : 1));
-    for (const o of inserted) points += (await earnForOrder(trx, merchantId, { orderId: o.id, actor: awardAs })).points;
+    for (const o of inserted) points += await earnRecordedOrder(trx, merchantId, o, awardAs);
   }
   return { inserted: inserted.length, duplicates: rows.length - inserted.length, membersCreated: members.created, points, errors: members.errors };
 }

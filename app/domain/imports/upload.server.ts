@@ -20,7 +20,8 @@ export interface ReceivedUpload {
 const MAX_FIELD_BYTES = 1024;
 const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
 
-const badUpload = (message: string, status = 400) => new DomainError(status === 413 ? "payload_too_large" : "bad_request", message, { status, field: "file" });
+const badUpload = (message: string) => new DomainError("bad_request", message, { field: "file" });
+const tooLargeUpload = (message: string) => new DomainError("payload_too_large", message, { field: "file" });
 
 export async function receiveUpload(request: Request, merchantId: string, importId: string, maxBytes = MAX_UPLOAD_BYTES): Promise<ReceivedUpload> {
   const type = request.headers.get("content-type") ?? "";
@@ -41,7 +42,7 @@ export async function receiveUpload(request: Request, merchantId: string, import
             throw badUpload("This looks like an Excel workbook: save it as CSV (comma-separated) and upload that.");
           }
           file.bytes += chunk.byteLength;
-          if (file.bytes > maxBytes) throw badUpload(`The file is larger than ${mb(maxBytes)}. Split it, or import it with the CLI (npm run cli -- import orders).`, 413);
+          if (file.bytes > maxBytes) throw tooLargeUpload(`The file is larger than ${mb(maxBytes)}. Split it, or import it with the CLI (npm run cli -- import orders).`);
           if (!out.write(chunk)) await once(out, "drain");
         }
         out.end();

@@ -9,7 +9,6 @@ import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/to
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
-import { awardProfileBonusIfComplete } from "~/domain/points/earning.server";
 import { appUrl } from "~/lib/env.server";
 import { DomainError, notFound } from "~/lib/errors";
 import { isId, newId } from "~/lib/ids";
@@ -187,7 +186,7 @@ export async function changeMemberPassword(
     await authenticateMember(database, merchant, member.email, input.currentPassword, origin);
   } catch (err) {
     if (err instanceof DomainError && err.code === "unauthenticated") {
-      throw new DomainError("validation_failed", WRONG_CURRENT_PASSWORD, { status: 400, field: "currentPassword" });
+      throw new DomainError("validation_failed", WRONG_CURRENT_PASSWORD, { field: "currentPassword" });
     }
     throw err;
   }
@@ -195,43 +194,6 @@ export async function changeMemberPassword(
   await withTenant(database, merchant.id, async (trx) => {
     await setPassword(trx, merchant.id, memberId, passwordHash, now());
     await recordAudit(trx, merchant.id, { type: "member", id: memberId }, "member.password_changed", { type: "member", id: memberId });
-  });
-}
-
-export async function updateMemberProfile(
-  database: DB,
-  merchant: PortalMerchant,
-  memberId: string,
-  input: { name: string; birthday: string | null },
-): Promise<void> {
-  await withTenant(database, merchant.id, async (trx) => {
-    const current = await trx
-      .selectFrom("members")
-      .select(["name", "birthday"])
-      .where("merchant_id", "=", merchant.id)
-      .where("id", "=", memberId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!current) throw notFound("Member");
-    if (current.name === input.name && current.birthday === input.birthday) return;
-    await trx
-      .updateTable("members")
-      .set({ name: input.name, birthday: input.birthday, updated_at: now() })
-      .where("merchant_id", "=", merchant.id)
-      .where("id", "=", memberId)
-      .execute();
-    await recordAudit(
-      trx,
-      merchant.id,
-      { type: "member", id: memberId },
-      "member.profile_updated",
-      { type: "member", id: memberId },
-      {
-        before: current,
-        after: input,
-      },
-    );
-    await awardProfileBonusIfComplete(trx, merchant.id, { id: memberId, ...input }, { type: "member", id: memberId });
   });
 }
 

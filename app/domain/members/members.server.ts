@@ -22,9 +22,9 @@ export interface MemberInput {
 
 export type UpsertResult = { member: Member; created: boolean };
 
-const emailTaken = () => new DomainError("email_taken", "Another member already uses this e-mail address", { status: 409, field: "email" });
+const emailTaken = () => new DomainError("email_taken", "Another member already uses this e-mail address", { field: "email" });
 const externalIdTaken = () =>
-  new DomainError("external_id_taken", "Another member already uses this external id", { status: 409, field: "external_id" });
+  new DomainError("external_id_taken", "Another member already uses this external id", { field: "external_id" });
 
 /** A member of this merchant, or undefined; an id of another merchant is indistinguishable from a missing one. */
 export async function getMember(trx: Trx, merchantId: string, id: string): Promise<Member | undefined> {

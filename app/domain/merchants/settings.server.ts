@@ -2,7 +2,7 @@ import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { notFound } from "~/lib/errors";
 import type { Merchant, MerchantSettings } from "~db/schema";
-import type { GeneralSettingsInput } from "./settings-schema";
+import type { GeneralSettingsInput } from "./schemas";
 
 /** The values the General settings page edits, read from a merchant row. */
 export interface GeneralSettings {

@@ -82,7 +82,7 @@ function pendingRecipients(merchantId: string, announcementId: string, experimen
 
 export async function createAnnouncement(trx: Trx, merchantId: string, offerId: string, perMinute: number, actor: Actor, at: Date): Promise<Announcement> {
   const offer = await requireOffer(trx, merchantId, offerId);
-  if (offer.status !== "active" || offer.endsAt <= at) throw new DomainError("offer_not_running", "Only an active offer that has not ended can be announced", { status: 409 });
+  if (offer.status !== "active" || offer.endsAt <= at) throw new DomainError("offer_not_running", "Only an active offer that has not ended can be announced");
   const experiment = await getExperiment(trx, merchantId, offer.experimentId);
   if (!experiment) throw notFound("Offer experiment");
   // Decide who is held out before anyone is e-mailed (members who joined the segment since the offer was created).

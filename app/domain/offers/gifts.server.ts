@@ -2,11 +2,11 @@ import { sql } from "kysely";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { createExperiment, recordExperimentEvent } from "~/domain/experiments/assignment.server";
-import { grantReward } from "~/domain/rewards/grant.server";
 import { DomainError, notFound } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import type { JobStatus } from "~db/schema";
 import { assignSegment, experimentCounts, requireGrantableReward, type ExperimentCounts } from "./offers.server";
+import type { GrantReward } from "./ports.server";
 import type { GiftForm } from "./schemas";
 import { requireSegment } from "~/domain/segments/segments.server";
 
@@ -114,7 +114,7 @@ export async function createSurpriseGift(trx: Trx, merchantId: string, form: Gif
   return requireGift(trx, merchantId, id);
 }
 
-async function grantOne(database: DB, merchantId: string, gift: SurpriseGift, memberId: string, actor: Actor): Promise<void> {
+async function grantOne(database: DB, merchantId: string, gift: SurpriseGift, memberId: string, actor: Actor, grantReward: GrantReward): Promise<void> {
   try {
     await withTenant(database, merchantId, async (trx) => {
       // Two runs of the same gift (a retry racing a slow first attempt) meet here and take turns per member.
@@ -164,8 +164,11 @@ async function refreshProgress(trx: Trx, merchantId: string, giftId: string): Pr
      where g.merchant_id = ${merchantId} and g.id = ${giftId}`.execute(trx);
 }
 
-/** Grants the gift to every treated member who has no grant row yet, in batches, updating progress as it goes. */
-export async function runSurpriseGift(database: DB, merchantId: string, giftId: string, opts: { batchSize?: number } = {}): Promise<SurpriseGift> {
+/**
+ * Grants the gift to every treated member who has no grant row yet, in batches, updating progress as it goes.
+ * `grantReward` is the rewards program's, passed in by the flow flows/gifts.server.ts.
+ */
+export async function runSurpriseGift(database: DB, merchantId: string, giftId: string, grantReward: GrantReward, opts: { batchSize?: number } = {}): Promise<SurpriseGift> {
   const batchSize = opts.batchSize ?? 200;
   const gift = await withTenant(database, merchantId, async (trx) => {
     const g = await requireGift(trx, merchantId, giftId);
@@ -183,7 +186,7 @@ export async function runSurpriseGift(database: DB, merchantId: string, giftId: 
       return res.rows.map((r) => r.member_id);
     });
     if (!batch.length) break;
-    for (const memberId of batch) await grantOne(database, merchantId, gift, memberId, actor);
+    for (const memberId of batch) await grantOne(database, merchantId, gift, memberId, actor, grantReward);
     await withTenant(database, merchantId, (trx) => refreshProgress(trx, merchantId, giftId));
   }
   return withTenant(database, merchantId, async (trx) => {

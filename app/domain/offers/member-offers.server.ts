@@ -1,10 +1,10 @@
 import type { Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { assignMember, getExperiment, recordExperimentEvent } from "~/domain/experiments/assignment.server";
-import { grantReward } from "~/domain/rewards/grant.server";
 import { memberInSegment, requireSegment } from "~/domain/segments/segments.server";
 import { DomainError, notFound } from "~/lib/errors";
 import { getOffer, listOffers, type Offer } from "./offers.server";
+import type { GrantReward } from "./ports.server";
 
 /**
  * What a member sees of offers, and claiming. An offer is visible to a member when it is active and running, the
@@ -95,12 +95,13 @@ const DAY_MS = 86_400_000;
  * Claims an offer for a member: one atomic operation in the caller's transaction. The claim row is inserted first
  * (its primary key serializes a member's concurrent claims: the second waits, then finds the row and fails), then
  * one unit of stock is taken with a conditional update (the offer row lock serializes members racing for the last
- * unit), then the reward is granted through grantReward. Any failure rolls all of it back.
+ * unit), then the reward is granted through `grantReward` (the rewards program's, passed in by the flow
+ * flows/offer-claims.server.ts). Any failure rolls all of it back.
  * Errors: not_found (not visible to this member), already_claimed, out_of_stock, and grantReward's own.
  */
-export async function claimOffer(trx: Trx, merchantId: string, memberId: string, offerId: string, actor: Actor, at: Date): Promise<ClaimResult> {
+export async function claimOffer(trx: Trx, merchantId: string, memberId: string, offerId: string, actor: Actor, at: Date, grantReward: GrantReward): Promise<ClaimResult> {
   const offer = await memberOffer(trx, merchantId, memberId, offerId, at);
-  if (offer.claimed) throw new DomainError("already_claimed", "You have already claimed this offer", { status: 409 });
+  if (offer.claimed) throw new DomainError("already_claimed", "You have already claimed this offer");
   const multiplierUntil = offer.kind === "multiplier" ? new Date(at.getTime() + offer.multiplierDays! * DAY_MS) : null;
   const inserted = await trx
     .insertInto("offer_claims")
@@ -115,7 +116,7 @@ export async function claimOffer(trx: Trx, merchantId: string, memberId: string,
     .onConflict((oc) => oc.doNothing())
     .returning("claimed_at")
     .executeTakeFirst();
-  if (!inserted) throw new DomainError("already_claimed", "You have already claimed this offer", { status: 409 });
+  if (!inserted) throw new DomainError("already_claimed", "You have already claimed this offer");
   const took = await trx
     .updateTable("offers")
     .set((eb) => ({ claimed_count: eb("claimed_count", "+", 1) }))
@@ -124,7 +125,7 @@ export async function claimOffer(trx: Trx, merchantId: string, memberId: string,
     .where((eb) => eb.or([eb("stock_total", "is", null), eb("claimed_count", "<", eb.ref("stock_total"))]))
     .returning("claimed_count")
     .executeTakeFirst();
-  if (!took) throw new DomainError("out_of_stock", "This offer has been fully claimed", { status: 409 });
+  if (!took) throw new DomainError("out_of_stock", "This offer has been fully claimed");
   let redemptionId: string | null = null;
   let code: string | null = null;
   if (offer.kind === "reward") {

@@ -200,6 +200,8 @@ export interface EarnInput {
 
 export interface EarnResult extends JournalResult {
   lotId: string | null;
+  /** The lot this earning created, as written (null on a replay): what an API answer reports without reading it back. */
+  lot: { points: number; pendingUntil: Date | null; releasedAt: Date | null } | null;
 }
 
 /**
@@ -212,7 +214,7 @@ export async function earnPoints(trx: Trx, merchantId: string, input: EarnInput)
   const prior = await replay(trx, merchantId, input.idempotencyKey, { memberId: input.memberId, points: input.points });
   if (prior) {
     const lot = await trx.selectFrom("point_lots").select("id").where("merchant_id", "=", merchantId).where("journal_id", "=", prior.journalId).executeTakeFirst();
-    return { ...prior, lotId: lot?.id ?? null };
+    return { ...prior, lotId: lot?.id ?? null, lot: null };
   }
   return earnLocked(trx, merchantId, balance, input);
 }
@@ -250,7 +252,8 @@ export async function earnLocked(trx: Trx, merchantId: string, balance: MemberBa
     },
     posting,
   );
-  return { ...posted, lotId, replayed: false };
+  const lot = posting.newLot ? { points: posting.newLot.points, pendingUntil: posting.newLot.pendingUntil, releasedAt: posting.newLot.releasedAt } : null;
+  return { ...posted, lotId, lot, replayed: false };
 }
 
 // ---- spending -------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "~/lib/errors";
+import { thrown, withHttpStatus } from "../../../tests/support/errors";
 import {
   checkedPosting,
   earnPosting,
@@ -166,7 +167,7 @@ describe("spendPosting: first in, first out", () => {
       }
     })();
     expect(err).toBeInstanceOf(DomainError);
-    expect(err).toMatchObject({ code: "insufficient_points", status: 409, field: "points" });
+    expect(withHttpStatus(err)).toMatchObject({ code: "insufficient_points", status: 409, field: "points" });
   });
 
   it("refuses to write when the cached balance and the lots disagree", () => {
@@ -333,7 +334,7 @@ describe("forgivePosting", () => {
   });
 
   it("refuses when nothing is owed", () => {
-    expect(() => forgivePosting({ debt: 0 })).toThrow(expect.objectContaining({ code: "no_clawback_debt", status: 409 }));
+    expect(withHttpStatus(thrown(() => forgivePosting({ debt: 0 })))).toMatchObject({ code: "no_clawback_debt", status: 409 });
   });
 });
 

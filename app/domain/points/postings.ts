@@ -69,10 +69,7 @@ export interface LotState {
 }
 
 export const insufficientPoints = (available: number, requested: number) =>
-  new DomainError("insufficient_points", `The member has ${available} points available; ${requested} were requested`, {
-    status: 409,
-    field: "points",
-  });
+  new DomainError("insufficient_points", `The member has ${available} points available; ${requested} were requested`, { field: "points" });
 
 /** Where a lot's live points are: pending until released, then available. */
 export const liveAccount = (lot: { releasedAt: Date | null }): LedgerAccount => (lot.releasedAt ? "member_available" : "member_pending");
@@ -300,7 +297,7 @@ export function orderReversalPosting(input: { lot: LotState; target: number; deb
 
 /** Writes off the member's whole clawback debt; 409 `no_clawback_debt` when there is none. */
 export function forgivePosting(input: { debt: number }): Posting {
-  if (input.debt <= 0) throw new DomainError("no_clawback_debt", "This member owes no points", { status: 409 });
+  if (input.debt <= 0) throw new DomainError("no_clawback_debt", "This member owes no points");
   return checkedPosting({
     entries: [
       { account: "member_clawback", amount: input.debt },

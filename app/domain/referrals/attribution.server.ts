@@ -11,6 +11,7 @@ import { findCodeOwner, getOrCreateCode } from "./codes.server";
 import { friendArmFor, isHoldoutFriend, recordHoldoutSignup } from "./friend-holdout.server";
 import { openReview, signupFraudReasons } from "./fraud.server";
 import { getReferralSettings } from "./program.server";
+import type { GrantReward } from "./ports.server";
 import { evaluateReferral } from "./qualification.server";
 import { rewardText } from "./rewards.server";
 import type { ReferralSettings } from "./settings";
@@ -125,15 +126,16 @@ const toResult = (r: Referral, created: boolean): AttributionResult => ({
  * Attributes a member to the owner of `code` (API, sign-up, Stripe). Errors (DomainError, field "code" unless
  * said): not_found (unknown/unusable code), program_disabled, self_referral, already_referred (another referrer),
  * existing_customer, has_referrals (the member already refers others). The same code again returns the existing
- * referral (`created: false`).
+ * referral (`created: false`). `grant` (the rewards program's grantReward, from flows/referral-rewards.server.ts)
+ * is used when the referral qualifies at once with no hold period.
  */
-export async function attributeMember(trx: Trx, merchantId: string, input: AttributeInput): Promise<AttributionResult> {
+export async function attributeMember(trx: Trx, merchantId: string, input: AttributeInput, grant: GrantReward): Promise<AttributionResult> {
   const settings = await getReferralSettings(trx, merchantId);
-  if (!settings.enabled) throw new DomainError("program_disabled", "The referral program is not enabled", { status: 409 });
+  if (!settings.enabled) throw new DomainError("program_disabled", "The referral program is not enabled");
   if (!normalizeCode(input.code)) throw new DomainError("validation_failed", "A referral code is 4 to 16 letters or digits", { field: "code" });
   const owner = await usableReferrer(trx, merchantId, settings, input.code);
   if (!owner) throw new DomainError("not_found", "Unknown referral code", { field: "code" });
-  if (owner.memberId === input.memberId) throw new DomainError("self_referral", "A member cannot refer themselves", { status: 422, field: "code" });
+  if (owner.memberId === input.memberId) throw new DomainError("self_referral", "A member cannot refer themselves", { field: "code" });
 
   // The member row lock serialises concurrent attributions of one member (sign-up and API at once).
   const member = await trx
@@ -149,14 +151,14 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
   const existing = await trx.selectFrom("referrals").selectAll().where("merchant_id", "=", merchantId).where("member_id", "=", input.memberId).executeTakeFirst();
   if (existing) {
     if (existing.referrer_id === owner.memberId) return toResult(existing, false);
-    throw new DomainError("already_referred", "This member was already referred by someone else; the referrer never changes", { status: 409, field: "code" });
+    throw new DomainError("already_referred", "This member was already referred by someone else; the referrer never changes", { field: "code" });
   }
   // A friend who joined from the holdout's plain page stays unreferred, so the holdout measures what it should.
   if (await isHoldoutFriend(trx, merchantId, input.memberId)) {
-    throw new DomainError("holdout_friend", "This member joined through the referral program's holdout and cannot be referred", { status: 409, field: "member" });
+    throw new DomainError("holdout_friend", "This member joined through the referral program's holdout and cannot be referred", { field: "member" });
   }
   const hasReferrals = await trx.selectFrom("referral_edges").select("member_id").where("merchant_id", "=", merchantId).where("referrer_id", "=", input.memberId).limit(1).executeTakeFirst();
-  if (hasReferrals) throw new DomainError("has_referrals", "This member already refers others and cannot be referred now", { status: 409, field: "member" });
+  if (hasReferrals) throw new DomainError("has_referrals", "This member already refers others and cannot be referred now", { field: "member" });
 
   // The click this sign-up came from: the latest landing by this device on this code within the cookie lifetime.
   const cookieSince = new Date(now().getTime() - settings.cookieDays * 86_400_000);
@@ -175,7 +177,7 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
   // Existing customers: any order before the click (or before now, without one) means they were already buying.
   const cutoff = click?.landed_at ?? now();
   const prior = await trx.selectFrom("orders").select("id").where("merchant_id", "=", merchantId).where("member_id", "=", input.memberId).where("occurred_at", "<", cutoff).limit(1).executeTakeFirst();
-  if (prior) throw new DomainError("existing_customer", "Existing customers cannot be referred", { status: 409, field: "member" });
+  if (prior) throw new DomainError("existing_customer", "Existing customers cannot be referred", { field: "member" });
 
   const facts = { friendId: input.memberId, referrerId: owner.memberId, deviceId: clip(input.deviceId, 100), ip: clip(input.ip, 64), userAgent: clip(input.userAgent, 500) };
   const fraud = await signupFraudReasons(trx, merchantId, settings, facts);
@@ -213,7 +215,7 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
   });
   // The friend can refer others from now on.
   await getOrCreateCode(trx, merchantId, input.memberId);
-  const evaluated = await evaluateReferral(trx, merchantId, input.memberId, input.actor);
+  const evaluated = await evaluateReferral(trx, merchantId, input.memberId, input.actor, grant);
   return toResult(evaluated ?? referral, true);
 }
 
@@ -229,7 +231,7 @@ export interface SignupReferralFacts {
  * Portal / API sign-up hook: attributes a new member from the code they typed, else the landing page's cookie.
  * Never fails the sign-up: an unusable code is ignored (null). Creates the member's own code either way.
  */
-export async function attributeAtSignup(trx: Trx, merchantId: string, memberId: string, input: SignupReferralFacts): Promise<AttributionResult | null> {
+export async function attributeAtSignup(trx: Trx, merchantId: string, memberId: string, input: SignupReferralFacts, grant: GrantReward): Promise<AttributionResult | null> {
   const settings = await getReferralSettings(trx, merchantId);
   if (settings.enabled) await getOrCreateCode(trx, merchantId, memberId);
   // A held-out friend (friend holdout): recorded for measurement, never attributed.
@@ -250,7 +252,7 @@ export async function attributeAtSignup(trx: Trx, merchantId: string, memberId: 
         ip: input.ip,
         userAgent: input.userAgent,
         actor: { type: "member", id: memberId, ip: input.ip ?? null },
-      });
+      }, grant);
       await sql`release savepoint referral_attribution`.execute(trx);
       return r;
     } catch (err) {
@@ -266,12 +268,12 @@ export async function attributeAtSignup(trx: Trx, merchantId: string, memberId: 
  * referral code) attributes the paying member, when that member is not attributed yet. Runs before the order is
  * recorded, so "existing customer" means orders before this checkout. Never fails the webhook: null when refused.
  */
-export async function attributeFromStripe(trx: Trx, merchantId: string, memberId: string, codes: Array<string | null | undefined>): Promise<AttributionResult | null> {
+export async function attributeFromStripe(trx: Trx, merchantId: string, memberId: string, codes: Array<string | null | undefined>, grant: GrantReward): Promise<AttributionResult | null> {
   for (const code of codes) {
     if (!code || !normalizeCode(code)) continue;
     await sql`savepoint referral_stripe`.execute(trx);
     try {
-      const r = await attributeMember(trx, merchantId, { memberId, code, via: "stripe", actor: { type: "system", id: null } });
+      const r = await attributeMember(trx, merchantId, { memberId, code, via: "stripe", actor: { type: "system", id: null } }, grant);
       await sql`release savepoint referral_stripe`.execute(trx);
       return r;
     } catch (err) {
@@ -291,10 +293,11 @@ export async function correctReferrer(
   trx: Trx,
   merchantId: string,
   input: { memberId: string; referrerId: string | null; reason: string; actor: Actor },
+  grant: GrantReward,
 ): Promise<AttributionResult | null> {
   const reason = input.reason.trim();
   if (reason.length < 3 || reason.length > 500) throw new DomainError("validation_failed", "Give a reason (3 to 500 characters)", { field: "reason" });
-  if (input.referrerId === input.memberId) throw new DomainError("self_referral", "A member cannot refer themselves", { status: 422, field: "referrer_id" });
+  if (input.referrerId === input.memberId) throw new DomainError("self_referral", "A member cannot refer themselves", { field: "referrer_id" });
   const member = await trx.selectFrom("members").select("id").where("merchant_id", "=", merchantId).where("id", "=", input.memberId).forUpdate().executeTakeFirst();
   if (!member) throw new DomainError("not_found", "Member not found", { field: "member" });
   if (input.referrerId) {
@@ -305,11 +308,11 @@ export async function correctReferrer(
   if (existing) {
     const paid = await trx.selectFrom("referral_payouts").select("id").where("merchant_id", "=", merchantId).where("referral_id", "=", existing.id).limit(1).executeTakeFirst();
     if (paid || existing.status === "qualified" || existing.status === "rewarded") {
-      throw new DomainError("reward_paid", "A reward was already paid for this referral; the referrer can no longer be changed", { status: 409, field: "referrer_id" });
+      throw new DomainError("reward_paid", "A reward was already paid for this referral; the referrer can no longer be changed", { field: "referrer_id" });
     }
   }
   const hasReferrals = await trx.selectFrom("referral_edges").select("member_id").where("merchant_id", "=", merchantId).where("referrer_id", "=", input.memberId).limit(1).executeTakeFirst();
-  if (hasReferrals) throw new DomainError("has_referrals", "This member refers others; moving them would move their whole network", { status: 409, field: "member" });
+  if (hasReferrals) throw new DomainError("has_referrals", "This member refers others; moving them would move their whole network", { field: "member" });
 
   const at = now();
   let result: Referral | null = null;
@@ -336,6 +339,6 @@ export async function correctReferrer(
     before: existing ? { referrerId: existing.referrer_id, status: existing.status } : null,
     after: { referrerId: input.referrerId, reason },
   });
-  if (result && result.status === "pending") result = (await evaluateReferral(trx, merchantId, input.memberId, input.actor)) ?? result;
+  if (result && result.status === "pending") result = (await evaluateReferral(trx, merchantId, input.memberId, input.actor, grant)) ?? result;
   return result ? toResult(result, !existing) : null;
 }

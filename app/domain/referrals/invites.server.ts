@@ -29,11 +29,11 @@ export async function sendInvite(trx: Trx, merchantId: string, memberId: string,
     throw new DomainError("validation_failed", issue.message, { field: String(issue.path[0] ?? "to") });
   }
   const settings = await getReferralSettings(trx, merchantId);
-  if (!settings.enabled) throw new DomainError("program_disabled", "The referral program is not enabled", { status: 409 });
+  if (!settings.enabled) throw new DomainError("program_disabled", "The referral program is not enabled");
   const code = await shareableCode(trx, merchantId, memberId, true);
-  if (!code) throw new DomainError("not_eligible", "Referral invitations are not available for this account", { status: 403 });
+  if (!code) throw new DomainError("not_eligible", "Referral invitations are not available for this account");
   const existing = await trx.selectFrom("members").select("id").where("merchant_id", "=", merchantId).where("email", "=", parsed.data.to).executeTakeFirst();
-  if (existing) throw new DomainError("already_member", "This person is already a member", { status: 409, field: "to" });
+  if (existing) throw new DomainError("already_member", "This person is already a member", { field: "to" });
 
   await sql`select pg_advisory_xact_lock(hashtext(${`referral-invite:${merchantId}:${memberId}`}))`.execute(trx);
   const since = new Date(now().getTime() - 86_400_000);

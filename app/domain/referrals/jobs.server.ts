@@ -3,6 +3,7 @@ import { now } from "~/lib/clock.server";
 import { db, withTenant, type DB } from "~/db.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { appUrl } from "~/lib/env.server";
+import type { GrantReward } from "./ports.server";
 import { releaseReferral } from "./qualification.server";
 
 /**
@@ -13,14 +14,17 @@ import { releaseReferral } from "./qualification.server";
 
 const BATCH = 500;
 
-/** Ends hold periods that are over: referrals become rewarded and waiting catalog rewards are granted. */
-export async function runReferralRelease(at: Date = now(), database: DB = db()): Promise<{ released: number; failed: number }> {
+/**
+ * Ends hold periods that are over: referrals become rewarded and waiting catalog rewards are granted through `grant`
+ * (the rewards program's grantReward, passed by flows/referral-rewards.server.ts).
+ */
+export async function runReferralRelease(grant: GrantReward, at: Date = now(), database: DB = db()): Promise<{ released: number; failed: number }> {
   let released = 0;
   let failed = 0;
   const { rows } = await sql<{ merchant_id: string; referral_id: string }>`select * from referral_due_work(${at}, ${BATCH})`.execute(database);
   for (const r of rows) {
     try {
-      if (await withTenant(database, r.merchant_id, (trx) => releaseReferral(trx, r.merchant_id, r.referral_id))) released++;
+      if (await withTenant(database, r.merchant_id, (trx) => releaseReferral(trx, r.merchant_id, r.referral_id, grant))) released++;
     } catch (err) {
       // One merchant's failure (e.g. a catalog reward out of stock) must not stop the others; it is retried next run.
       failed++;

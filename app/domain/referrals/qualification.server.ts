@@ -6,6 +6,7 @@ import { lockBalance } from "~/domain/points/ledger.server";
 import { DomainError } from "~/lib/errors";
 import type { Order, ReferralReviewDecision, ReferralsTable } from "~db/schema";
 import { closeReview, sameCardAsReferrer } from "./fraud.server";
+import type { GrantReward } from "./ports.server";
 import { getReferralSettings } from "./program.server";
 import { grantPendingRewards, payQualifiedReferral, reversePayouts } from "./rewards.server";
 import type { QualifyingEvent, ReferralSettings } from "./settings";
@@ -18,6 +19,8 @@ import type { QualifyingEvent, ReferralSettings } from "./settings";
  *   rejected: fraud rule or staff decision, never pays.
  * Lock order everywhere: the friend's points balance, then the referral row (the order paths already hold the
  * former), so 50 concurrent qualifying events for one friend serialise and pay once (R3).
+ * Every path that can reach a catalog grant (qualifying with no hold period, release, review) takes `grant`, the
+ * rewards program's grantReward, from its caller: the flow flows/referral-rewards.server.ts (programs apart).
  */
 
 type Referral = Selectable<ReferralsTable>;
@@ -36,6 +39,9 @@ async function findQualifyingOrder(trx: Trx, merchantId: string, referral: Refer
     .selectAll()
     .where("merchant_id", "=", merchantId)
     .where("member_id", "=", referral.member_id)
+    // Imported (and seeded) orders are history: they never qualify a referral (PURCHASE_POLICY.import), neither as
+    // they arrive nor later as the "first order" a live order's evaluation would otherwise find.
+    .where("source", "not in", ["import", "seed"])
     .where(sql<boolean>`refunded_minor < amount_minor`)
     .orderBy("occurred_at")
     .orderBy("id")
@@ -59,7 +65,7 @@ async function setStatus(trx: Trx, merchantId: string, referralId: string, patch
 }
 
 /** Turns a locked, pending referral whose event happened into a qualified one and pays it. */
-async function qualify(trx: Trx, merchantId: string, referral: Referral, orderId: string | null, settings: ReferralSettings, actor: Actor): Promise<Referral> {
+async function qualify(trx: Trx, merchantId: string, referral: Referral, orderId: string | null, settings: ReferralSettings, actor: Actor, grant: GrantReward): Promise<Referral> {
   if (orderId && (await sameCardAsReferrer(trx, merchantId, referral.referrer_id, orderId))) {
     const rejected = await setStatus(trx, merchantId, referral.id, { status: "rejected", reasons: [...new Set([...referral.reasons, "same_card"])], qualifying_order_id: orderId });
     await recordAudit(trx, merchantId, actor, "referrals.rejected", { type: "referral", id: referral.id }, { after: { reasons: rejected.reasons } });
@@ -69,13 +75,13 @@ async function qualify(trx: Trx, merchantId: string, referral: Referral, orderId
   const holdUntil = new Date(at.getTime() + settings.holdDays * DAY_MS);
   let q = await setStatus(trx, merchantId, referral.id, { status: "qualified", qualifying_order_id: orderId, qualified_at: at, hold_until: holdUntil });
   await payQualifiedReferral(trx, merchantId, q, settings);
-  if (settings.holdDays === 0) q = await release(trx, merchantId, q);
+  if (settings.holdDays === 0) q = await release(trx, merchantId, q, grant);
   await recordAudit(trx, merchantId, actor, "referrals.qualified", { type: "referral", id: referral.id }, { after: { orderId, holdUntil } });
   return q;
 }
 
-async function release(trx: Trx, merchantId: string, referral: Referral): Promise<Referral> {
-  await grantPendingRewards(trx, merchantId, referral);
+async function release(trx: Trx, merchantId: string, referral: Referral, grant: GrantReward): Promise<Referral> {
+  await grantPendingRewards(trx, merchantId, referral, grant);
   return setStatus(trx, merchantId, referral.id, { status: "rewarded", rewarded_at: now() });
 }
 
@@ -83,7 +89,7 @@ async function release(trx: Trx, merchantId: string, referral: Referral): Promis
  * Checks the friend's referral against the merchant's qualifying event and qualifies it when met. Safe to call any
  * number of times, concurrently: the referral row lock and the status make it pay once.
  */
-export async function evaluateReferral(trx: Trx, merchantId: string, friendId: string, actor: Actor): Promise<Referral | null> {
+export async function evaluateReferral(trx: Trx, merchantId: string, friendId: string, actor: Actor, grant: GrantReward): Promise<Referral | null> {
   const peek = await trx.selectFrom("referrals").select("status").where("merchant_id", "=", merchantId).where("member_id", "=", friendId).executeTakeFirst();
   if (!peek || (peek.status !== "pending" && peek.status !== "flagged")) return null;
   await lockBalance(trx, merchantId, friendId);
@@ -98,12 +104,12 @@ export async function evaluateReferral(trx: Trx, merchantId: string, friendId: s
     if (referral.qualified_at) return referral;
     return setStatus(trx, merchantId, referral.id, { qualifying_order_id: orderId, qualified_at: now() });
   }
-  return qualify(trx, merchantId, referral, orderId, settings, actor);
+  return qualify(trx, merchantId, referral, orderId, settings, actor, grant);
 }
 
 /** Hook for the order paths (API, Stripe, import): runs after a new order is recorded, in the same transaction. */
-export async function onOrderRecorded(trx: Trx, merchantId: string, order: Pick<Order, "id" | "member_id">, actor: Actor): Promise<void> {
-  await evaluateReferral(trx, merchantId, order.member_id, actor);
+export async function onOrderRecorded(trx: Trx, merchantId: string, order: Pick<Order, "id" | "member_id">, actor: Actor, grant: GrantReward): Promise<void> {
+  await evaluateReferral(trx, merchantId, order.member_id, actor, grant);
 }
 
 /**
@@ -141,13 +147,13 @@ export async function onOrderRefunded(trx: Trx, merchantId: string, order: Pick<
 }
 
 /** The hold period is over: catalog rewards are granted and the referral is final. Idempotent. */
-export async function releaseReferral(trx: Trx, merchantId: string, referralId: string): Promise<boolean> {
+export async function releaseReferral(trx: Trx, merchantId: string, referralId: string, grant: GrantReward): Promise<boolean> {
   const peek = await trx.selectFrom("referrals").select("member_id").where("merchant_id", "=", merchantId).where("id", "=", referralId).executeTakeFirst();
   if (!peek) return false;
   await lockBalance(trx, merchantId, peek.member_id);
   const referral = await lockReferral(trx, merchantId, peek.member_id);
   if (!referral || referral.status !== "qualified" || !referral.hold_until || referral.hold_until > now()) return false;
-  await release(trx, merchantId, referral);
+  await release(trx, merchantId, referral, grant);
   return true;
 }
 
@@ -161,6 +167,7 @@ export async function decideReview(
   reviewId: string,
   input: { decision: ReferralReviewDecision; note?: string | null },
   actor: Actor,
+  grant: GrantReward,
 ): Promise<Referral> {
   const peek = await trx
     .selectFrom("referral_reviews as v")
@@ -182,5 +189,5 @@ export async function decideReview(
   const settings = await getReferralSettings(trx, merchantId);
   const found = await findQualifyingOrder(trx, merchantId, pending, settings.qualifyingEvent);
   if (!found) return pending;
-  return qualify(trx, merchantId, pending, found === "signup" ? null : found.id, settings, actor);
+  return qualify(trx, merchantId, pending, found === "signup" ? null : found.id, settings, actor, grant);
 }

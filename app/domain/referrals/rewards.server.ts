@@ -6,12 +6,12 @@ import { enqueueEmail } from "~/domain/email/outbox.server";
 import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { earnPoints, reverseLot } from "~/domain/points/ledger.server";
 import { capWindowStarts } from "~/domain/points/rules";
-import { grantReward } from "~/domain/rewards/grant.server";
 import { appUrl } from "~/lib/env.server";
 import { newId } from "~/lib/ids";
 import type { ReferralPayoutRole, ReferralsTable } from "~db/schema";
 import type { Selectable } from "kysely";
 import { ancestorPoints, type ReferralReward, type ReferralSettings } from "./settings";
+import type { GrantReward } from "./ports.server";
 import { ancestors } from "./tree.server";
 
 /**
@@ -208,8 +208,11 @@ export async function reversePayouts(trx: Trx, merchantId: string, referral: Ref
   return { reversed };
 }
 
-/** Grants the catalog rewards that waited for the hold period (idempotent: grantReward replays by key). */
-export async function grantPendingRewards(trx: Trx, merchantId: string, referral: Referral): Promise<number> {
+/**
+ * Grants the catalog rewards that waited for the hold period (idempotent: grantReward replays by key). `grantReward`
+ * is the rewards program's, passed down from the flow (flows/referral-rewards.server.ts).
+ */
+export async function grantPendingRewards(trx: Trx, merchantId: string, referral: Referral, grantReward: GrantReward): Promise<number> {
   const pending = await trx
     .selectFrom("referral_payouts")
     .selectAll()

@@ -14,7 +14,8 @@ import { enqueueStripeSync, stripeConnected, usesStripe } from "./stripe-sync.se
 import { memberMeetsTier } from "./tier-check.server";
 
 /**
- * CONTRACT (the signature is fixed because offers, surprise gifts and referrals call it).
+ * CONTRACT (the signature is fixed: the flows pass this function to offers, surprise gifts and referrals as their
+ * `GrantReward` port, `offers/ports.server.ts` and `referrals/ports.server.ts`).
  *
  * Grants one catalog reward to one member as a single atomic, idempotent operation inside the caller's tenant
  * transaction: check eligibility (active window, tier restriction, loyalty holdout, per-member limit per period),

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { INVITE_TTL_DAYS } from "~/auth/account-policy";
 import { now } from "~/lib/clock.server";
 import { hashPassword } from "~/auth/password.server";
-import { roleAtLeast } from "~/auth/guards.server";
+import { roleAtLeast } from "~/auth/roles";
 import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/tokens.server";
 import { withTenant, type DB } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";

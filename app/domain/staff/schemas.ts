@@ -1,20 +1,9 @@
 import { z } from "zod";
 import { emailSchema, passwordSchema, personNameSchema } from "~/domain/members/schemas";
-import { currencySchema, merchantNameSchema, slugSchema, timezoneSchema } from "~/domain/merchants/schemas";
 
 /** Staff-side form schemas (pure, used by routes on both server and client). */
 
 export const staffRoleSchema = z.enum(["owner", "admin", "analyst"], { error: "Choose a role" });
-
-export const MerchantSignupSchema = z.object({
-  merchantName: merchantNameSchema,
-  slug: slugSchema,
-  currency: currencySchema,
-  timezone: timezoneSchema,
-  name: personNameSchema,
-  email: emailSchema,
-  password: passwordSchema,
-});
 
 export const LoginSchema = z.object({
   email: emailSchema,
@@ -40,6 +29,3 @@ export const AcceptInvitationSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("login"), password: LoginSchema.shape.password }),
   z.object({ intent: z.literal("create"), name: personNameSchema, password: passwordSchema }),
 ]);
-
-/** Sign-up while logged in: the account exists, only the business is new. */
-export const AdditionalMerchantSchema = MerchantSignupSchema.pick({ merchantName: true, slug: true, currency: true, timezone: true });

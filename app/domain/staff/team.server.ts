@@ -1,4 +1,4 @@
-import { roleAtLeast } from "~/auth/guards.server";
+import { roleAtLeast } from "~/auth/roles";
 import { invalidateAllStaffSessions } from "~/auth/staff-session.server";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";

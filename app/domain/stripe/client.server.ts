@@ -30,7 +30,7 @@ export function createStripeClient(apiKey: string): Stripe {
 /** A client with the merchant's stored key; 409 `stripe_not_connected` when there is none. */
 export async function stripeClientFor(database: DB, merchantId: string): Promise<Stripe> {
   const key = await apiKeyFor(database, merchantId);
-  if (!key) throw new DomainError("stripe_not_connected", "This merchant has no Stripe API key; add one in Settings › Stripe", { status: 409 });
+  if (!key) throw new DomainError("stripe_not_connected", "This merchant has no Stripe API key; add one in Settings › Stripe");
   return createStripeClient(key);
 }
 

@@ -3,8 +3,8 @@ import { now } from "~/lib/clock.server";
 import { withTenant, type DB, type Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { enrollMember } from "~/domain/flows/enrolment.server";
-import { recordOrder, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/points/orders.server";
-import { attributeFromStripe } from "~/domain/referrals/attribution.server";
+import { purchaseCurrencyRule, recordPurchase, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/flows/purchase.server";
+import { attributeFromStripe } from "~/domain/flows/referral-rewards.server";
 import { stripeReferralCodes } from "~/domain/referrals/stripe-codes";
 import { DomainError } from "~/lib/errors";
 import type { DisputeStatus, Order } from "~db/schema";
@@ -60,7 +60,7 @@ export async function ingestStripeEvent(database: DB, merchantId: string, payloa
   const parsed = stripeEventSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DomainError("invalid_event", `Not a Stripe event: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`, { status: 400 });
+    throw new DomainError("invalid_event", `Not a Stripe event: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
   }
   const event = parsed.data;
   try {
@@ -132,9 +132,10 @@ export async function applyStripeEvent(trx: Trx, merchantId: string, event: Stri
 // ---- purchases ---------------------------------------------------------------------------------------------
 
 async function applyOrder(trx: Trx, merchantId: string, event: StripeEventEnvelope, f: Extract<StripeFact, { kind: "order" }>, actor: Actor): Promise<string> {
+  // The purchase flow's currency rule, checked before the payer is enrolled: a foreign payment makes no member.
   const merchant = await trx.selectFrom("merchants").select("currency").where("id", "=", merchantId).executeTakeFirstOrThrow();
-  const currency = merchant.currency.trim();
-  if (f.currency !== currency) return `ignored: currency ${f.currency} (this merchant records ${currency} only)`;
+  const currency = purchaseCurrencyRule("stripe", f.currency, merchant.currency);
+  if (!currency.ok) return `ignored: ${currency.reason}`;
 
   // An invoice.paid without its PaymentIntent (API versions since 2025-03-31): an invoice_payment.paid stored
   // earlier may have said which payment it was.
@@ -152,18 +153,21 @@ async function applyOrder(trx: Trx, merchantId: string, event: StripeEventEnvelo
   const stored = await paymentRow(trx, merchantId, paymentKey);
   // A referral code in the checkout's metadata or promotion code attributes a member not yet referred (issue 5).
   await attributeFromStripe(trx, merchantId, member.id, stripeReferralCodes(event.data.object));
-  const recorded = await recordOrder(trx, merchantId, {
-    memberId: member.id,
-    externalOrderId: f.externalOrderId,
-    source: "stripe",
-    amountMinor: f.amountMinor,
-    currency: f.currency,
-    occurredAt: f.occurredAt,
-    stripePaymentKey: paymentKey,
-    cardFingerprint: stored?.card_fingerprint ?? null,
-    awardPoints: true,
-    actor,
-  });
+  const recorded = await recordPurchase(
+    trx,
+    merchantId,
+    {
+      memberId: member.id,
+      externalOrderId: f.externalOrderId,
+      amountMinor: f.amountMinor,
+      currency: f.currency,
+      occurredAt: f.occurredAt,
+      stripePaymentKey: paymentKey,
+      cardFingerprint: stored?.card_fingerprint ?? null,
+    },
+    { channel: "stripe", actor },
+  );
+  if (recorded.outcome === "ignored") return `ignored: ${recorded.reason}`;
   const payment = await upsertPayment(trx, merchantId, { paymentKey, orderId: recorded.order.id, amountMinor: f.amountMinor, customerEmail: f.email });
   const late = await pushPaymentFacts(trx, merchantId, recorded.order, payment, event.id, actor);
   return `order ${recorded.order.id} recorded for member ${member.id}: ${recorded.points} points${late}`;

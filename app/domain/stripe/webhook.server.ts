@@ -17,9 +17,7 @@ import { ingestStripeEvent, type IngestResult } from "./events.server";
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 const invalidSignature = () =>
-  new DomainError("invalid_signature", "The Stripe-Signature header does not match this endpoint's signing secret, or is outside the 5-minute window", {
-    status: 400,
-  });
+  new DomainError("invalid_signature", "The Stripe-Signature header does not match this endpoint's signing secret, or is outside the 5-minute window");
 
 /**
  * Checks the signature (any of the header's v1 signatures may match, which is how Stripe rolls a secret) and the
@@ -34,7 +32,7 @@ export function verifyStripeSignature(rawBody: string, header: string | null, se
   } catch (err) {
     if (err instanceof Stripe.errors.StripeSignatureVerificationError) throw invalidSignature();
     // The signature matched, so Stripe sent this body, but it is not JSON.
-    if (err instanceof SyntaxError) throw new DomainError("invalid_payload", "The event body is not JSON", { status: 400 });
+    if (err instanceof SyntaxError) throw new DomainError("invalid_payload", "The event body is not JSON");
     throw err;
   }
   // The library reads the last t= in the header; so do we.
@@ -43,7 +41,7 @@ export function verifyStripeSignature(rawBody: string, header: string | null, se
   if (t === undefined || !Number.isFinite(t) || t - Math.floor(at.getTime() / 1000) > WEBHOOK_TOLERANCE_SECONDS) throw invalidSignature();
   // Signed by Stripe, yet not storable as jsonb: refused before anything is written (Stripe reports the 400).
   const bad = findUnstorableText(payload);
-  if (bad) throw new DomainError("invalid_payload", `The event cannot be stored: ${bad.message}`, { status: 400, field: bad.field });
+  if (bad) throw new DomainError("invalid_payload", `The event cannot be stored: ${bad.message}`, { field: bad.field });
   return payload;
 }
 
@@ -72,7 +70,7 @@ function wellFormedSignatureHeader(header: string): boolean {
 export async function receiveStripeWebhook(database: DB, merchantId: string | undefined, rawBody: string, signature: string | null): Promise<IngestResult> {
   if (!merchantId || !isId("merchant", merchantId)) throw invalidSignature();
   // Parsing is iterative, but storing and mapping the event walk it recursively.
-  if (jsonTooDeep(rawBody)) throw new DomainError("invalid_payload", `The event nests deeper than ${MAX_JSON_DEPTH} levels`, { status: 400 });
+  if (jsonTooDeep(rawBody)) throw new DomainError("invalid_payload", `The event nests deeper than ${MAX_JSON_DEPTH} levels`);
   const secret = await withTenant(database, merchantId, (trx) => webhookSecretFor(trx, merchantId));
   if (!secret) throw invalidSignature();
   const payload = verifyStripeSignature(rawBody, signature, secret);

@@ -3,7 +3,7 @@ import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
-import type { TierProgramInput } from "./form";
+import type { TierProgramInput } from "./types";
 import { loadTierProgram } from "./tiers.server";
 
 /** Saving the tier program (settings and ladder) and starting the background re-evaluation of every member. */

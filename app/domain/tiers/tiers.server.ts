@@ -451,7 +451,7 @@ export async function pinMemberTier(
   const reason = input.reason.trim();
   if (reason.length < 1 || reason.length > 500) throw new DomainError("validation_failed", "Say why (up to 500 characters)", { field: "reason" });
   if (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", memberId)) {
-    throw new DomainError("not_eligible", "This member is held out of the loyalty program and cannot hold a tier", { status: 422, field: "tierId" });
+    throw new DomainError("not_eligible", "This member is held out of the loyalty program and cannot hold a tier", { field: "tierId" });
   }
   const before = await lockOrCreateState(trx, merchantId, memberId, at);
   await trx
@@ -472,7 +472,7 @@ export async function pinMemberTier(
 export async function unpinMemberTier(trx: Trx, merchantId: string, memberId: string, actor: Actor, at: Date): Promise<EvaluateResult> {
   const program = await loadTierProgram(trx, merchantId);
   const before = await lockState(trx, merchantId, memberId);
-  if (!before?.pin_tier_id) throw new DomainError("conflict", "This member is not pinned to a tier", { status: 409 });
+  if (!before?.pin_tier_id) throw new DomainError("conflict", "This member is not pinned to a tier");
   await trx
     .updateTable("member_tiers")
     .set({ pin_tier_id: null, pin_until: null, pin_reason: null, pinned_by: null, updated_at: at })

@@ -33,3 +33,9 @@ export interface MemberTierView {
   progress: (Omit<Progress, "by" | "next"> & { nextName: string; missingText: string; by: string | null }) | null;
   atRisk: { downgradeAt: string; toTierName: string | null; missingToKeepText: string } | null;
 }
+
+/** What saveTierProgram accepts: the settings and the ladder, lowest first (a tier's order is its rank; id null = new). */
+export interface TierProgramInput {
+  settings: TierSettings;
+  tiers: Array<Omit<TierDef, "id" | "rank"> & { id: string | null }>;
+}

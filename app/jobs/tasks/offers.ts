@@ -2,7 +2,8 @@ import type { Task, TaskList } from "graphile-worker";
 import { z } from "zod";
 import { db } from "~/db.server";
 import { failAnnouncement, OFFER_ANNOUNCE_TASK, sendAnnouncementBatch } from "~/domain/offers/announcements.server";
-import { failSurpriseGift, runSurpriseGift, SURPRISE_GIFT_TASK } from "~/domain/offers/gifts.server";
+import { runSurpriseGift } from "~/domain/flows/gifts.server";
+import { failSurpriseGift, SURPRISE_GIFT_TASK } from "~/domain/offers/gifts.server";
 
 /**
  * Offers' background tasks: thin wrappers over app/domain/offers. Both are idempotent (per-member rows), so

@@ -7,7 +7,7 @@ import {
   runReleaseAndExpiry,
   type JobOptions,
   type JobReport,
-} from "~/domain/points/jobs.server";
+} from "~/domain/flows/schedules.server";
 
 /**
  * The points ledger's scheduled tasks: thin wrappers over app/domain/points/jobs.server.ts. Each run does all

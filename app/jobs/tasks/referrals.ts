@@ -1,5 +1,6 @@
 import type { TaskList } from "graphile-worker";
-import { runAncestorDigest, runReferralRelease } from "~/domain/referrals/jobs.server";
+import { runReferralRelease } from "~/domain/flows/referral-rewards.server";
+import { runAncestorDigest } from "~/domain/referrals/jobs.server";
 
 /** Referral jobs (app/domain/referrals/jobs.server.ts): hold-period release hourly, the ancestors' digest daily. */
 export const REFERRAL_RELEASE_TASK = "referral_release";

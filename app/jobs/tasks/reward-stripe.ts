@@ -1,6 +1,6 @@
 import type { Task } from "graphile-worker";
 import { z } from "zod";
-import { syncRedemptionToStripe } from "~/domain/rewards/stripe-sync.server";
+import { syncRedemptionToStripe } from "~/domain/stripe/reward-sync.server";
 
 const Payload = z.object({ merchantId: z.string().min(1), redemptionId: z.string().min(1) });
 

@@ -1,15 +1,15 @@
 import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
-import { availableOn, localDay, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate } from "./text";
+import { availableOn, localDay, longDate, memberHistoryText, pendingByDay, pointsLabel, shortDate } from "~/domain/points/text";
 import { db, withTenant, type Trx } from "~/db.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { appUrl } from "~/lib/env.server";
-import { getMemberBalance } from "./balance.server";
+import { getMemberBalance } from "~/domain/points/balance.server";
 import { awardBirthdayBonus } from "./earning.server";
-import { expireDueLots, releaseDueLots } from "./ledger.server";
-import { addMonths, inactivityExpiry, wallTimeIn, type EarningRules } from "./rules";
-import { getEarningRules } from "./rules.server";
-import { hasTierBirthdayBonus } from "./tier-hook.server";
+import { expireDueLots, releaseDueLots } from "~/domain/points/ledger.server";
+import { addMonths, inactivityExpiry, wallTimeIn, type EarningRules } from "~/domain/points/rules";
+import { getEarningRules } from "~/domain/points/rules.server";
+import { hasTierBirthdayBonus } from "~/domain/tiers/program.server";
 
 /**
  * The points ledger's scheduled work: release pending lots, expire lots (after N months, or after N months of

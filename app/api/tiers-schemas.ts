@@ -1,9 +1,7 @@
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import type { MemberTierView } from "~/domain/tiers/types";
-import { ErrorSchema, MemberIdParams } from "./schemas";
 
-/** GET /api/v1/members/{id}/tier: shape, serialisation and its OpenAPI operation (issue 4). */
+/** GET /api/v1/members/{id}/tier: the wire shape and its serialisation (issue 4); the operation is in tiers-openapi.ts. */
 
 const TierSchema = z
   .object({
@@ -65,26 +63,4 @@ export function toApiMemberTier(memberId: string, v: MemberTierView): z.infer<ty
     downgrade: v.atRisk ? { at: v.atRisk.downgradeAt, to_tier: v.atRisk.toTierName } : null,
     tiers: v.tiers.map(tierOut),
   };
-}
-
-export function registerTierPaths(registry: OpenAPIRegistry, ctx: { security: RouteConfig["security"] }): void {
-  const err = (d: string): ResponseConfig => ({ description: d, content: { "application/json": { schema: ErrorSchema } } });
-  registry.registerPath({
-    method: "get",
-    path: "/api/v1/members/{id}/tier",
-    tags: ["Points"],
-    operationId: "getMemberTier",
-    summary: "Get a member's tier",
-    description:
-      "The member's current tier with its benefits, the qualifying figure, progress to the next tier and any scheduled downgrade. " +
-      "Upgrades show here the moment an order or event crosses a threshold. Requires the `points:read` scope.",
-    security: ctx.security,
-    request: { params: MemberIdParams },
-    responses: {
-      200: { description: "The member's tier", content: { "application/json": { schema: MemberTierSchema } } },
-      401: err("Missing, malformed, unknown or revoked API key (`unauthenticated`)"),
-      403: err("The key lacks the scope this endpoint needs (`insufficient_scope`)"),
-      404: err("No such member (`not_found`)"),
-    },
-  });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ClaimResult, MemberOffer } from "~/domain/offers/member-offers.server";
 
 /** The offers API's response shapes (Zod, for the OpenAPI document and the routes' types). */
 
@@ -45,3 +46,37 @@ export const SegmentApiSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string().nullable(), rule: z.unknown(), member_count: z.number().int() })
   .meta({ id: "Segment" });
 export const SegmentsSchema = z.object({ data: z.array(SegmentApiSchema) }).meta({ id: "Segments" });
+
+// Domain results → these shapes (snake_case, ISO dates).
+
+export function toApiOffer(o: MemberOffer): z.infer<typeof MemberOfferSchema> {
+  return {
+    id: o.id,
+    title: o.title,
+    description: o.description,
+    image_url: o.imageUrl,
+    kind: o.kind,
+    reward_id: o.rewardId,
+    reward_name: o.rewardName,
+    multiplier_percent: o.multiplierPercent,
+    multiplier_days: o.multiplierDays,
+    starts_at: o.startsAt.toISOString(),
+    ends_at: o.endsAt.toISOString(),
+    sold_out: o.soldOut,
+    claimed_at: o.claimed?.at.toISOString() ?? null,
+    code: o.claimed?.code ?? null,
+  };
+}
+
+export function toApiClaim(c: ClaimResult): z.infer<typeof OfferClaimSchema> {
+  return {
+    offer_id: c.offerId,
+    member_id: c.memberId,
+    claimed_at: c.claimedAt.toISOString(),
+    kind: c.kind,
+    redemption_id: c.redemptionId,
+    code: c.code,
+    multiplier_percent: c.multiplierPercent,
+    multiplier_until: c.multiplierUntil?.toISOString() ?? null,
+  };
+}
