@@ -1,8 +1,7 @@
-import { redirect } from "@remix-run/node";
 import { db } from "~/db.server";
 import type { Merchant } from "~db/schema";
 import { clearCookie, memberCookieName, readCookie, sessionCookie, STAFF_COOKIE } from "./cookies.server";
-import { clientIp, getMember } from "./guards.server";
+import { clientIp } from "./client-ip";
 import { createMemberSession, invalidateMemberSession, validateMemberSessionToken } from "./member-session.server";
 import { parseToken } from "./tokens.server";
 import { createStaffSession, invalidateStaffSession } from "./staff-session.server";
@@ -53,17 +52,4 @@ export async function endMemberSession(request: Request, merchant: Pick<Merchant
 /** True when the browser holds a live member session for this merchant (used to skip the login form). */
 export async function hasMemberSession(request: Request, merchant: Merchant): Promise<boolean> {
   return (await validateMemberSessionToken(db(), merchant.id, readCookie(request, memberCookieName(merchant.slug)))) !== null;
-}
-
-/**
- * The `membersOnlyPortal` setting: pages other than login, sign-up and password reset need a member session.
- * Returns the member when there is one; redirects to the portal login when the portal is closed to visitors.
- */
-export async function portalVisitor(request: Request, merchant: Merchant) {
-  const auth = await getMember(request, merchant);
-  if (!auth && merchant.settings?.membersOnlyPortal) {
-    const url = new URL(request.url);
-    throw redirect(`/p/${merchant.slug}/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
-  }
-  return auth;
 }

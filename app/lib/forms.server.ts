@@ -1,23 +1,7 @@
 import { readBoundedBody } from "~/lib/body.server";
-import { data } from "@remix-run/node";
-import { parseWithZod, type Submission, type SubmissionResult } from "@conform-to/zod/v4";
+import { parseWithZod } from "@conform-to/zod/v4";
 import { z } from "zod";
-import { DomainError } from "~/lib/errors";
 import { findUnstorableText, jsonTooDeep, printable, unstorableReason } from "~/lib/storable-text";
-
-/**
- * Turns an expected domain failure into a Conform reply: a field error when the error names a field the form has,
- * otherwise a form-level error; the HTTP status is the error's own (400, 401, 409, 429 …). Anything else is a bug
- * and is rethrown.
- */
-export function replyWithDomainError<T>(submission: Submission<T>, err: unknown, opts: { fields?: string[]; hideFields?: string[] } = {}) {
-  if (!(err instanceof DomainError)) throw err;
-  const onField = err.field && (!opts.fields || opts.fields.includes(err.field));
-  const result: SubmissionResult<string[]> = onField
-    ? submission.reply({ fieldErrors: { [err.field!]: [err.message] }, hideFields: opts.hideFields })
-    : submission.reply({ formErrors: [err.message], hideFields: opts.hideFields });
-  return data({ result }, { status: err.status === 422 ? 400 : err.status });
-}
 
 // Our forms are a few kilobytes (file uploads go through app/domain/imports/upload.server.ts, not here).
 export const MAX_FORM_BYTES = 1024 * 1024;

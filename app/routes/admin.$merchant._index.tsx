@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { adminPath } from "~/components/admin/use-admin";
 import { StatCard } from "~/components/admin/stat-card";
 import { BarChart } from "~/components/charts/bar-chart";

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { db } from "~/db.server";
 import { memberScoresCsvStream } from "~/domain/cltv/member-export.server";
 

@@ -1,13 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { clientIp, requireStaff, roleAtLeast } from "~/auth/guards.server";
+import { clientIp, requireStaff, roleAtLeast } from "~/web/guards.server";
 import { CltvReportView } from "~/components/cltv/report";
 import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { loadCltvReport } from "~/domain/cltv/report.server";
 import { fitAndScoreMerchant } from "~/domain/cltv/score.server";
-import { DomainError } from "~/lib/errors";
+import { domainErrorData } from "~/web/form-action.server";
 import { readForm } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Customer lifetime value · Perennial admin" }];
@@ -31,8 +31,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
     return { ok: true, message: `Model refitted; ${r.scoredMembers.toLocaleString("en-US")} members rescored.` };
   } catch (err) {
-    if (err instanceof DomainError && err.code === "insufficient_data") return data({ ok: false, message: err.message }, { status: 422 });
-    throw err;
+    return domainErrorData(err, (e) => ({ ok: false, message: e.message }), { only: ["insufficient_data"] });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { db, withTenant } from "~/db.server";
 import { CSV_TABLES, cltvReportCsv, type CsvTable } from "~/domain/cltv/report-csv";
 import { loadCltvReport } from "~/domain/cltv/report.server";

@@ -1,11 +1,11 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff, roleAtLeast } from "~/auth/guards.server";
+import { clientIp, requireStaff, roleAtLeast } from "~/web/guards.server";
 import { ExperimentsList, ProgramHoldoutForm, CustomExperimentForm } from "~/components/reports/experiments";
 import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createCustomExperiment, ExperimentActionSchema, setProgramHoldout, stopExperiment } from "~/domain/experiments/manage.server";
-import { DomainError } from "~/lib/errors";
+import { domainErrorData } from "~/web/form-action.server";
 import { readForm } from "~/lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Holdouts and experiments · Perennial admin" }];
@@ -50,11 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
     return data({ ok: true as const, intent: input.intent, kind: "kind" in input ? input.kind : "", errors: {} as Record<string, string[]>, message });
   } catch (err) {
-    if (err instanceof DomainError) {
-      if (err.code === "not_found") throw new Response("Not found", { status: 404 });
-      return data({ ok: false as const, intent: input.intent, kind: "kind" in input ? input.kind : "", errors: { [err.field ?? "form"]: [err.message] }, message: null }, { status: err.status });
-    }
-    throw err;
+    return domainErrorData(err, (e) => ({ ok: false as const, intent: input.intent, kind: "kind" in input ? input.kind : "", errors: { [e.field ?? "form"]: [e.message] }, message: null }), { notFound: "Not found" });
   }
 }
 

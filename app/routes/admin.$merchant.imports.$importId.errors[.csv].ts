@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { createReadableStreamFromReadable, type LoaderFunctionArgs } from "@remix-run/node";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { db, withTenant } from "~/db.server";
 import { ERROR_CSV_HEADER, errorCsvLine } from "~/domain/imports/csv";
 import { errorsPathFor, getImport, uploadPath } from "~/domain/imports/import.server";

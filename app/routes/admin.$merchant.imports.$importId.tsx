@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { ImportErrorsTable, ImportProgressPanel, ImportStatusBadge } from "~/components/admin/imports";
 import { buttonClass, Card, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";

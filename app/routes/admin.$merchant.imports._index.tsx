@@ -1,12 +1,12 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { clientIp, requireStaff, roleAtLeast } from "~/auth/guards.server";
+import { clientIp, requireStaff, roleAtLeast } from "~/web/guards.server";
 import { ImportColumnsHelp, ImportsTable, ImportUploadForm } from "~/components/admin/imports";
 import { Alert, Card, EmptyState, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { listImports, MAX_UPLOAD_BYTES, startUploadedImport } from "~/domain/imports/import.server";
 import { receiveUpload } from "~/domain/imports/upload.server";
-import { DomainError } from "~/lib/errors";
+import { domainErrorData } from "~/web/form-action.server";
 import { newId } from "~/lib/ids";
 
 export const meta: MetaFunction = () => [{ title: "Imports · Perennial admin" }];
@@ -26,8 +26,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const upload = await receiveUpload(request, merchant.id, importId);
     await startUploadedImport(db(), merchant.id, importId, upload, { type: "staff", id: user.id, ip: clientIp(request) });
   } catch (err) {
-    if (err instanceof DomainError) return data({ error: err.message }, { status: err.status });
-    throw err;
+    return domainErrorData(err, (e) => ({ error: e.message }));
   }
   return redirect(`/admin/${merchant.slug}/imports/${importId}`);
 }

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
-import { formatDateTime } from "~/components/admin/format";
+import { requireStaff } from "~/web/guards.server";
+import { formatDateTime } from "~/components/ui/format";
 import { Alert, Card } from "~/components/ui";
 import { EmailPreview, EmailStatusBadge, templateLabel } from "~/components/ui/email";
 import { db, withTenant } from "~/db.server";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { CursorPager, EmptyState } from "~/components/ui";
 import { MailboxTable } from "~/components/ui/email";
 import { db, withTenant } from "~/db.server";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { PageHeader } from "~/components/ui";
 import { DeliveryNotice } from "~/components/ui/email";
 import { describeDelivery, mailConfigFromEnv } from "~/domain/email/delivery.server";

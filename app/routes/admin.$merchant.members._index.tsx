@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { MemberFilters, MemberTable } from "~/components/admin/members-list";
 import { Alert, CursorPager, EmptyState, LinkButton, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";

@@ -1,144 +1,44 @@
-import { parseWithZod } from "@conform-to/zod/v4";
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { now } from "~/lib/clock.server";
-import { clientIp, requireStaff } from "~/auth/guards.server";
-import { formatDateTime } from "~/components/admin/format";
+import { clientIp, requireStaff } from "~/web/guards.server";
+import { formatDateTime } from "~/components/ui/format";
 import { canAct } from "~/components/admin/use-admin";
 import { ExperimentFigures, offerState, ProgressBar, usePolling } from "~/components/offers/admin-offers";
 import { OfferForm } from "~/components/offers/offer-form";
-import { offerBenefit } from "~/components/offers/portal-offers";
 import { Alert, Badge, Button, Card, PageHeader, TextField } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { createAnnouncement, listAnnouncements } from "~/domain/offers/announcements.server";
-import { experimentCounts, getOffer, grantableRewards, instantToLocal, updateOffer } from "~/domain/offers/offers.server";
-import { AnnouncementFormSchema, OfferFormSchema } from "~/domain/offers/schemas";
-import { listSegments } from "~/domain/segments/segments.server";
-import { DomainError } from "~/lib/errors";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
+import { getOffer } from "~/domain/offers/offers.server";
+import { readForm } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
+import { announceOfferAction, setOfferStatusAction, updateOfferAction } from "~/web/actions/offer.server";
+import { notFoundResponse } from "~/web/form-action.server";
+import { offerPage } from "~/web/presenters/offer-page.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.offer.title} · Offers` : "Offer" }];
 
-const notFound = () => new Response("Offer not found", { status: 404 });
+const NOT_FOUND = "Offer not found";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
   const offerId = params.offerId ?? "";
-  if (!isId("offer", offerId)) throw notFound();
-  const found = await withTenant(db(), merchant.id, async (trx) => {
-    const offer = await getOffer(trx, merchant.id, offerId);
-    if (!offer) return null;
-    return {
-      offer,
-      counts: await experimentCounts(trx, merchant.id, offer.experimentId),
-      announcements: await listAnnouncements(trx, merchant.id, offerId),
-      segments: (await listSegments(trx, merchant.id)).map((s) => ({ id: s.id, name: s.name })),
-      rewards: await grantableRewards(trx, merchant.id),
-    };
-  });
-  if (!found) throw notFound();
-  const { offer } = found;
-  const tz = merchant.timezone;
-  return {
-    slug: merchant.slug,
-    timezone: tz,
-    role,
-    at: now().toISOString(),
-    offer: {
-      id: offer.id,
-      title: offer.title,
-      status: offer.status,
-      startsAt: offer.startsAt.toISOString(),
-      endsAt: offer.endsAt.toISOString(),
-      benefit: offerBenefit(offer),
-      holdoutBps: offer.holdoutBps,
-      claimedCount: offer.claimedCount,
-      stockTotal: offer.stockTotal,
-      segmentName: found.segments.find((s) => s.id === offer.segmentId)?.name ?? "",
-    },
-    values: {
-      title: offer.title,
-      description: offer.description,
-      imageUrl: offer.imageUrl ?? "",
-      kind: offer.kind,
-      rewardId: offer.rewardId ?? "",
-      multiplierPercent: offer.multiplierPercent ? String(offer.multiplierPercent) : "",
-      multiplierDays: offer.multiplierDays ? String(offer.multiplierDays) : "",
-      segmentId: offer.segmentId,
-      startsAt: instantToLocal(offer.startsAt, tz),
-      endsAt: instantToLocal(offer.endsAt, tz),
-      stockTotal: offer.stockTotal ? String(offer.stockTotal) : "",
-      holdoutPercent: String(offer.holdoutBps / 100),
-    },
-    counts: found.counts,
-    announcements: found.announcements.map((a) => ({ id: a.id, status: a.status, total: a.total, sent: a.sent, skipped: a.skipped, perMinute: a.perMinute, createdAt: a.createdAt.toISOString(), error: a.error })),
-    segments: found.segments,
-    rewards: found.rewards,
-  };
+  if (!isId("offer", offerId)) throw notFoundResponse(NOT_FOUND);
+  const page = await offerPage(merchant, offerId);
+  if (!page) throw notFoundResponse(NOT_FOUND);
+  return { ...page, role };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const offerId = params.offerId ?? "";
-  if (!isId("offer", offerId)) throw notFound();
+  if (!isId("offer", offerId)) throw notFoundResponse(NOT_FOUND);
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
   const form = await readForm(request);
+  const offer = await withTenant(db(), merchant.id, (trx) => getOffer(trx, merchant.id, offerId));
+  if (!offer) throw notFoundResponse(NOT_FOUND);
   const intent = form.get("intent");
-  const at = now();
-  const existing = await withTenant(db(), merchant.id, (trx) => getOffer(trx, merchant.id, offerId));
-  if (!existing) throw notFound();
-
-  if (intent === "announce") {
-    const submission = parseWithZod(form, { schema: AnnouncementFormSchema });
-    if (submission.status !== "success") return data({ intent, result: submission.reply(), message: null }, { status: 400 });
-    try {
-      const a = await withTenant(db(), merchant.id, (trx) => createAnnouncement(trx, merchant.id, offerId, submission.value.perMinute, actor, at));
-      return { intent, result: submission.reply({ resetForm: true }), message: `Sending to ${a.total.toLocaleString("en-US")} treated members.` };
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return data({ intent, result: submission.reply({ formErrors: [err.message] }), message: null }, { status: err.status });
-    }
-  }
-  if (intent === "archive" || intent === "activate") {
-    const values = {
-      ...formValues(existing, merchant.timezone),
-      status: intent === "archive" ? ("archived" as const) : ("active" as const),
-    };
-    const parsed = OfferFormSchema.parse(values);
-    await withTenant(db(), merchant.id, (trx) => updateOffer(trx, merchant, offerId, { ...parsed, status: values.status }, actor, at));
-    return { intent, result: undefined, message: intent === "archive" ? "Offer archived: members no longer see it." : "Offer active again." };
-  }
-  // What the offer grants and its holdout are fixed: the disabled fields are filled from the offer as it is.
-  for (const [k, v] of Object.entries(formValues(existing, merchant.timezone))) {
-    if (["kind", "rewardId", "multiplierPercent", "multiplierDays", "holdoutPercent"].includes(k)) form.set(k, String(v ?? ""));
-  }
-  const submission = parseWithZod(form, { schema: OfferFormSchema });
-  if (submission.status !== "success") return data({ intent: "update", result: submission.reply(), message: null }, { status: 400 });
-  try {
-    await withTenant(db(), merchant.id, (trx) => updateOffer(trx, merchant, offerId, submission.value, actor, at));
-    return { intent: "update", result: submission.reply(), message: "Offer saved." };
-  } catch (err) {
-    const reply = replyWithDomainError(submission, err);
-    return data({ intent: "update", result: reply.data.result, message: null }, { status: reply.init?.status ?? 400 });
-  }
-}
-
-function formValues(o: NonNullable<Awaited<ReturnType<typeof getOffer>>>, tz: string) {
-  return {
-    title: o.title,
-    description: o.description,
-    imageUrl: o.imageUrl ?? "",
-    kind: o.kind,
-    rewardId: o.rewardId ?? "",
-    multiplierPercent: o.multiplierPercent ?? "",
-    multiplierDays: o.multiplierDays ?? "",
-    segmentId: o.segmentId,
-    startsAt: instantToLocal(o.startsAt, tz),
-    endsAt: instantToLocal(o.endsAt, tz),
-    stockTotal: o.stockTotal ?? "",
-    holdoutPercent: o.holdoutBps / 100,
-  };
+  if (intent === "announce") return announceOfferAction(merchant.id, offerId, form, actor);
+  if (intent === "archive" || intent === "activate") return setOfferStatusAction(merchant, offer, intent, actor);
+  return updateOfferAction(merchant, offer, form, actor);
 }
 
 export default function OfferDetail() {

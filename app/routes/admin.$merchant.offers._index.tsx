@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { canAct } from "~/components/admin/use-admin";
 import { GiftsTable, OffersTable } from "~/components/offers/admin-offers";
 import { offerBenefit } from "~/components/offers/portal-offers";

@@ -1,33 +1,31 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { ExperimentFigures, ProgressBar, usePolling } from "~/components/offers/admin-offers";
 import { Alert, Card, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { giftCounts, requireGift } from "~/domain/offers/gifts.server";
-import { DomainError } from "~/lib/errors";
+import { notFoundResponse, orNotFound } from "~/web/form-action.server";
 import { isId } from "~/lib/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.gift.name} · Surprise gifts` : "Surprise gift" }];
 
-const notFound = () => new Response("Surprise gift not found", { status: 404 });
+const NOT_FOUND = "Surprise gift not found";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant } = await requireStaff(request, params.merchant, "analyst");
   const giftId = params.giftId ?? "";
-  if (!isId("gift", giftId)) throw notFound();
-  try {
-    return await withTenant(db(), merchant.id, async (trx) => {
+  if (!isId("gift", giftId)) throw notFoundResponse(NOT_FOUND);
+  return orNotFound(
+    withTenant(db(), merchant.id, async (trx) => {
       const g = await requireGift(trx, merchant.id, giftId);
       return {
         gift: { name: g.name, rewardName: g.rewardName, status: g.status, total: g.total, done: g.done, failed: g.failed, error: g.error, holdoutBps: g.holdoutBps },
         counts: await giftCounts(trx, merchant.id, g),
       };
-    });
-  } catch (err) {
-    if (err instanceof DomainError && err.code === "not_found") throw notFound();
-    throw err;
-  }
+    }),
+    NOT_FOUND,
+  );
 }
 
 export default function GiftDetail() {

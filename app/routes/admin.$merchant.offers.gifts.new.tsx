@@ -2,7 +2,7 @@ import { getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { RewardSelect, SegmentSelect } from "~/components/offers/offer-form";
 import { Button, Card, FormErrors, HoldoutSlider, PageHeader, TextField } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
@@ -10,7 +10,8 @@ import { createSurpriseGift } from "~/domain/offers/gifts.server";
 import { grantableRewards } from "~/domain/offers/offers.server";
 import { DEFAULT_HOLDOUT_PERCENT, GiftFormSchema } from "~/domain/offers/schemas";
 import { listSegments } from "~/domain/segments/segments.server";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
 
 export const meta: MetaFunction = () => [{ title: "New surprise gift" }];
 

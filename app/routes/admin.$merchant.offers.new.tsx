@@ -1,14 +1,15 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { OfferForm } from "~/components/offers/offer-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createOffer, grantableRewards, instantToLocal } from "~/domain/offers/offers.server";
 import { DEFAULT_HOLDOUT_PERCENT, OfferFormSchema } from "~/domain/offers/schemas";
 import { listSegments } from "~/domain/segments/segments.server";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
 
 export const meta: MetaFunction = () => [{ title: "New offer" }];
 

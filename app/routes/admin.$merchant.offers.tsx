@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Outlet } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 
 // Offers and surprise gifts: the pages below share this guard.
 export async function loader({ request, params }: LoaderFunctionArgs) {

@@ -1,12 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { EarningRulesForm } from "~/components/points/earning-rules-form";
 import { PointsFlowCharts, ProgramStatCards } from "~/components/points/program-stats";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { earningRulesFormSchema } from "~/domain/points/rules-form";
+import { earningRulesFormSchema } from "~/web/forms/earning-rules";
 import { getEarningRules, saveEarningRules } from "~/domain/points/rules.server";
 import { monthlyPointsFlow, programStats } from "~/domain/points/stats.server";
 import { readSubmission } from "~/lib/forms.server";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { ReferralFunnel, TopReferrers } from "~/components/referrals/admin-referrals";
 import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";

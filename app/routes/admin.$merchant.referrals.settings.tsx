@@ -1,15 +1,16 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { canAct } from "~/components/admin/use-admin";
 import { ReferralSettingsForm } from "~/components/referrals/settings-form";
-import { formPath, referralSettingsFormSchema } from "~/components/referrals/settings-schema";
+import { formPath, referralSettingsFormSchema } from "~/web/forms/referral-settings";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { catalogRewardOptions } from "~/web/presenters/referrals/admin-queries.server";
 import { getReferralSettings, saveReferralSettings } from "~/domain/referrals/program.server";
 import { DomainError } from "~/lib/errors";
 import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
 
 export const meta: MetaFunction = () => [{ title: "Referral settings" }];
 
@@ -39,9 +40,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       await saveReferralSettings(trx, merchant.id, submission.value, { type: "staff", id: user.id, ip: clientIp(request) });
     });
   } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    const field = err.field ? (err.field.includes("RewardId") ? err.field : formPath(err.field.split("."))) : null;
-    return data({ result: submission.reply(field ? { fieldErrors: { [field]: [err.message] } } : { formErrors: [err.message] }) }, { status: 400 });
+    // The schema's paths ("friendReward.points") are flat fields in the form; the reward selects already are.
+    return replyWithDomainError(submission, err, { fieldName: (f) => (f.includes("RewardId") ? f : formPath(f.split("."))) });
   }
   return { result: submission.reply() };
 }

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { db, withTenant } from "~/db.server";
 import { treeChildren } from "~/web/presenters/referrals/tree-view.server";
 import { isId } from "~/lib/ids";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { ReferralsNav } from "~/components/referrals/admin-referrals";
 import { db, withTenant } from "~/db.server";
 import { openReviewCount } from "~/web/presenters/referrals/admin-queries.server";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { Alert, Card, PageHeader } from "~/components/ui";
 import { BackToReports, ReportCharts, ReportTableCard, WindowPicker } from "~/components/reports/report-view";
 import { HeadlineCards } from "~/components/reports/headline";
@@ -9,7 +9,7 @@ import { loadReportPage } from "~/domain/incrementality/page.server";
 import { chartData, reportWindowOf } from "~/domain/incrementality/report-params.server";
 import { referralSentence } from "~/domain/incrementality/referral-summary";
 import { reportTables } from "~/domain/incrementality/tables.server";
-import { DomainError } from "~/lib/errors";
+import { orNotFound } from "~/web/form-action.server";
 import { formatMoney } from "~/lib/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? "Report"} · Incrementality · Perennial admin` }];
@@ -18,10 +18,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant } = await requireStaff(request, params.merchant, "analyst");
   const url = new URL(request.url);
   const { window, windowParam, liftParam } = reportWindowOf(url);
-  const page = await withTenant(db(), merchant.id, (trx) => loadReportPage(trx, merchant.id, params.experimentId ?? "", window)).catch((err) => {
-    if (err instanceof DomainError && err.code === "not_found") throw new Response("Not found", { status: 404 });
-    throw err;
-  });
+  const page = await orNotFound(withTenant(db(), merchant.id, (trx) => loadReportPage(trx, merchant.id, params.experimentId ?? "", window)), "Not found");
   const { report, series } = page;
   const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control }));
   return {

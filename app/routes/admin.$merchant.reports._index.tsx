@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { Badge, EmptyState, PageHeader, Table, Td, Th } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { listReportPrograms } from "~/domain/incrementality/page.server";

@@ -1,25 +1,25 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { adminPath } from "~/components/admin/use-admin";
-import { blankRewardForm, rewardFormSchema, rewardToForm } from "~/components/rewards/form-schema";
+import { blankRewardForm, rewardFormSchema, rewardToForm } from "~/web/forms/rewards";
 import { RewardEditor } from "~/components/rewards/reward-editor";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { createReward, getReward, updateReward } from "~/domain/rewards/catalog.server";
 import { listTiers } from "~/domain/rewards/tier-check.server";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
-import { DomainError } from "~/lib/errors";
+import { readSubmission } from "~/lib/forms.server";
+import { notFoundResponse, orNotFound, replyWithDomainError } from "~/web/form-action.server";
 import { isId } from "~/lib/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.isNew ? "New reward" : `${data?.name ?? "Reward"} · Rewards` }];
 
-const notFound = () => new Response("Reward not found", { status: 404 });
+const NOT_FOUND = "Reward not found";
 
 /** "new" creates; a reward id edits (another merchant's id finds nothing under RLS: 404). */
 function target(rewardId: string | undefined): string | null {
   if (rewardId === "new") return null;
-  if (!rewardId || !isId("reward", rewardId)) throw notFound();
+  if (!rewardId || !isId("reward", rewardId)) throw notFoundResponse(NOT_FOUND);
   return rewardId;
 }
 
@@ -27,10 +27,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant } = await requireStaff(request, params.merchant, "admin");
   const id = target(params.rewardId);
   const { reward, tiers } = await withTenant(db(), merchant.id, async (trx) => ({
-    reward: id ? await getReward(trx, merchant.id, id).catch((e) => (e instanceof DomainError ? null : Promise.reject(e))) : null,
+    reward: id ? await orNotFound(getReward(trx, merchant.id, id), NOT_FOUND) : null,
     tiers: await listTiers(trx, merchant.id),
   }));
-  if (id && !reward) throw notFound();
   return {
     isNew: !reward,
     name: reward?.name ?? null,
@@ -50,8 +49,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await withTenant(db(), merchant.id, (trx) => (id ? updateReward(trx, merchant.id, id, submission.value, actor) : createReward(trx, merchant.id, submission.value, actor)));
   } catch (err) {
-    if (err instanceof DomainError && err.code === "not_found") throw notFound();
-    return replyWithDomainError(submission, err);
+    return replyWithDomainError(submission, err, { notFound: NOT_FOUND });
   }
   return redirect(adminPath(merchant.slug, "rewards"));
 }

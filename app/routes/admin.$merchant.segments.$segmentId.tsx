@@ -1,11 +1,11 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { canAct } from "~/components/admin/use-admin";
 import { SegmentForm } from "~/components/segments/segment-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { SegmentFormSchema } from "~/domain/segments/form";
+import { SegmentFormSchema } from "~/web/forms/segments";
 import { getSegment, tierChoices, updateSegment } from "~/domain/segments/segments.server";
 import { readSubmission } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";

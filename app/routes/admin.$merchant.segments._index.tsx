@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { canAct } from "~/components/admin/use-admin";
 import { EmptyState, LinkButton, PageHeader, Table, Td, Th } from "~/components/ui";
 import { db, withTenant } from "~/db.server";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { now } from "~/lib/clock.server";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import type { BuilderPreview } from "~/components/segments/segment-builder";
 import { db, withTenant } from "~/db.server";
 import { parseRuleJson } from "~/domain/segments/rule";

@@ -1,8 +1,8 @@
 import { data, type ActionFunctionArgs } from "@remix-run/node";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { db, withTenant } from "~/db.server";
 import { setMemberTags, TagsInput } from "~/domain/segments/segments.server";
-import { DomainError } from "~/lib/errors";
+import { orNotFound } from "~/web/form-action.server";
 import { readForm } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
 
@@ -14,11 +14,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const parsed = TagsInput.safeParse((await readForm(request)).get("tags") ?? "");
   if (!parsed.success) return data({ error: parsed.error.issues[0]?.message ?? "Invalid tags" }, { status: 400 });
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
-  try {
-    const tags = await withTenant(db(), merchant.id, (trx) => setMemberTags(trx, merchant.id, memberId, parsed.data, actor));
-    return { tags };
-  } catch (err) {
-    if (err instanceof DomainError && err.code === "not_found") throw new Response("Member not found", { status: 404 });
-    throw err;
-  }
+  const tags = await orNotFound(withTenant(db(), merchant.id, (trx) => setMemberTags(trx, merchant.id, memberId, parsed.data, actor)), "Member not found");
+  return { tags };
 }

@@ -1,11 +1,11 @@
 import { readSubmission } from "~/lib/forms.server";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { GeneralSettingsForm } from "~/components/admin/general-settings-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { GeneralSettingsSchema, knownTimezones } from "~/domain/merchants/settings-schema";
+import { GeneralSettingsSchema, knownTimezones } from "~/domain/merchants/schemas";
 import { generalSettingsOf, updateGeneralSettings } from "~/domain/merchants/settings.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {

@@ -1,7 +1,7 @@
 import { readSubmission } from "~/lib/forms.server";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { ApiKeyCreateForm } from "~/components/admin/api-key-create-form";
 import { ApiKeysTable } from "~/components/admin/api-keys-table";
 import { NewApiKeyAlert } from "~/components/admin/new-api-key-alert";
@@ -9,7 +9,7 @@ import { Alert, Card, EmptyState, PageHeader } from "~/components/ui";
 import { db } from "~/db.server";
 import { createApiKey, listApiKeys, revokeApiKey } from "~/domain/api-keys/api-keys.server";
 import { ApiKeyActionSchema } from "~/domain/api-keys/scopes";
-import { DomainError } from "~/lib/errors";
+import { orNotFound } from "~/web/form-action.server";
 
 export const meta: MetaFunction = () => [{ title: "API keys · Perennial admin" }];
 
@@ -26,12 +26,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (submission.status !== "success") return data({ result: submission.reply(), created: null }, { status: 400 });
   const input = submission.value;
   if (input.intent === "revoke") {
-    try {
-      await revokeApiKey(db(), merchant.id, input.keyId, { type: "staff", id: user.id, ip: clientIp(request) });
-    } catch (err) {
-      if (err instanceof DomainError && err.code === "not_found") throw new Response("API key not found", { status: 404 });
-      throw err;
-    }
+    await orNotFound(revokeApiKey(db(), merchant.id, input.keyId, { type: "staff", id: user.id, ip: clientIp(request) }), "API key not found");
     return data({ result: submission.reply(), created: null });
   }
   const { apiKey, token } = await createApiKey(db(), merchant.id, { name: input.name, scopes: input.scopes, createdBy: user.id, ip: clientIp(request) });

@@ -1,10 +1,10 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { CltvSettingsForm } from "~/components/cltv/settings-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { cltvSettingsFormSchema, decimalToScaled } from "~/domain/cltv/settings-schema";
+import { cltvSettingsFormSchema, decimalToScaled } from "~/web/forms/cltv-settings";
 import { getCltvSettings, saveCltvSettings } from "~/domain/cltv/settings.server";
 import { readSubmission } from "~/lib/forms.server";
 import { minorDigits } from "~/lib/money";

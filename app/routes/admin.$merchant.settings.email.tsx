@@ -3,7 +3,7 @@ import { getFormProps, useForm } from "@conform-to/react";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { requireStaff, roleAtLeast } from "~/auth/guards.server";
+import { requireStaff, roleAtLeast } from "~/web/guards.server";
 import { Alert, Button, Card, FormErrors, PageHeader } from "~/components/ui";
 import { DeliveryNotice } from "~/components/ui/email";
 import { db } from "~/db.server";

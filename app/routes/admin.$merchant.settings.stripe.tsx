@@ -2,15 +2,16 @@ import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@co
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/auth/guards.server";
-import { formatDateTime } from "~/components/admin/format";
+import { clientIp, requireStaff } from "~/web/guards.server";
+import { formatDateTime } from "~/components/ui/format";
 import { Alert, Badge, Button, Card, EmptyState, FormErrors, PageHeader, Table, Td, TextField, Th } from "~/components/ui";
 import { db } from "~/db.server";
 import { disconnectStripe, getStripeConnection, recentStripeEvents, saveStripeCredentials } from "~/domain/stripe/connection.server";
 import { STRIPE_EVENT_TYPES } from "~/domain/stripe/event-types";
 import { StripeSaveSchema, StripeSettingsActionSchema } from "~/domain/stripe/schemas";
 import { appUrl } from "~/lib/env.server";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
 
 export const meta: MetaFunction = () => [{ title: "Stripe · Settings · Perennial admin" }];
 
@@ -41,8 +42,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const { apiKey, webhookSecret } = submission.value;
     await saveStripeCredentials(db(), merchant.id, { apiKey, webhookSecret }, actor);
   } catch (err) {
-    const reply = replyWithDomainError(submission, err, { fields: hideFields, hideFields });
-    return data({ result: reply.data.result, saved: null }, reply.init ?? undefined);
+    return replyWithDomainError(submission, err, { fields: hideFields, hideFields, extra: { saved: null } });
   }
   return data({ result: submission.reply({ resetForm: true }), saved: "saved" as const }, { headers: { "Cache-Control": "no-store" } });
 }

@@ -1,7 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
-import { clientIp, requireStaff } from "~/auth/guards.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
+import { clientIp, requireStaff } from "~/web/guards.server";
 import { PendingInvitationsTable } from "~/components/admin/pending-invitations-table";
 import { TeamInviteCard } from "~/components/admin/team-invite-form";
 import { TeamMembersTable, TeamRolesNote } from "~/components/admin/team-members-table";
@@ -10,7 +11,6 @@ import { db } from "~/db.server";
 import { inviteStaff, listPendingInvitations, revokeInvitation } from "~/domain/staff/invitations.server";
 import { TeamActionSchema } from "~/domain/staff/schemas";
 import { changeStaffRole, listTeam, removeStaff } from "~/domain/staff/team.server";
-import { DomainError } from "~/lib/errors";
 
 export const meta: MetaFunction = () => [{ title: "Team · Perennial admin" }];
 
@@ -45,8 +45,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return { result: submission.reply(), notice: "Invitation revoked." };
     }
   } catch (err) {
-    if (err instanceof DomainError && err.code === "not_found") throw new Response(err.message, { status: 404 });
-    return replyWithDomainError(submission, err, { fields: ["email"] });
+    return replyWithDomainError(submission, err, { fields: ["email"], notFound: true });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { SettingsNav } from "~/components/admin/settings-nav";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/auth/guards.server";
+import { requireStaff } from "~/web/guards.server";
 import { AdminShell } from "~/components/admin/admin-shell";
 import type { AdminContext } from "~/components/admin/use-admin";
 import { db } from "~/db.server";

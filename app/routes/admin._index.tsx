@@ -1,6 +1,6 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { requireStaffUser } from "~/auth/guards.server";
+import { requireStaffUser } from "~/web/guards.server";
 import { PerennialMark } from "~/components/auth/brand";
 import { AuthPanel, Badge, LinkButton } from "~/components/ui";
 import { db } from "~/db.server";

@@ -2,7 +2,7 @@ import { occurredAt, resolveMemberRef } from "~/api/points.server";
 import { RecordEventBody, type EventEarningSchema } from "~/api/points-schemas";
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
 import { now } from "~/lib/clock.server";
-import { earnForEvent } from "~/domain/points/earning.server";
+import { earnForEvent } from "~/domain/flows/earning.server";
 import type { z } from "zod";
 
 // POST /api/v1/events — a custom event (e.g. review_posted) earns the points the merchant configured for it.

@@ -1,7 +1,7 @@
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
 import { now } from "~/lib/clock.server";
-import { toApiClaim } from "~/domain/offers/api.server";
-import { claimOffer } from "~/domain/offers/member-offers.server";
+import { toApiClaim } from "~/api/offers-schemas";
+import { claimOffer } from "~/domain/flows/offer-claims.server";
 import { notFound } from "~/lib/errors";
 import { isId } from "~/lib/ids";
 

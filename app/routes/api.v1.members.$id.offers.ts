@@ -2,7 +2,7 @@ import { apiJson } from "~/api/errors";
 import { apiHandler, authenticate, methodNotAllowed } from "~/api/request.server";
 import { now } from "~/lib/clock.server";
 import { db, withTenant } from "~/db.server";
-import { toApiOffer } from "~/domain/offers/api.server";
+import { toApiOffer } from "~/api/offers-schemas";
 import { memberOffers } from "~/domain/offers/member-offers.server";
 import { isId } from "~/lib/ids";
 import { notFound } from "~/lib/errors";

@@ -1,8 +1,8 @@
 import { serialisePerMember } from "~/api/member-queue.server";
-import { requireMember } from "~/api/points.server";
+import { requireMemberIdShape } from "~/api/points.server";
 import { AdjustPointsBody, type AdjustmentSchema } from "~/api/points-schemas";
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
-import { adjustPoints } from "~/domain/points/ledger.server";
+import { adjustMemberPoints } from "~/domain/flows/adjustments.server";
 import type { z } from "zod";
 
 // POST /api/v1/members/{id}/points/adjust — a manual correction with a reason (audited, actor = the API key).
@@ -14,15 +14,13 @@ export const action = apiHandler(async ({ request, params }) => {
   const memberId = params.id ?? "";
   const write = () =>
     runPost(request, auth, post, async (trx) => {
-      const member = await requireMember(trx, auth, memberId);
-      const adjusted = await adjustPoints(trx, auth.merchantId, {
-        memberId: member.id,
-        points: input.points,
-        reason: input.reason,
-        note: input.note ?? null,
-        idempotencyKey: `api:${post.idempotencyKey}`,
-        actor: auth.actor,
-      });
+      const member = { id: requireMemberIdShape(memberId) };
+      const adjusted = await adjustMemberPoints(
+        trx,
+        auth.merchantId,
+        { memberId: member.id, points: input.points, reason: input.reason, note: input.note ?? null, idempotencyKey: `api:${post.idempotencyKey}`, actor: auth.actor },
+        { channel: "api", memberField: "id" },
+      );
       // Read under the balance row lock adjustPoints took, so this is exactly the state after the adjustment.
       const balance = await trx
         .selectFrom("member_balances")

@@ -1,7 +1,7 @@
 import { apiJson } from "~/api/errors";
 import { requireMember } from "~/api/points.server";
 import { apiHandler, authenticate, methodNotAllowed } from "~/api/request.server";
-import { toApiMemberTier } from "~/api/tiers-api";
+import { toApiMemberTier } from "~/api/tiers-schemas";
 import { now } from "~/lib/clock.server";
 import { db, withTenant } from "~/db.server";
 import { memberTierView } from "~/domain/tiers/tiers.server";

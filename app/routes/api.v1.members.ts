@@ -28,7 +28,7 @@ export const action = apiHandler(async ({ request }) => {
       { channel: "api_members", actor: auth.actor, referral: { typedCode: input.referral_code } },
     ).catch((e: unknown) => {
       // A refused referral code (unknown, self, …) is the request's error, naming the request's field.
-      throw e instanceof DomainError && e.field === "code" ? new DomainError(e.code, e.message, { status: e.status, field: "referral_code" }) : e;
+      throw e instanceof DomainError && e.field === "code" ? new DomainError(e.code, e.message, { field: "referral_code" }) : e;
     });
     return { status: created ? 201 : 200, body: toApiMember(member) };
   });

@@ -1,7 +1,7 @@
 import { requireMember } from "~/api/points.server";
 import { AttributeBody, toApiAttribution } from "~/api/referrals-schemas";
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
-import { attributeMember } from "~/domain/referrals/attribution.server";
+import { attributeMember } from "~/domain/flows/referral-rewards.server";
 import { DomainError } from "~/lib/errors";
 
 // POST /api/v1/referrals/attributions — attribute an existing member (id, external_id or e-mail) to a referral code.

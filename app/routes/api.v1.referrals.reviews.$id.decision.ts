@@ -1,7 +1,7 @@
 import { DecideReviewBody, toApiReview } from "~/api/referrals-schemas";
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
 import { listReviews } from "~/domain/referrals/fraud.server";
-import { decideReview } from "~/domain/referrals/qualification.server";
+import { decideReferralReview } from "~/domain/flows/referral-rewards.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";
 
@@ -14,7 +14,7 @@ export const action = apiHandler(async ({ request, params }) => {
   const post = await readKeyedPost(request);
   const input = DecideReviewBody.parse(post.body);
   return runPost(request, auth, post, async (trx) => {
-    await decideReview(trx, auth.merchantId, id, { decision: input.decision, note: input.note ?? null }, auth.actor);
+    await decideReferralReview(trx, auth.merchantId, id, { decision: input.decision, note: input.note ?? null }, auth.actor);
     const item = (await listReviews(trx, auth.merchantId, { id }))[0]!;
     return { status: 200, body: toApiReview(item) };
   });

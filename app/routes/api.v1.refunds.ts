@@ -1,6 +1,6 @@
 import { RecordRefundBody, type RefundSchema } from "~/api/points-schemas";
 import { apiHandler, authenticate, methodNotAllowed, readKeyedPost, requireMethod, runPost } from "~/api/request.server";
-import { findOrder, recordRefund } from "~/domain/points/orders.server";
+import { findOrder, recordRefund } from "~/domain/flows/purchase.server";
 import { DomainError } from "~/lib/errors";
 import type { z } from "zod";
 

@@ -1,7 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
-import { clientIp, getStaffUser } from "~/auth/guards.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
+import { clientIp, getStaffUser } from "~/web/guards.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
 import { InvalidInvitation } from "~/components/auth/invalid-invitation";

@@ -1,7 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requirePortalMerchant } from "~/auth/guards.server";
-import { portalVisitor } from "~/auth/session-cookies.server";
+import { portalVisitor, requirePortalMerchant } from "~/web/guards.server";
 import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-points";
 import { portalTagline } from "~/components/portal/brand";
 import { MemberSummary, memberSummaryView } from "~/components/portal/member-summary";

@@ -4,7 +4,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { RESET_TTL_MINUTES } from "~/auth/account-policy";
 import { readSubmission } from "~/lib/forms.server";
-import { requirePortalMerchant } from "~/auth/guards.server";
+import { requirePortalMerchant } from "~/web/guards.server";
 import { EmailField } from "~/components/auth/fields";
 import { PortalAuthCard, PortalButton, PortalLink } from "~/components/portal/portal-shell";
 import { Alert } from "~/components/ui";

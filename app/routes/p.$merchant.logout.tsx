@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { requirePortalMerchant } from "~/auth/guards.server";
+import { requirePortalMerchant } from "~/web/guards.server";
 import { endMemberSession } from "~/auth/session-cookies.server";
 
 /** POST only: the member's session is revoked server-side and the cookie cleared. */

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { requireMember } from "~/auth/guards.server";
+import { requireMember } from "~/web/guards.server";
 import { OfferCards } from "~/components/offers/portal-offers";
 import { db, withTenant } from "~/db.server";
 import { memberOffers, toPortalOffer } from "~/domain/offers/member-offers.server";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requireMember } from "~/auth/guards.server";
+import { requireMember } from "~/web/guards.server";
 import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-points";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { memberPointsView } from "~/web/presenters/points-portal.server";

@@ -1,13 +1,15 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
-import { clientIp, requireMember } from "~/auth/guards.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
+import { clientIp, requireMember } from "~/web/guards.server";
 import { startMemberSession } from "~/auth/session-cookies.server";
 import { PasswordChangeForm } from "~/components/portal/password-change-form";
 import { ProfileDetailsForm } from "~/components/portal/profile-details-form";
 import { Alert, Card } from "~/components/ui";
 import { db } from "~/db.server";
-import { changeMemberPassword, memberHome, updateMemberProfile } from "~/domain/members/accounts.server";
+import { changeMemberPassword, memberHome } from "~/domain/members/accounts.server";
+import { updateMemberProfile } from "~/domain/flows/profile.server";
 import { MemberProfileActionSchema } from "~/domain/members/schemas";
 
 export const meta: MetaFunction = () => [{ title: "Your profile" }];
@@ -40,8 +42,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       { headers: { "Set-Cookie": cookie } },
     );
   } catch (err) {
-    const reply = replyWithDomainError(submission, err, { fields: ["name", "birthday", "currentPassword"], hideFields: PASSWORD_FIELDS });
-    return data({ intent: v.intent, result: reply.data.result, notice: null }, reply.init ?? undefined);
+    return replyWithDomainError(submission, err, { fields: ["name", "birthday", "currentPassword"], hideFields: PASSWORD_FIELDS, extra: { intent: v.intent, notice: null } });
   }
 }
 

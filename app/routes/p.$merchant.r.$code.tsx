@@ -1,6 +1,6 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requirePortalMerchant } from "~/auth/guards.server";
+import { requirePortalMerchant } from "~/web/guards.server";
 import { PlainJoinPage, ReferralLanding, UnknownReferralLink } from "~/components/referrals/landing";
 import { landOnReferralLink } from "~/web/presenters/referrals/landing.server";
 

@@ -1,9 +1,9 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requireMember } from "~/auth/guards.server";
+import { requireMember } from "~/web/guards.server";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { InviteForm, ShareLinkCard, YourReferrals } from "~/components/referrals/portal-refer";
-import { InviteFormSchema } from "~/components/referrals/schemas";
+import { InviteFormSchema } from "~/web/forms/referrals";
 import { shareLinks } from "~/components/referrals/share-links";
 import { Card } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
@@ -13,7 +13,8 @@ import { shareableCode } from "~/domain/referrals/codes.server";
 import { sendInvite } from "~/domain/referrals/invites.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
 import { rewardText } from "~/domain/referrals/rewards.server";
-import { readSubmission, replyWithDomainError } from "~/lib/forms.server";
+import { readSubmission } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
 
 export const meta: MetaFunction = () => [{ title: "Refer a friend" }];
 
@@ -50,8 +51,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await withTenant(db(), merchant.id, (trx) => sendInvite(trx, merchant.id, member.id, { to: submission.value.to, note: submission.value.note }));
   } catch (err) {
-    const reply = replyWithDomainError(submission, err, { fields: ["to", "note"] });
-    return data({ result: reply.data.result, sent: null }, reply.init ?? undefined);
+    return replyWithDomainError(submission, err, { fields: ["to", "note"], extra: { sent: null } });
   }
   return { result: submission.reply({ resetForm: true }), sent: submission.value.to };
 }

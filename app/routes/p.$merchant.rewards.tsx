@@ -2,57 +2,25 @@ import { randomUUID } from "node:crypto";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { clientIp, requireMember } from "~/auth/guards.server";
-import { now } from "~/lib/clock.server";
+import { clientIp, requireMember } from "~/web/guards.server";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 import { Alert, Badge, Button, Card, EmptyState } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
-import { getMemberBalance } from "~/domain/points/balance.server";
-import { listRewards } from "~/domain/rewards/catalog.server";
 import { assignLoyaltyArm } from "~/domain/rewards/eligibility.server";
 import { grantReward } from "~/domain/rewards/grant.server";
-import { rewardSummary } from "~/domain/rewards/notify.server";
-import { memberMeetsTier } from "~/domain/rewards/tier-check.server";
-import { DomainError } from "~/lib/errors";
 import { readForm } from "~/lib/forms.server";
-import { formatMoney } from "~/lib/money";
+import { domainErrorData } from "~/web/form-action.server";
+import { portalRewardsPage } from "~/web/presenters/rewards.server";
 
 export const meta: MetaFunction = () => [{ title: "Rewards" }];
 
 /** The catalog for this member: what they can afford now, what is missing, and a confirmation step before redeeming. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, member } = await requireMember(request, params.merchant);
-  const confirmId = new URL(request.url).searchParams.get("confirm");
-  const at = now();
-  const view = await withTenant(db(), merchant.id, async (trx) => {
-    const heldOut = await isHeldOutOfProgram(trx, merchant.id, "loyalty_program", member.id);
-    if (heldOut) return { heldOut, available: 0, rewards: [] };
-    const balance = await getMemberBalance(trx, merchant.id, member.id);
-    const all = (await listRewards(trx, merchant.id)).filter((r) => (!r.starts_at || r.starts_at <= at) && (!r.ends_at || r.ends_at > at));
-    const rewards = [];
-    for (const r of all) {
-      const tierOk = !r.min_tier_id || (await memberMeetsTier(trx, merchant.id, member.id, r.min_tier_id));
-      rewards.push({
-        id: r.id,
-        name: r.name,
-        description: r.description,
-        summary:
-          r.kind === "points_discount"
-            ? `${r.points_cost.toLocaleString("en-US")} points = ${formatMoney(r.discount_minor ?? 0, merchant.currency)} off at checkout, up to ${formatMoney(r.max_discount_minor ?? 0, merchant.currency)} per order`
-            : rewardSummary(r, merchant.currency),
-        pointsCost: r.points_cost,
-        atCheckout: r.kind === "points_discount",
-        soldOut: r.stock_remaining === 0,
-        tierOk,
-        missing: Math.max(0, r.points_cost - balance.available),
-      });
-    }
-    return { heldOut, available: balance.available, rewards };
-  });
-  const confirming = view.rewards.find((r) => r.id === confirmId && !r.atCheckout) ?? null;
-  return { slug: merchant.slug, programName: merchant.name, ...view, confirming, key: randomUUID() };
+  const page = await portalRewardsPage(merchant, member.id, new URL(request.url).searchParams.get("confirm"));
+  // A fresh idempotency key for the confirmation this render shows.
+  return { ...page, key: randomUUID() };
 }
 
 const RedeemSchema = z.object({ rewardId: z.string().min(1).max(64), key: z.string().uuid() });
@@ -76,8 +44,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     );
     return redirect(`/p/${merchant.slug}/rewards/mine?new=${r.redemptionId}`);
   } catch (err) {
-    if (err instanceof DomainError) return data({ error: err.message }, { status: err.status });
-    throw err;
+    return domainErrorData(err, (e) => ({ error: e.message }));
   }
 }
 

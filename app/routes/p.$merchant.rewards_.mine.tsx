@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { requireMember } from "~/auth/guards.server";
+import { requireMember } from "~/web/guards.server";
 import { now } from "~/lib/clock.server";
-import { formatDate } from "~/components/admin/format";
+import { formatDate } from "~/components/ui/format";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { CopyCode } from "~/components/rewards/copy-code";
 import { Alert, Badge, Card, EmptyState } from "~/components/ui";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { now } from "~/lib/clock.server";
-import { requireMember } from "~/auth/guards.server";
+import { requireMember } from "~/web/guards.server";
 import { PortalLink } from "~/components/portal/portal-shell";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 import { PortalTier } from "~/components/tiers/portal-tier";

@@ -1,6 +1,6 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { getMember, requirePortalMerchant } from "~/auth/guards.server";
+import { getMember, requirePortalMerchant } from "~/web/guards.server";
 import { portalColor, portalTagline } from "~/components/portal/brand";
 import { PortalShell } from "~/components/portal/portal-shell";
 

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { requirePortalMerchant } from "~/auth/guards.server";
+import { requirePortalMerchant } from "~/web/guards.server";
 import { AuthPanel, Button } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { unsubscribeByToken, unsubscribeTokenValid } from "~/domain/offers/announcements.server";

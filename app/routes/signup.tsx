@@ -1,16 +1,16 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { readForm, replyWithDomainError } from "~/lib/forms.server";
-import { getStaffUser } from "~/auth/guards.server";
+import { readForm } from "~/lib/forms.server";
+import { replyWithDomainError } from "~/web/form-action.server";
+import { getStaffUser } from "~/web/guards.server";
 import { startStaffSession } from "~/auth/session-cookies.server";
 import { PerennialMark } from "~/components/auth/brand";
 import { MerchantSignupFooter, MerchantSignupForm } from "~/components/auth/merchant-signup-form";
 import { AuthPanel } from "~/components/ui";
 import { db } from "~/db.server";
 import { createMerchantForStaff, createMerchantWithOwner } from "~/domain/merchants/create.server";
-import { supportedCurrencies, supportedTimeZones } from "~/domain/merchants/schemas";
-import { AdditionalMerchantSchema, MerchantSignupSchema } from "~/domain/staff/schemas";
+import { AdditionalMerchantSchema, MerchantSignupSchema, supportedCurrencies, supportedTimeZones } from "~/domain/merchants/schemas";
 
 export const meta: MetaFunction = () => [{ title: "Create a merchant · Perennial" }];
 

@@ -1,5 +1,6 @@
 import { readBoundedBody } from "~/lib/body.server";
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { httpStatus } from "~/api/error-status";
 import { apiErrorResponse, apiJson } from "~/api/errors";
 import { db } from "~/db.server";
 import { receiveStripeWebhook } from "~/domain/stripe/webhook.server";
@@ -19,7 +20,7 @@ async function readRawBody(request: Request): Promise<string> {
   return bytes.toString("utf8");
 }
 
-const tooLarge = () => new DomainError("payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`, { status: 413 });
+const tooLarge = () => new DomainError("payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
 
 export async function action({ request, params }: ActionFunctionArgs) {
   if (request.method !== "POST") return apiErrorResponse(405, "method_not_allowed", "Use POST", undefined, { Allow: "POST" });
@@ -28,7 +29,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await receiveStripeWebhook(db(), params.merchantId, raw, request.headers.get("Stripe-Signature"));
     return apiJson({ received: true, ...(result.duplicate ? { duplicate: true } : {}), outcome: result.outcome });
   } catch (err) {
-    if (err instanceof DomainError) return apiErrorResponse(err.status, err.code, err.message, err.field);
+    if (err instanceof DomainError) return apiErrorResponse(httpStatus(err), err.code, err.message, err.field);
     // Database down, decryption failure, a bug: not acknowledged, so Stripe delivers the event again later.
     console.error("[stripe webhook] event not processed, answering 500 so Stripe retries:", err);
     return apiErrorResponse(500, "internal_error", "The event could not be processed; Stripe will retry");

@@ -1,6 +1,6 @@
 import { Form } from "@remix-run/react";
 import { Badge, Button, Table, Td, Th } from "~/components/ui";
-import { formatDate, formatDateTime } from "./format";
+import { formatDate, formatDateTime } from "~/components/ui/format";
 
 export interface ApiKeyRowView {
   id: string;

@@ -1,7 +1,7 @@
 import { Form, Link } from "@remix-run/react";
 import { Alert, Badge, Button, Table, Td, Th } from "~/components/ui";
 import { IMPORT_COLUMNS, SAMPLE_CSV } from "~/domain/imports/columns";
-import { formatDateTime } from "./format";
+import { formatDateTime } from "~/components/ui/format";
 
 /** The order-import screens: upload form with the column reference, list of past imports, progress and errors. */
 

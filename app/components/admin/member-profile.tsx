@@ -2,7 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { Badge, Button, Card, EmptyState, Table, Td, Th } from "~/components/ui";
 import { formatMoney } from "~/lib/money";
 import type { StaffRole } from "~db/schema";
-import { formatDate, formatDateTime, formatDay, statusTone } from "./format";
+import { formatDate, formatDateTime, formatDay, statusTone } from "~/components/ui/format";
 import { canAct } from "./use-admin";
 
 type D = Date | string;

@@ -1,7 +1,7 @@
 import { Form, Link } from "@remix-run/react";
 import { Badge, Button, LinkButton, SelectField, Table, Td, TextField, Th } from "~/components/ui";
 import { formatMoney } from "~/lib/money";
-import { formatDate, statusTone } from "./format";
+import { formatDate, statusTone } from "~/components/ui/format";
 import { adminPath } from "./use-admin";
 
 export interface MemberFilterValues {

@@ -1,7 +1,7 @@
 import { Form } from "@remix-run/react";
 import { Badge, Button, Table, Td, Th } from "~/components/ui";
 import type { StaffRole } from "~db/schema";
-import { formatDate } from "./format";
+import { formatDate } from "~/components/ui/format";
 
 export interface PendingInvitationView {
   id: string;

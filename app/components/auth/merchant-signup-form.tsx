@@ -4,8 +4,7 @@ import { Form, Link, useNavigation } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import type { z } from "zod";
 import { Button, FormErrors, SelectField, TextField } from "~/components/ui";
-import { slugify } from "~/domain/merchants/schemas";
-import { AdditionalMerchantSchema, MerchantSignupSchema } from "~/domain/staff/schemas";
+import { AdditionalMerchantSchema, MerchantSignupSchema, slugify } from "~/domain/merchants/schemas";
 import { EmailField, NewPasswordField, PersonNameField } from "./fields";
 
 /**

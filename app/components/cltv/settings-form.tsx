@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, useNavigation } from "@remix-run/react";
 import { canAct } from "~/components/admin/use-admin";
 import { Alert, Button, Card, FormErrors, TextField } from "~/components/ui";
-import { cltvSettingsFormSchema, scaledToDecimal } from "~/domain/cltv/settings-schema";
+import { cltvSettingsFormSchema, scaledToDecimal } from "~/web/forms/cltv-settings";
 import type { StaffRole } from "~db/schema";
 
 export interface CltvSettingsView {

@@ -1,7 +1,7 @@
 import { Link } from "@remix-run/react";
 import { useEffect } from "react";
 import { useRevalidator } from "@remix-run/react";
-import { formatDateTime } from "~/components/admin/format";
+import { formatDateTime } from "~/components/ui/format";
 import { Badge, Table, Td, Th } from "~/components/ui";
 
 /** Admin views of offers, gifts and their experiment figures (plain data in). */

@@ -2,7 +2,7 @@ import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react"
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, Link, useNavigation } from "@remix-run/react";
 import { Button, Card, EmptyState, FormErrors, Table, Td, TextAreaField, TextField, cx } from "~/components/ui";
-import { AdjustPointsSchema, ADJUST_MAX_POINTS } from "./schemas";
+import { AdjustPointsSchema, ADJUST_MAX_POINTS } from "~/web/forms/points";
 import { pointsLabel } from "~/domain/points/text";
 import type { BalanceView, LedgerRow } from "./views";
 

@@ -4,7 +4,8 @@ import { useMemo, useState } from "react";
 import { canAct } from "~/components/admin/use-admin";
 import { Alert, Button, Card, FormErrors, SelectField, TextField } from "~/components/ui";
 import { previewText, type EarningRules } from "~/domain/points/rules";
-import { earningRulesFormSchema, earningRulesToForm, formatMajorAmount, parseMajorAmount } from "~/domain/points/rules-form";
+import { earningRulesFormSchema, earningRulesToForm } from "~/web/forms/earning-rules";
+import { formatMajorAmount, parseMajorAmount } from "~/web/forms/fields";
 import { minorDigits } from "~/lib/money";
 import type { StaffRole } from "~db/schema";
 

@@ -1,4 +1,4 @@
-import { formatDate, formatDay } from "~/components/admin/format";
+import { formatDate, formatDay } from "~/components/ui/format";
 import { Card } from "~/components/ui";
 import { formatMoney } from "~/lib/money";
 import { PortalLink } from "./portal-shell";

@@ -2,7 +2,7 @@ import { getFormProps, getInputProps, getTextareaProps, useForm, type Submission
 import { parseWithZod } from "@conform-to/zod/v4";
 import { useFetcher } from "@remix-run/react";
 import { Alert, Button, FormErrors, TextAreaField, TextField } from "~/components/ui";
-import { CorrectReferrerSchema } from "./schemas";
+import { CorrectReferrerSchema } from "~/web/forms/referrals";
 
 export interface CorrectReferrerResult {
   result: SubmissionResult<string[]>;

@@ -4,7 +4,7 @@ import { useFetcher } from "@remix-run/react";
 import { useEffect, useId, useRef, useState } from "react";
 import { PortalButton } from "~/components/portal/portal-shell";
 import { Alert, Badge, Card, FormErrors, TextAreaField, TextField } from "~/components/ui";
-import { InviteFormSchema } from "./schemas";
+import { InviteFormSchema } from "~/web/forms/referrals";
 import type { ShareLink } from "./share-links";
 import { REFERRAL_STATUS_LABEL, REFERRAL_STATUS_TONE, type NetworkLevelCount, type PortalReferralRow, type QrView } from "./views";
 

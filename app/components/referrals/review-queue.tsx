@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Link, useFetcher } from "@remix-run/react";
 import { adminPath } from "~/components/admin/use-admin";
 import { Alert, Badge, Button, EmptyState, FormErrors, TextAreaField } from "~/components/ui";
-import { ReviewDecisionSchema } from "./schemas";
+import { ReviewDecisionSchema } from "~/web/forms/referrals";
 
 export interface ReviewItemView {
   reviewId: string;

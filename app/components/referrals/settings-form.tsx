@@ -3,10 +3,10 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, useNavigation } from "@remix-run/react";
 import { useMemo } from "react";
 import { Alert, Button, Card, FormErrors, SelectField, TextAreaField, TextField } from "~/components/ui";
-import { formatMajorAmount } from "~/domain/points/rules-form";
+import { formatMajorAmount } from "~/web/forms/fields";
 import type { ReferralSettings } from "~/domain/referrals/settings";
 import { minorDigits } from "~/lib/money";
-import { LEVELS, QUALIFYING_KINDS, QUALIFYING_LABEL, referralSettingsFormSchema, settingsFormDefaults, type LevelField } from "./settings-schema";
+import { LEVELS, QUALIFYING_KINDS, QUALIFYING_LABEL, referralSettingsFormSchema, settingsFormDefaults, type LevelField } from "~/web/forms/referral-settings";
 
 type Field = FieldMetadata<string | number | boolean | undefined>;
 

@@ -4,7 +4,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useMemo, useState } from "react";
 import { Button, Card, FormErrors, SelectField, TextAreaField, TextField } from "~/components/ui";
 import { LIMIT_PERIODS, REWARD_KIND_LABELS, REWARD_KINDS } from "~/domain/rewards/schemas";
-import { rewardFormSchema, uses, type RewardFormValues } from "./form-schema";
+import { rewardFormSchema, uses, type RewardFormValues } from "~/web/forms/rewards";
 
 /** The catalog editor: one form for every reward type; fields that do not apply to the chosen type are hidden. */
 export function RewardEditor({

@@ -4,7 +4,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useMemo } from "react";
 import { canAct } from "~/components/admin/use-admin";
 import { Alert, Button, Card, FormErrors, SelectField, TextAreaField, TextField } from "~/components/ui";
-import { MAX_TIERS, tierFormSchema, tierProgramToForm } from "~/domain/tiers/form";
+import { MAX_TIERS, tierFormSchema, tierProgramToForm } from "~/web/forms/tiers";
 import type { TierDef, TierSettings } from "~/domain/tiers/model";
 import type { StaffRole } from "~db/schema";
 

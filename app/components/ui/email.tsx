@@ -1,5 +1,5 @@
 import { Link } from "@remix-run/react";
-import { formatDateTime } from "~/components/admin/format";
+import { formatDateTime } from "./format";
 import { Alert, Badge } from "./layout";
 import { Table, Td, Th } from "./table";
 

@@ -4,7 +4,7 @@ import { balanceView, historyItem, type BalanceView } from "~/components/points/
 import { db, withTenant } from "~/db.server";
 import { getMemberBalance, listMemberLedger } from "~/domain/points/balance.server";
 import { getEarningRules } from "~/domain/points/rules.server";
-import { DomainError } from "~/lib/errors";
+import { orBadRequest } from "~/web/form-action.server";
 
 /**
  * A member's points as the portal shows them: the balance and one page of history in plain words, formatted in the
@@ -19,13 +19,7 @@ export async function memberPointsView(
   return withTenant(db(), merchant.id, async (trx) => {
     const rules = await getEarningRules(trx, merchant.id);
     const balance = await getMemberBalance(trx, merchant.id, memberId);
-    let page;
-    try {
-      page = await listMemberLedger(trx, merchant.id, memberId, { cursor: opts.cursor ?? null, limit: opts.limit });
-    } catch (err) {
-      if (err instanceof DomainError) throw new Response(err.message, { status: 400 });
-      throw err;
-    }
+    const page = await orBadRequest(listMemberLedger(trx, merchant.id, memberId, { cursor: opts.cursor ?? null, limit: opts.limit }));
     return {
       balance: balanceView(balance, { pendingDays: rules.pendingDays, expiryMode: rules.expiry.mode }, merchant.timezone, at),
       history: { cursor: opts.cursor ?? null, items: page.rows.map((l) => historyItem(l, merchant.timezone, at)), nextCursor: page.nextCursor },

@@ -1,5 +1,5 @@
 import { isbot } from "isbot";
-import { clientIp, getMember } from "~/auth/guards.server";
+import { clientIp, getMember } from "~/web/guards.server";
 import type { LandingView } from "~/components/referrals/views";
 import { db, withTenant } from "~/db.server";
 import { recordClick } from "~/domain/referrals/attribution.server";

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { formatDate } from "~/components/admin/format";
+import { formatDate } from "~/components/ui/format";
 import type { NetworkLevelCount, PortalReferralRow, ReferralStatus } from "~/components/referrals/views";
 import type { Trx } from "~/db.server";
 import { networkValue } from "~/domain/referrals/tree.server";

@@ -1,4 +1,4 @@
-import { clientIp } from "~/auth/guards.server";
+import { clientIp } from "~/web/guards.server";
 import { db, withTenant } from "~/db.server";
 import type { SignupReferralFacts } from "~/domain/referrals/attribution.server";
 import { findCodeOwner } from "~/domain/referrals/codes.server";

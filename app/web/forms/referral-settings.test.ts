@@ -1,7 +1,7 @@
 import { parseWithZod } from "@conform-to/zod/v4";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REFERRAL_SETTINGS } from "~/domain/referrals/settings";
-import { referralSettingsFormSchema, settingsFormDefaults } from "./settings-schema";
+import { referralSettingsFormSchema, settingsFormDefaults } from "./referral-settings";
 
 function form(fields: Record<string, string | boolean | undefined>): FormData {
   const fd = new FormData();

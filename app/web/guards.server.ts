@@ -2,31 +2,26 @@ import { redirect } from "@remix-run/node";
 import { db } from "~/db.server";
 import { findMerchantBySlug, staffMemberships } from "~/domain/merchants/merchants.server";
 import type { Merchant, StaffRole } from "~db/schema";
-import { memberCookieName, readCookie, STAFF_COOKIE } from "./cookies.server";
-import { validateMemberSessionToken, type MemberSession, type MemberSessionMember } from "./member-session.server";
-import { validateStaffSessionToken, type StaffSession, type StaffSessionUser } from "./staff-session.server";
+import { memberCookieName, readCookie, STAFF_COOKIE } from "~/auth/cookies.server";
+import { validateMemberSessionToken, type MemberSession, type MemberSessionMember } from "~/auth/member-session.server";
+import { roleAtLeast } from "~/auth/roles";
+import { validateStaffSessionToken, type StaffSession, type StaffSessionUser } from "~/auth/staff-session.server";
 
 /**
  * Guards for loaders and actions: they return the caller's context or throw a Response (redirect, 403, 404).
  * A staff member who does not belong to a merchant gets 404, the same as for a merchant that does not exist,
- * so slugs of other merchants reveal nothing.
+ * so slugs of other merchants reveal nothing. They are web: they read merchants, which auth (below the domain) may not.
  */
 
-const RANK: Record<StaffRole, number> = { analyst: 0, admin: 1, owner: 2 };
-
-export function roleAtLeast(role: StaffRole, min: StaffRole): boolean {
-  return RANK[role] >= RANK[min];
-}
+// Live in auth because the domain uses them too; re-exported so a route has one import for its guard.
+export { clientIp } from "~/auth/client-ip";
+export { roleAtLeast };
 
 export interface StaffContext {
   user: StaffSessionUser;
   session: StaffSession;
   merchant: Merchant;
   role: StaffRole;
-}
-
-export function clientIp(request: Request): string | null {
-  return request.headers.get("x-perennial-client-ip") ?? null;
 }
 
 export async function getStaffUser(request: Request): Promise<{ user: StaffSessionUser; session: StaffSession } | null> {
@@ -79,4 +74,17 @@ export async function requireMember(request: Request, merchantSlug: string | und
   const auth = await getMember(request, merchant);
   if (!auth) throw loginRedirect(request, `/p/${merchant.slug}/login`);
   return { merchant, ...auth };
+}
+
+/**
+ * The `membersOnlyPortal` setting: pages other than login, sign-up and password reset need a member session.
+ * Returns the member when there is one; redirects to the portal login when the portal is closed to visitors.
+ */
+export async function portalVisitor(request: Request, merchant: Merchant) {
+  const auth = await getMember(request, merchant);
+  if (!auth && merchant.settings?.membersOnlyPortal) {
+    const url = new URL(request.url);
+    throw redirect(`/p/${merchant.slug}/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  return auth;
 }

@@ -1,4 +1,4 @@
-/** Date formatting for admin screens: always in the merchant's time zone, so server and browser render the same text. */
+/** Date formatting for screens (admin and portal): always in the merchant's time zone, so server and browser render the same text. */
 
 export function formatDate(value: Date | string | null | undefined, timeZone: string): string {
   if (!value) return "—";

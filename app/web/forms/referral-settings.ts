@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatMajorAmount, parseMajorAmount } from "~/domain/points/rules-form";
+import { formatMajorAmount, parseMajorAmount } from "./fields";
 import { ReferralSettingsSchema, type ReferralReward, type ReferralSettings } from "~/domain/referrals/settings";
 import { minorDigits } from "~/lib/money";
 

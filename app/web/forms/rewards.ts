@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatMajorAmount, isoToLocalInput, localInputToIso, parseMajorAmount } from "~/domain/points/rules-form";
+import { formatMajorAmount, isoToLocalInput, localInputToIso, parseMajorAmount } from "./fields";
 import { crossFieldIssues, RewardInputSchema, type RewardInput } from "~/domain/rewards/schemas";
 import { minorDigits } from "~/lib/money";
 

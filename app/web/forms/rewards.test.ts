@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blankRewardForm, rewardFormSchema, rewardToForm } from "./form-schema";
+import { blankRewardForm, rewardFormSchema, rewardToForm } from "./rewards";
 
 const schema = rewardFormSchema("USD", "America/New_York");
 const issues = (v: Record<string, string>) => {
