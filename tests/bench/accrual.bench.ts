@@ -2,15 +2,17 @@
  * Accrual through the HTTP API vs the same SQL transaction run directly (issue 3, benchmark 1).
  *  - HTTP: POST /api/v1/orders on the production build served in-process, 8 concurrent clients (keep-alive
  *    connections), each order for a distinct existing member — the full path: bearer-key check, Idempotency-Key
- *    claim and stored response, Zod, currency and member checks, recordOrder with its earning.
- *  - direct: recordOrder inside withTenant on 8 concurrent pg connections, no HTTP, no key check, no idempotency row.
+ *    claim and stored response, Zod, then recordPurchase (channel "api": member lock, currency rule, the order, its
+ *    earning and the programs' events).
+ *  - direct: the same recordPurchase with channel "api" inside withTenant on 8 concurrent pg connections, no HTTP, no
+ *    key check, no idempotency row.
  * The two paths run alternately (four rounds each) so background load on the machine hits both alike; the ratio is
  * HTTP events/s ÷ direct events/s over all rounds (target ≥ 0.5). The CPU each order cost (this process and the
  * PostgreSQL server, from /proc) is printed too: it is steadier than throughput when other work shares the cores.
  */
 import { db, withTenant } from "../../app/db.server";
 import { reconcileLedger } from "../../app/domain/points/balance.server";
-import { recordOrder } from "../../app/domain/points/orders.server";
+import { recordPurchase } from "../../app/domain/flows/purchase.server";
 import { benchMerchant, closedLoop, HttpLoad, mergeResults, startProductionServer, summary, withCpu, type LoadResult, type PreparedPost } from "./points-support";
 
 const CLIENTS = 8;
@@ -32,16 +34,13 @@ export async function run(_ownerUrl: string): Promise<void> {
   const direct = (c: number, i: number) => {
     const memberId = member();
     return withTenant(db(), merchantId, (trx) =>
-      recordOrder(trx, merchantId, {
-        memberId,
-        externalOrderId: `direct-${memberId}`,
-        source: "api",
-        amountMinor: amount(c * PER_CLIENT + i),
-        currency: "USD",
-        occurredAt,
-        awardPoints: true,
-        actor: { type: "system", id: "bench" },
-      }),
+      // The channel the HTTP path uses, so both run the same policy (currency refused, referrals qualify).
+      recordPurchase(
+        trx,
+        merchantId,
+        { memberId, externalOrderId: `direct-${memberId}`, amountMinor: amount(c * PER_CLIENT + i), currency: "USD", occurredAt, awardPoints: true },
+        { channel: "api", actor: { type: "system", id: "bench" } },
+      ),
     ).then(
       () => ({ status: 0 }),
       (err: Error) => ({ status: -1, error: err.message }),
@@ -91,7 +90,7 @@ export async function run(_ownerUrl: string): Promise<void> {
     console.log(`${CLIENTS} concurrent clients, ${PER_CLIENT} orders each per round, ${ROUNDS} rounds per path (alternating), distinct members; HTTP clients in a worker thread`);
     console.log("| path | orders | events/s | p50 ms | p99 ms | max ms |");
     console.log("|---|---:|---:|---:|---:|---:|");
-    console.log(`| direct: recordOrder in withTenant (8 pg clients) | ${d.requests} | ${d.perSecond} | ${d.p50Ms} | ${d.p99Ms} | ${d.maxMs} |`);
+    console.log(`| direct: recordPurchase (api) in withTenant (8 pg clients) | ${d.requests} | ${d.perSecond} | ${d.p50Ms} | ${d.p99Ms} | ${d.maxMs} |`);
     console.log(`| HTTP: POST /api/v1/orders (8 clients) | ${h.requests} | ${h.perSecond} | ${h.p50Ms} | ${h.p99Ms} | ${h.maxMs} |`);
     const cpuRatio = Math.round(((cpu.direct.node + cpu.direct.pg) / (cpu.http.node + cpu.http.pg)) * 100) / 100;
     console.log(`ratio HTTP ÷ direct: ${ratio} (target ≥ 0.5) — ${ratio >= 0.5 ? "met" : "NOT met"}; by CPU per order: ${cpuRatio}`);

@@ -1,7 +1,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withTenant } from "~/db.server";
-import { attributeMember } from "~/domain/referrals/attribution.server";
+import { attributeMember } from "~/domain/flows/referral-rewards.server";
 import { getOrCreateCode } from "~/domain/referrals/codes.server";
 import { saveReferralSettings } from "~/domain/referrals/program.server";
 import { DEFAULT_REFERRAL_SETTINGS } from "~/domain/referrals/settings";

@@ -1,7 +1,7 @@
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withTenant } from "~/db.server";
-import { recordOrder } from "~/domain/points/orders.server";
+import { recordPurchase } from "~/domain/flows/purchase.server";
 import { runTierReevaluation } from "~/domain/tiers/jobs.server";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { startAppServer } from "../support/app-server";
@@ -69,16 +69,19 @@ describe.skipIf(!chromiumPath)("tiers", () => {
     expect(await page.getByRole("table", { name: "Members holding each tier" }).innerText()).toContain("Roast");
 
     await withTenant(testDb(), fx.merchantId, (trx) =>
-      recordOrder(trx, fx.merchantId, {
-        memberId: fx.memberId,
-        externalOrderId: "e2e-tier-1",
-        source: "api",
-        amountMinor: 46_200 - 4_250, // the fixture member already has a $42.50 order
-        currency: "USD",
-        occurredAt: new Date(Date.now() - 60_000),
-        awardPoints: true,
-        actor: { type: "system", id: "e2e" },
-      }),
+      recordPurchase(
+        trx,
+        fx.merchantId,
+        {
+          memberId: fx.memberId,
+          externalOrderId: "e2e-tier-1",
+          amountMinor: 46_200 - 4_250, // the fixture member already has a $42.50 order
+          currency: "USD",
+          occurredAt: new Date(Date.now() - 60_000),
+          awardPoints: true,
+        },
+        { channel: "api", actor: { type: "system", id: "e2e" } },
+      ),
     );
     const member = await open(fx.memberCookie, `/p/${fx.slug}/tier`);
     await expect.poll(() => member.page.getByRole("heading", { name: "Your tier: Bean" }).isVisible()).toBe(true);
