@@ -6,6 +6,9 @@ import { notFound } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import { ruleSql, segmentFrom, segmentMemberIds } from "./compile.server";
 import { RuleSchema, tagSchema, type Rule } from "./rule";
+import type { SegmentInput } from "./schemas";
+
+export { SegmentInput } from "./schemas";
 
 export interface Segment {
   id: string;
@@ -16,17 +19,6 @@ export interface Segment {
   updatedAt: Date;
 }
 
-export const SegmentInput = z.object({
-  name: z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(120, "Name must be at most 120 characters"),
-  description: z
-    .string()
-    .trim()
-    .max(500, "Description must be at most 500 characters")
-    .optional()
-    .transform((v) => v || null),
-  rule: RuleSchema,
-});
-export type SegmentInput = z.infer<typeof SegmentInput>;
 
 type Row = { id: string; name: string; description: string | null; rule: unknown; created_at: Date; updated_at: Date };
 const toSegment = (r: Row): Segment => ({
