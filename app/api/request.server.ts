@@ -5,7 +5,7 @@ import { db, withTenant, type Trx } from "~/db.server";
 import { authenticateApiKey, requireScope, type ApiKeyAuth } from "~/domain/api-keys/api-keys.server";
 import type { ApiScope } from "~/domain/api-keys/scopes";
 import type { Actor } from "~/domain/audit/audit.server";
-import { withIdempotency, type StoredResponse } from "~/domain/idempotency/idempotency.server";
+import { withIdempotency, type IdempotencyOptions, type StoredResponse } from "~/domain/idempotency/idempotency.server";
 import { IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAYED_HEADER, requestHash } from "~/domain/idempotency/request-hash";
 import { DomainError } from "~/lib/errors";
 import { findUnstorableText, jsonTooDeep, MAX_JSON_DEPTH, printable, unstorableReason } from "~/lib/storable-text";
@@ -149,9 +149,16 @@ export async function readKeyedPost(request: Request, opts: PostOptions = {}): P
 /**
  * Runs a POST's write, idempotently when the request carried `Idempotency-Key`. Without the header the write
  * simply runs once per request (documented in the OpenAPI description); endpoints that must never double-apply
- * (the points ledger) will require the header.
+ * (the points ledger) will require the header. `opts.claim`: see IdempotencyOptions (POST /orders stores the key
+ * with its response).
  */
-export async function runPost(request: Request, auth: ApiContext, input: PostInput, write: (trx: Trx) => Promise<StoredResponse>): Promise<Response> {
+export async function runPost(
+  request: Request,
+  auth: ApiContext,
+  input: PostInput,
+  write: (trx: Trx) => Promise<StoredResponse>,
+  opts: IdempotencyOptions = {},
+): Promise<Response> {
   if (input.idempotencyKey === null) {
     const res = await withTenant(db(), auth.merchantId, write);
     return apiJson(res.body, res.status);
@@ -162,6 +169,6 @@ export async function runPost(request: Request, auth: ApiContext, input: PostInp
     path: new URL(request.url).pathname,
     requestHash: requestHash(input.body),
   };
-  const res = await withIdempotency(db(), auth.merchantId, idempotent, write);
+  const res = await withIdempotency(db(), auth.merchantId, idempotent, write, opts);
   return apiJson(res.body, res.status, res.replayed ? { [REPLAYED_HEADER]: "true" } : {});
 }

@@ -98,6 +98,8 @@ export async function revokeApiKey(database: DB, merchantId: string, keyId: stri
     await trx.updateTable("api_keys").set({ revoked_at: revokedAt }).where("merchant_id", "=", merchantId).where("id", "=", keyId).execute();
     await recordAudit(trx, merchantId, actor, "api_key.revoked", { type: "api_key", id: keyId }, { before: { revoked_at: null }, after: { revoked_at: revokedAt.toISOString() } });
   });
+  // After the commit; a lookup still in flight from before will not cache what it read (see lookUpKey).
+  forgetKey(keyId);
 }
 
 export async function listApiKeys(database: DB, merchantId: string): Promise<ApiKeySummary[]> {
@@ -143,15 +145,53 @@ export async function authenticateApiKey(database: DB, authorizationHeader: stri
   const parsed = parseApiToken(bearerToken(authorizationHeader));
   if (!parsed) throw new DomainError("unauthenticated", "Invalid API key");
 
-  const { rows } = await sql<{ merchant_id: string; secret_hash: Buffer; scopes: string[]; revoked_at: Date | null }>`
-    select merchant_id, secret_hash, scopes, revoked_at from auth_api_key_lookup(${parsed.keyId})`.execute(database);
-  const row = rows[0];
+  const row = await lookUpKey(database, parsed.keyId);
   const matches = secretMatches(parsed.secret, row?.secret_hash ?? DUMMY_HASH);
   if (!row || !matches) throw new DomainError("unauthenticated", "Invalid API key");
   if (row.revoked_at) throw new DomainError("unauthenticated", "This API key has been revoked");
 
   await touchLastUsed(database, row.merchant_id, parsed.keyId);
   return { merchantId: row.merchant_id, keyId: parsed.keyId, scopes: row.scopes.filter(isApiScope) };
+}
+
+interface KeyRow {
+  merchant_id: string;
+  secret_hash: Buffer;
+  scopes: string[];
+  revoked_at: Date | null;
+}
+
+/*
+ * Known keys are cached for KEY_CACHE_TTL_MS, saving a round trip on every API request. The secret is still checked
+ * against the cached hash each time. Revocation: immediate in this process (revokeApiKey drops the entry), within
+ * the TTL in other processes (a key revoked by the CLI or another server). The cache lives on globalThis so the
+ * Vite-bundled server and the tsx-loaded code share it (as the pool does), and is bounded: unknown ids are never cached.
+ */
+const KEY_CACHE_TTL_MS = 5_000;
+const KEY_CACHE_MAX = 5_000;
+interface KeyCache {
+  rows: Map<string, { row: KeyRow; until: number }>;
+  /** Bumped by every revocation here: a lookup that started before one does not cache what it read. */
+  revocations: number;
+}
+const keyCache = ((globalThis as { __perennialApiKeyCache?: KeyCache }).__perennialApiKeyCache ??= { rows: new Map(), revocations: 0 });
+
+async function lookUpKey(database: DB, keyId: string): Promise<KeyRow | undefined> {
+  const hit = keyCache.rows.get(keyId);
+  if (hit && hit.until > Date.now()) return hit.row;
+  const revocations = keyCache.revocations;
+  const { rows } = await sql<KeyRow>`select merchant_id, secret_hash, scopes, revoked_at from auth_api_key_lookup(${keyId})`.execute(database);
+  const row = rows[0];
+  keyCache.rows.delete(keyId);
+  if (!row || revocations !== keyCache.revocations) return row;
+  if (keyCache.rows.size >= KEY_CACHE_MAX) keyCache.rows.delete(keyCache.rows.keys().next().value!);
+  keyCache.rows.set(keyId, { row, until: Date.now() + KEY_CACHE_TTL_MS });
+  return row;
+}
+
+function forgetKey(keyId: string): void {
+  keyCache.revocations++;
+  keyCache.rows.delete(keyId);
 }
 
 async function touchLastUsed(database: DB, merchantId: string, keyId: string): Promise<void> {

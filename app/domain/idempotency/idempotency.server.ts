@@ -14,6 +14,17 @@ export interface StoredResponse {
   body: unknown;
 }
 
+export interface IdempotencyOptions {
+  /**
+   * "first" (the default): the key is claimed before the write, so a concurrent duplicate waits for the first.
+   * "with-response": the write runs first and the key is stored with its response in one statement at the end, one
+   * round trip fewer on the hot path (POST /orders). Only for writes that touch nothing outside the database: a
+   * duplicate runs the write too, finds the key taken, and its transaction rolls back; then it answers exactly as
+   * "first" would (the stored response, or idempotency_conflict).
+   */
+  claim?: "first" | "with-response";
+}
+
 /**
  * Runs a write at most once per (merchant, idempotency key), Stripe-style:
  *  - the key is claimed with `insert … on conflict do nothing` in the SAME transaction as the write, and the
@@ -30,7 +41,9 @@ export async function withIdempotency(
   merchantId: string,
   request: IdempotentRequest,
   write: (trx: Trx) => Promise<StoredResponse>,
+  opts: IdempotencyOptions = {},
 ): Promise<StoredResponse & { replayed: boolean }> {
+  if (opts.claim === "with-response") return storeWithResponse(database, merchantId, request, write);
   return withTenant(database, merchantId, async (trx) => {
     const claimed = await trx
       .insertInto("idempotency_keys")
@@ -68,4 +81,82 @@ export async function withIdempotency(
       .executeTakeFirstOrThrow();
     return { status: stored.response_status!, body: stored.response_body, replayed: false };
   });
+}
+
+/** Thrown inside the transaction to roll the write back when the key turned out to be taken. */
+class KeyTaken extends Error {}
+
+async function storeWithResponse(
+  database: DB,
+  merchantId: string,
+  request: IdempotentRequest,
+  write: (trx: Trx) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  try {
+    return await withTenant(database, merchantId, async (trx) => {
+      const response = await write(trx);
+      const stored = await trx
+        .insertInto("idempotency_keys")
+        .values({
+          merchant_id: merchantId,
+          key: request.key,
+          method: request.method,
+          path: request.path,
+          request_hash: request.requestHash,
+          response_status: response.status,
+          response_body: JSON.stringify(response.body),
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning(["response_status", "response_body"])
+        .executeTakeFirst();
+      if (!stored) throw new KeyTaken();
+      return { status: stored.response_status!, body: stored.response_body, replayed: false };
+    });
+  } catch (err) {
+    // The key may have been used first (the write can fail because of that request, e.g. its order exists): what
+    // that request stored decides, as if the key had been claimed first. Otherwise the write's own error stands.
+    // A failure to find out (not a conflict) leaves the write's own error to report.
+    const prior = await storedFor(database, merchantId, request).catch((e: unknown) => {
+      if (e instanceof DomainError) throw e;
+      return null;
+    });
+    if (prior) return prior;
+    if (err instanceof KeyTaken) throw new DomainError("idempotency_conflict", "A request with this Idempotency-Key is still in progress");
+    throw err;
+  }
+}
+
+/**
+ * The stored response for this key (replayed), idempotency_conflict for another request, or null when the key is
+ * free. Claims the key to find out, which waits for a transaction still holding it, then rolls the claim back.
+ */
+async function storedFor(database: DB, merchantId: string, request: IdempotentRequest): Promise<(StoredResponse & { replayed: true }) | null> {
+  const free = Symbol("free");
+  try {
+    return await withTenant(database, merchantId, async (trx) => {
+      const claimed = await trx
+        .insertInto("idempotency_keys")
+        .values({ merchant_id: merchantId, key: request.key, method: request.method, path: request.path, request_hash: request.requestHash })
+        .onConflict((oc) => oc.doNothing())
+        .returning("key")
+        .executeTakeFirst();
+      if (claimed) throw free;
+      const prior = await trx
+        .selectFrom("idempotency_keys")
+        .select(["method", "path", "request_hash", "response_status", "response_body"])
+        .where("merchant_id", "=", merchantId)
+        .where("key", "=", request.key)
+        .executeTakeFirstOrThrow();
+      if (prior.method !== request.method || prior.path !== request.path || prior.request_hash !== request.requestHash) {
+        throw new DomainError("idempotency_conflict", "This Idempotency-Key was already used for a different request; use a new key for a new request", {
+          field: "Idempotency-Key",
+        });
+      }
+      if (prior.response_status === null) throw new DomainError("idempotency_conflict", "A request with this Idempotency-Key is still in progress");
+      return { status: prior.response_status, body: prior.response_body, replayed: true as const };
+    });
+  } catch (e) {
+    if (e === free) return null;
+    throw e;
+  }
 }

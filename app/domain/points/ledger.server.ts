@@ -69,25 +69,22 @@ export interface JournalResult {
  * the same statement that creates the row, so concurrent first writes for a new member serialise too.
  */
 export async function lockBalance(trx: Trx, merchantId: string, memberId: string): Promise<MemberBalance> {
-  // Usually the row exists: a plain row lock writes nothing (an upsert would write a new row version every time).
-  const existing = await trx
-    .selectFrom("member_balances")
-    .selectAll()
-    .where("merchant_id", "=", merchantId)
-    .where("member_id", "=", memberId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (existing) return existing;
-  // First points for this member: `on conflict do update` creates the row or, if a concurrent first write won the
-  // race, waits for it and locks that row — either way we hold the lock.
+  // One round trip either way. Usually the row exists: `s` locks it and `i` inserts nothing (an upsert alone would
+  // write a new row version every time). First points for this member: `i` creates the row, or — if a concurrent
+  // first write won the race — `on conflict do update` waits for it and locks that row; either way we hold the lock.
   // An unknown member (a foreign key violation: ids of other merchants included) is a clean 404, not a 500.
   try {
-    return await trx
-      .insertInto("member_balances")
-      .values({ merchant_id: merchantId, member_id: memberId, updated_at: now() })
-      .onConflict((oc) => oc.columns(["merchant_id", "member_id"]).doUpdateSet({ updated_at: sql`member_balances.updated_at` }))
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const { rows } = await sql<MemberBalance>`
+      with s as (
+        select * from "member_balances" where merchant_id = ${merchantId} and member_id = ${memberId} for update
+      ), i as (
+        insert into member_balances (merchant_id, member_id, updated_at)
+        select ${merchantId}, ${memberId}, ${now()} where not exists (select 1 from s)
+        on conflict (merchant_id, member_id) do update set updated_at = member_balances.updated_at
+        returning *
+      )
+      select * from s union all select * from i`.execute(trx);
+    return rows[0]!;
   } catch (err) {
     if ((err as { code?: string }).code === "23503") throw new DomainError("not_found", "Member not found", { field: "member" });
     throw err;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { withTenant, type Trx } from "~/db.server";
 import { withIdempotency } from "~/domain/idempotency/idempotency.server";
 import { requestHash } from "~/domain/idempotency/request-hash";
-import { api, apiFixture, countRows, snapshotCounts } from "../../support/api";
+import { api, apiFixture, countRows, createKey, snapshotCounts } from "../../support/api";
 import { testDb } from "../../support/db";
 import { withHttpStatus } from "../../support/errors";
 
@@ -144,5 +144,51 @@ describe("Idempotency-Key on POST /api/v1/members", () => {
     const res = await api("POST", "/api/v1/members", { token, body, idempotencyKey: k });
     const row = await withTenant(testDb(), merchant.id, (trx) => trx.selectFrom("idempotency_keys").selectAll().where("key", "=", k).executeTakeFirstOrThrow());
     expect(row).toMatchObject({ method: "POST", path: "/api/v1/members", request_hash: requestHash(body), response_status: 201, response_body: res.json });
+  });
+});
+
+// POST /orders stores the key with its response in one statement at the end (claim "with-response", issue 14):
+// every answer must be what claiming the key first would give.
+describe("Idempotency-Key on POST /api/v1/orders (stored with the response)", () => {
+  const order = (memberId: string, amount = 4_200) => ({ order_id: "ord-idem-1", member: { id: memberId }, amount_minor: amount, currency: "USD", occurred_at: "2024-05-01T10:00:00Z" });
+  async function withMember() {
+    const { merchant } = await apiFixture();
+    const { token } = await createKey(merchant.id, ["members:write", "orders:write"]);
+    const m = await api("POST", "/api/v1/members", { token, body: { email: `buyer-${crypto.randomUUID()}@example.com` } });
+    return { merchant, token, memberId: m.json.id as string };
+  }
+
+  it("replays the first response for the same key and body, writing once, also for 10 at once", async () => {
+    const { merchant, token, memberId } = await withMember();
+    const k = key();
+    const results = await Promise.all(Array.from({ length: 10 }, () => api("POST", "/api/v1/orders", { token, body: order(memberId), idempotencyKey: k })));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect(new Set(results.map((r) => r.text)).size).toBe(1);
+    expect(results.filter((r) => r.headers.get("Idempotent-Replayed") === null)).toHaveLength(1);
+    expect(await countRows(merchant.id, "orders")).toBe(1);
+    expect(await countRows(merchant.id, "idempotency_keys")).toBe(1);
+  });
+
+  it("the same key with another body is a 409 idempotency_conflict (not order_conflict), nothing written", async () => {
+    const { merchant, token, memberId } = await withMember();
+    const k = key();
+    expect((await api("POST", "/api/v1/orders", { token, body: order(memberId), idempotencyKey: k })).status).toBe(201);
+    const before = await snapshotCounts(merchant.id);
+    const res = await api("POST", "/api/v1/orders", { token, body: order(memberId, 9_999), idempotencyKey: k });
+    expect(res.status).toBe(409);
+    expect(res.json).toEqual({ error: { code: "idempotency_conflict", message: expect.any(String), field: "Idempotency-Key" } });
+    expect(await snapshotCounts(merchant.id)).toEqual(before);
+  });
+
+  it("a failure is not stored: an unknown member's 404 can be fixed and retried with the same key", async () => {
+    const { merchant, token, memberId } = await withMember();
+    const k = key();
+    const missing = await api("POST", "/api/v1/orders", { token, body: order("mbr_aaaaaaaaaaaaaaaaaaaaaaaaaa"), idempotencyKey: k });
+    expect(missing.status).toBe(404);
+    expect(await countRows(merchant.id, "idempotency_keys")).toBe(0);
+    const fixed = await api("POST", "/api/v1/orders", { token, body: order(memberId), idempotencyKey: k });
+    expect(fixed.status).toBe(201);
+    const row = await withTenant(testDb(), merchant.id, (trx) => trx.selectFrom("idempotency_keys").selectAll().where("key", "=", k).executeTakeFirstOrThrow());
+    expect(row).toMatchObject({ method: "POST", path: "/api/v1/orders", request_hash: requestHash(order(memberId)), response_status: 201, response_body: fixed.json });
   });
 });

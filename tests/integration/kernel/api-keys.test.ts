@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { advanceClock, resetClock } from "~/lib/clock.server";
 import { hashSecret } from "~/auth/tokens.server";
 import { withTenant } from "~/db.server";
@@ -113,6 +113,33 @@ describe("API keys (domain)", () => {
     expect(direct).toEqual([]);
     const viaDoor = await sql<{ merchant_id: string }>`select merchant_id from auth_api_key_lookup(${apiKey.id})`.execute(testDb());
     expect(viaDoor.rows).toEqual([{ merchant_id: m.id }]);
+  });
+});
+
+describe("the key cache (issue 14)", () => {
+  it("a known key is looked up once within the TTL; a revocation by another process is honoured once the TTL has passed", async () => {
+    const m = await createMerchant();
+    const { token, apiKey } = await createKey(m.id);
+    await authenticateApiKey(testDb(), `Bearer ${token}`);
+    // Revoked behind this process's back (the CLI or another server): the cached row still answers for up to 5 s.
+    await withTenant(testDb(), m.id, (trx) => trx.updateTable("api_keys").set({ revoked_at: new Date() }).where("id", "=", apiKey.id).execute());
+    await expect(authenticateApiKey(testDb(), `Bearer ${token}`)).resolves.toMatchObject({ keyId: apiKey.id });
+    const later = Date.now() + 5_001;
+    const spy = vi.spyOn(Date, "now").mockReturnValue(later);
+    try {
+      await expect(authenticateApiKey(testDb(), `Bearer ${token}`)).rejects.toMatchObject({ code: "unauthenticated", message: expect.stringMatching(/revoked/) });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("the secret is checked on every request, also against a cached key", async () => {
+    const m = await createMerchant();
+    const { token } = await createKey(m.id);
+    await authenticateApiKey(testDb(), `Bearer ${token}`);
+    const { secret } = parseApiToken(token)!;
+    const wrongSecret = token.slice(0, -secret.length) + (secret[0] === "a" ? "b" : "a") + secret.slice(1);
+    expect((await authError(`Bearer ${wrongSecret}`)).code).toBe("unauthenticated");
   });
 });
 
