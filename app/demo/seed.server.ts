@@ -5,7 +5,8 @@ import { newId } from "~/lib/ids";
 import type { MerchantSettings, Order } from "~db/schema";
 import { earnForEvent } from "~/domain/flows/earning.server";
 import { spendPoints } from "~/domain/points/ledger.server";
-import { earnRecordedOrder, recordRefund } from "~/domain/flows/purchase.server";
+import { earnRecordedOrders } from "~/domain/flows/historical-earning.server";
+import { recordRefund } from "~/domain/flows/purchase.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules";
 import { generateDemoData, summarizeDemoData } from "./generate";
 import { seedDemoRewards } from "./rewards.server";
@@ -49,6 +50,8 @@ export interface SeedDemoOptions {
   hashPassword: (pw: string) => Promise<string>;
   /** Called once the seed knows it will create the merchant (the first start tells the user to wait). */
   onSeeding?: () => void;
+  /** Called after each step with its wall time (the seed benchmark prints where the time goes). */
+  onStep?: (step: string, ms: number) => void;
 }
 
 export interface SeedDemoResult {
@@ -77,15 +80,23 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
   const existing = await findMerchantBySlug(database, slug);
   if (existing) return { created: false, merchantId: existing, ...credentials };
   opts.onSeeding?.();
+  let mark = performance.now();
+  const step = (name: string) => {
+    const t = performance.now();
+    opts.onStep?.(name, t - mark);
+    mark = t;
+  };
 
   const now = opts.now ?? new Date();
   const seed = opts.seed ?? DEMO_SEED;
   const data = generateDemoData({ seed, now, members: opts.members ?? 2000, timeZone: TIME_ZONE, program: DEMO_LOYALTY_PROGRAM });
+  step("generate");
   // Hash outside the transaction: argon2 is deliberately slow and should not hold a connection in a transaction.
   const [ownerHash, memberHash] = await Promise.all([
     opts.hashPassword(credentials.ownerPassword),
     opts.hashPassword(credentials.memberPassword),
   ]);
+  step("password hashes");
 
   const merchantId = newId("merchant");
   // The shop predates its first member: the merchant's history starts where the generated history starts.
@@ -131,6 +142,7 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
       for (let i = 0; i < memberRows.length; i += CHUNK) {
         await trx.insertInto("members").values(memberRows.slice(i, i + CHUNK)).execute();
       }
+      step("merchant, owner and members");
 
       // Recorded as they happened: created_at = occurred_at, as if the shop had been sending orders all along.
       const orderRows = data.orders.map((o) => ({
@@ -148,20 +160,29 @@ export async function seedDemoMerchant(database: DB, opts: SeedDemoOptions): Pro
       for (let i = 0; i < orderRows.length; i += CHUNK) {
         orders.push(...(await trx.insertInto("orders").values(orderRows.slice(i, i + CHUNK)).returningAll().execute()));
       }
+      step("orders");
       // Before the points: held-out members of the loyalty program earn none.
       await seedDemoLoyaltyHoldout(trx, merchantId, memberIds, data, now);
-      await seedPoints(trx, merchantId, orders, now, seed, memberIds[data.demoMemberKey]!);
+      step("loyalty holdout");
+      await seedPoints(trx, merchantId, orders, now, seed, memberIds, memberIds[data.demoMemberKey]!, step);
       await seedDemoTiers(trx, merchantId, now);
+      step("tiers");
       await seedDemoRewards(trx, merchantId, memberIds[data.demoMemberKey]!);
+      step("rewards");
       await seedDemoReferrals(trx, merchantId, memberIds[data.demoMemberKey]!, memberIds, now);
+      step("referrals");
       await seedDemoCltv(trx, merchantId, now);
+      step("CLTV");
       await seedDemoOffers(trx, merchantId, TIME_ZONE, now);
+      step("offers");
 
       const summary = summarizeDemoData(data);
       await recordAudit(trx, merchantId, { type: "system", id: null }, "merchant.seeded", { type: "merchant", id: merchantId }, {
         after: { seed, now: now.toISOString(), members: summary.members, buyers: summary.buyers, orders: summary.orders, revenueMinor: summary.revenueMinor },
       });
+      step("audit");
     });
+    step("commit");
   } catch (err) {
     // A concurrent start seeded the same slug first: that is the idempotent outcome, not an error.
     if (isUniqueViolation(err, "merchants_slug_key")) {
@@ -185,7 +206,9 @@ async function seedPoints(
   orders: Order[],
   now: Date,
   seed: number,
+  memberIds: string[],
   demoMemberId: string,
+  step: (name: string) => void,
 ) {
   const rules = EarningRulesSchema.parse({
     ...DEFAULT_EARNING_RULES,
@@ -201,13 +224,22 @@ async function seedPoints(
   const program = orders
     .filter((o) => o.occurred_at.getTime() >= (o.member_id === demoMemberId ? demoSince : launch))
     .sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
-  for (const o of program) {
-    await earnRecordedOrder(trx, merchantId, o, actor);
-    if (bernoulli(rng, 0.02)) {
-      await recordRefund(trx, merchantId, { orderId: o.id, externalRefundId: `re_${o.id.slice(4, 16)}`, amountMinor: o.amount_minor, actor });
-    }
+  // Drawn in the order the orders happened, as when each refund followed its order's earning: the same refunds.
+  const refunded = program.filter(() => bernoulli(rng, 0.02));
+  await earnRecordedOrders(trx, merchantId, program, actor);
+  step("points: orders earned");
+  // After all the earnings, not each right after its order: the same ledger, since nothing is spent or settled in
+  // between (a refund reverses its own lot's unspent points, and caps count lots' points whatever was reversed).
+  for (const o of refunded) {
+    await recordRefund(trx, merchantId, { orderId: o.id, externalRefundId: `re_${o.id.slice(4, 16)}`, amountMinor: o.amount_minor, actor });
   }
-  const balances = await trx.selectFrom("member_balances").select(["member_id", "available"]).where("merchant_id", "=", merchantId).where("available", ">=", 300).execute();
+  step("points: refunds");
+  // In the generator's member order: the rows' physical order depends on how they were written, and the draws below
+  // must not (the demo is the same whatever path earned the points).
+  const rank = new Map(memberIds.map((id, i) => [id, i]));
+  const balances = (await trx.selectFrom("member_balances").select(["member_id", "available"]).where("merchant_id", "=", merchantId).where("available", ">=", 300).execute()).sort(
+    (a, b) => rank.get(a.member_id)! - rank.get(b.member_id)!,
+  );
   await earnForEvent(trx, merchantId, { memberId: demoMemberId, event: "review_posted", idempotencyKey: "seed-review", occurredAt: new Date(now.getTime() - 20 * 86_400_000), actor });
   for (const b of balances) {
     if (b.member_id !== demoMemberId && !bernoulli(rng, 0.4)) continue;
@@ -217,6 +249,7 @@ async function seedPoints(
   if (demo && demo.available >= 100) {
     await spendPoints(trx, merchantId, { memberId: demoMemberId, points: 100, idempotencyKey: "seed-demo-treat", description: "Redeemed for a free pastry", actor });
   }
+  step("points: redemptions");
 }
 
 async function findMerchantBySlug(database: DB, slug: string): Promise<string | undefined> {

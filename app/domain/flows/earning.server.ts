@@ -215,7 +215,7 @@ export async function earnForEvent(
 }
 
 /** The rule math refuses results beyond exact integers (a huge order in a zero-decimal currency): a 422, not a 500. */
-function pointsOrRefuse<T>(compute: () => T): T {
+export function pointsOrRefuse<T>(compute: () => T): T {
   try {
     return compute();
   } catch (err) {

@@ -7,10 +7,10 @@ import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
 import { db, withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
-import { earnRecordedOrder } from "~/domain/flows/purchase.server";
+import { earnRecordedOrders } from "~/domain/flows/historical-earning.server";
 import { env } from "~/lib/env.server";
 import { DomainError } from "~/lib/errors";
-import { newId } from "~/lib/ids";
+import { newId, newIds } from "~/lib/ids";
 import type { ImportRow, Order } from "~db/schema";
 import { resolveHeader, type ColumnMap } from "./columns";
 import {
@@ -324,29 +324,33 @@ async function writeRows(trx: Trx, merchantId: string, batch: Batch, awardAs: Ac
   const rows = batch.rows.filter((_, i) => members.memberIds[i] !== null);
   const memberIds = members.memberIds.filter((m): m is string => m !== null);
   let inserted: Order[] = [];
+  let insertedCount = 0;
   if (rows.length) {
-    // Every row of a file has the merchant's currency (validated), so it is one parameter.
+    // Every row of a file has the merchant's currency (validated), so it is one parameter. The inserted orders come
+    // back only when points are earned on them: a plain import needs their count, not every row parsed back.
     const result = await sql<Order>`
       insert into orders (merchant_id, id, member_id, source, external_order_id, amount_minor, currency, occurred_at)
       select ${merchantId}, t.id, t.member_id, 'import', t.external_order_id, t.amount_minor, ${rows[0]!.currency}, t.occurred_at
       from unnest(
-        ${rows.map(() => newId("order"))}::text[],
+        ${newIds("order", rows.length)}::text[],
         ${memberIds}::text[],
         ${rows.map((r) => r.orderId)}::text[],
         ${rows.map((r) => r.amountMinor)}::int8[],
         ${rows.map((r) => new Date(r.occurredAtMs).toISOString())}::timestamptz[]
       ) as t(id, member_id, external_order_id, amount_minor, occurred_at)
       on conflict (merchant_id, source, external_order_id) do nothing
-      returning *`.execute(trx);
+      ${awardAs ? sql`returning *` : sql``}`.execute(trx);
     inserted = result.rows;
+    insertedCount = awardAs ? inserted.length : Number(result.numAffectedRows ?? 0);
   }
   let points = 0;
   if (awardAs && inserted.length) {
-    // Oldest first, so first-order bonuses and caps see the orders in the order they happened.
+    // Oldest first, so first-order bonuses and caps see the orders in the order they happened; set-based, with the
+    // same ledger as earning them one by one (earnRecordedOrders says which members still go one by one).
     inserted.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || (a.id < b.id ? -1 : 1));
-    for (const o of inserted) points += await earnRecordedOrder(trx, merchantId, o, awardAs);
+    points = (await earnRecordedOrders(trx, merchantId, inserted, awardAs)).points;
   }
-  return { inserted: inserted.length, duplicates: rows.length - inserted.length, membersCreated: members.created, points, errors: members.errors };
+  return { inserted: insertedCount, duplicates: rows.length - insertedCount, membersCreated: members.created, points, errors: members.errors };
 }
 
 // ---- running an import ----------------------------------------------------------------------------------
