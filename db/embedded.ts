@@ -32,6 +32,8 @@ export async function startEmbeddedPostgres(opts: {
   /** false: delete the data directory on stop (tests). */
   persistent?: boolean;
   quiet?: boolean;
+  /** Extra server settings (`-c name=value`), e.g. shared_preload_libraries for a benchmark's pg_stat_statements. */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedHandle> {
   const owner = process.getuid?.() === 0 ? ensurePostgresUser() : undefined;
   const { dataDir, relocatedFrom } = embeddedDataDir(opts.dir);
@@ -50,7 +52,10 @@ export async function startEmbeddedPostgres(opts: {
   if (owner) fs.chownSync(logFile, owner.uid, owner.gid);
   const child = spawn(
     bins.postgres,
-    ["-D", dataDir, "-p", String(opts.port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "synchronous_commit=on", "-c", "max_connections=200"],
+    [
+      ...["-D", dataDir, "-p", String(opts.port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "synchronous_commit=on", "-c", "max_connections=200"],
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+    ],
     // cwd: the caller's may be where 'postgres' cannot go (a checkout under /root).
     { detached: true, stdio: ["ignore", log, log], cwd: path.dirname(dataDir), ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: "C" } },
   );
@@ -107,13 +112,27 @@ export function embeddedDataDir(dir: string): { dataDir: string; relocatedFrom?:
     throw new Error(
       `${dataDir} holds a PostgreSQL database, but the 'postgres' OS user the embedded server runs as (PostgreSQL refuses root) cannot enter ${blocker}: move DATA_DIR out of it, or run as a non-root user, or set DATABASE_URL.`,
     );
-  const hash = crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
+  const hash = relocationHash(dataDir);
   const data = path.join(sharedBase(owner, blocker), "data");
   fs.mkdirSync(data, { recursive: true });
   fs.chmodSync(data, 0o755); // whatever the umask: 'postgres' must pass through
   const parent = path.join(data, hash);
   fs.mkdirSync(parent, { recursive: true });
   return { dataDir: path.join(parent, "pg"), relocatedFrom: dataDir };
+}
+
+function relocationHash(dataDir: string): string {
+  return crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 16);
+}
+
+/** Where embeddedDataDir may have moved `dir`'s cluster (`<base>/data/<hash>`, holding `pg` and `origin`), for reapers. */
+export function relocationCandidates(dir: string): string[] {
+  const hash = relocationHash(path.resolve(dir));
+  return sharedBaseCandidates().map((base) => path.join(base, "data", hash));
+}
+
+function sharedBaseCandidates(): string[] {
+  return [...new Set(["/var/lib/perennial", path.join(os.tmpdir(), "perennial-root"), "/tmp/perennial-root"])];
 }
 
 function nearestExisting(dir: string): string {
@@ -151,7 +170,7 @@ function modeOf(p: string): string {
  * perennial-root in the temp dir. Root-owned and not group/world-writable so nobody else can plant binaries there.
  */
 function sharedBase(owner: { uid: number; gid: number }, unreachable: string): string {
-  const candidates = [...new Set(["/var/lib/perennial", path.join(os.tmpdir(), "perennial-root"), "/tmp/perennial-root"])];
+  const candidates = sharedBaseCandidates();
   for (const dir of candidates) {
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o755 });

@@ -50,6 +50,23 @@ export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${encodeBase32LowerCaseNoPadding(randomBytes(16))}`;
 }
 
+/**
+ * `n` ids of one kind, the same as `n` calls of newId, drawing the randomness in 64 KB calls: a bulk insert's
+ * thousands of ids cost one call to the random source each call of newId otherwise pays (the larger part of its cost).
+ */
+export function newIds(kind: IdKind, n: number): string[] {
+  const prefix = `${ID_PREFIXES[kind]}_`;
+  const ids = new Array<string>(n);
+  // getRandomValues refuses more than 65,536 bytes at once.
+  const perDraw = 4096;
+  for (let start = 0; start < n; start += perDraw) {
+    const count = Math.min(perDraw, n - start);
+    const bytes = randomBytes(16 * count);
+    for (let i = 0; i < count; i++) ids[start + i] = prefix + encodeBase32LowerCaseNoPadding(bytes.subarray(i * 16, i * 16 + 16));
+  }
+  return ids;
+}
+
 const ID_RE = /^[a-z]{3}_[a-z2-7]{26}$/;
 
 /** True when `value` looks like an id of `kind`; a cheap check before touching the database. */

@@ -19,7 +19,9 @@ async function main() {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".bench.ts") && (!only || f.includes(only))).sort();
   const tmp = tempClusterDir("perennial-bench-");
   const external = process.env.BENCH_DATABASE_URL;
-  const embedded = external ? undefined : await startEmbeddedPostgres({ dir: path.join(tmp, "data"), port: await freePort(), database: "postgres", persistent: false, quiet: true });
+  // BENCH_PG_STAT_STATEMENTS=1 preloads pg_stat_statements (opt-in: it adds a little to every statement of every bench).
+  const settings = process.env.BENCH_PG_STAT_STATEMENTS === "1" ? { shared_preload_libraries: "pg_stat_statements" } : undefined;
+  const embedded = external ? undefined : await startEmbeddedPostgres({ dir: path.join(tmp, "data"), port: await freePort(), database: "postgres", persistent: false, quiet: true, settings });
   const admin = external ?? embedded!.url;
   try {
     for (const f of files) {
