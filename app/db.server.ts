@@ -39,8 +39,10 @@ export function createDb(url: string, opts: { max?: number; role?: string | null
     options: role ? `-c role=${role}` : undefined,
     application_name: "perennial",
   });
-  // An idle client that loses its server (PostgreSQL restart) must not crash the process.
+  // A client that loses its server (PostgreSQL restart) must not crash the process: an idle one is reported by the
+  // pool; a checked-out one between two statements emits "error" on itself (its next query fails on its own).
   pool.on("error", (err) => console.error("[db] idle client error:", err.message));
+  pool.on("connect", (client) => client.on("error", (err) => console.error("[db] client error:", err.message)));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -2,19 +2,21 @@
  * `npm start` (and `npm run dev` with --dev): one process that serves the whole product.
  *  1. database: DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (started here, stopped on exit);
  *  2. migrations (as the owner), graphile-worker's schema;
- *  3. the demo merchant on first run (SEED_DEMO=true);
- *  4. the job worker in-process (RUN_WORKER=true) and the HTTP server.
+ *  3. the job worker in-process (RUN_WORKER=true) and the HTTP server;
+ *  4. the demo merchant on first run (SEED_DEMO=true), in the background: the server already listens and answers
+ *     "Preparing the demo merchant…" (pages) or a JSON 503 (API) until the seed commits (server/startup.server.ts).
  */
 import type { Server } from "node:http";
 import path from "node:path";
-import { closeDb, db } from "~/db.server";
+import { closeDb, createDb } from "~/db.server";
 import { hashPassword } from "~/auth/password.server";
-import { seedDemoMerchant } from "~/demo/seed.server";
+import { seedDemoMerchant, type SeedDemoResult } from "~/demo/seed.server";
 import { startWorker } from "~/jobs/worker.server";
 import { appUrl, env } from "~/lib/env.server";
-import { prepareDatabase, redact, resolveDatabase } from "~/server/database.server";
+import { cancelStatements, prepareDatabase, redact, resolveDatabase, withApplicationName } from "~/server/database.server";
 import { ensureBuild } from "~/server/build.server";
 import { createHttpApp } from "~/server/http.server";
+import { StartupGate } from "~/server/startup.server";
 
 const dev = process.argv.includes("--dev");
 const log = (line: string) => console.log(`[perennial] ${line}`);
@@ -33,6 +35,9 @@ async function main() {
   });
   const cleanups: Array<() => Promise<void>> = [];
   let server: Server | undefined;
+  const startup = new StartupGate();
+  /** Set while the demo seed runs in the background: rolls it back and waits until it has let go of its connections. */
+  let cancelSeed: (() => Promise<void>) | undefined;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -49,6 +54,7 @@ async function main() {
       await new Promise<void>((r) => server!.close(() => r()));
     }
     for (const c of cleanups.reverse()) await c().catch((err) => console.error("[perennial] cleanup failed:", err));
+    await cancelSeed?.();
     await closeDb();
     await database.stop();
     log("stopped cleanly");
@@ -60,15 +66,56 @@ async function main() {
   try {
     await prepareDatabase(database.ownerUrl, log);
 
-    let demo: Awaited<ReturnType<typeof seedDemoMerchant>> | undefined;
+    let demo: SeedDemoResult | undefined;
     if (e.SEED_DEMO) {
+      // The seed runs behind the startup gate. The server listens as soon as the seed knows it has work to do (first
+      // start), or once it has found the demo already there (every later start: one query, no 503 phase at all).
       const t0 = Date.now();
-      demo = await seedDemoMerchant(db(), {
-        hashPassword,
-        // Two years of orders go through the real ledger, tiers, referrals and the CLTV fit: say why the first start waits.
-        onSeeding: () => log("first start: seeding the demo merchant Northwind Coffee (about a minute on a small machine)…"),
-      });
-      if (demo.created) log(`seeded the demo merchant Northwind Coffee (${Date.now() - t0} ms)`);
+      let creating!: () => void;
+      const willCreate = new Promise<void>((resolve) => (creating = resolve));
+      // Its own pool under its own session name, so a shutdown can cancel exactly its statements (cancelSeed).
+      const seedName = `perennial-demo-seed-${process.pid}`;
+      const seedDb = createDb(withApplicationName(database.ownerUrl, seedName));
+      const seeded = startup.track(
+        seedDemoMerchant(seedDb, {
+          hashPassword,
+          onSeeding: () => {
+            log("first start: seeding the demo merchant Northwind Coffee in the background; the pages say so until it is ready…");
+            creating();
+          },
+        }),
+      );
+      seeded.then(
+        (result) => {
+          demo = result;
+          if (!result.created) return;
+          log(`seeded the demo merchant Northwind Coffee (${Date.now() - t0} ms): ready`);
+          // After the banner: its logins were not known yet.
+          if (server) console.log(["", ...demoLogins(result), ""].join("\n"));
+        },
+        (err: unknown) => {
+          if (stopping) return log("the demo seed stopped with the server (its transaction rolled back; the next start seeds again)");
+          // The process keeps serving: the pages and /healthz say it failed, this log says why (see README).
+          console.error("[perennial] the demo merchant could not be prepared:", err);
+          console.error("[perennial] the server keeps running and its pages say so; restart it to try again, or set SEED_DEMO=false");
+        },
+      );
+      const released = seeded
+        .catch(() => {})
+        .then(() => seedDb.destroy())
+        .catch(() => {});
+      cancelSeed = async () => {
+        // Stopping PostgreSQL under the seed would kill a pool client between two statements (an 'error' nobody
+        // hears, which crashes node); a cancelled statement fails the seed's one transaction, which rolls back
+        // (nothing half-made; the next start seeds again). Cancel until it gives up: it may be between statements.
+        const deadline = Date.now() + 10_000;
+        while (startup.state === "starting" && Date.now() < deadline) {
+          await cancelStatements(database.ownerUrl, seedName).catch(() => 0);
+          await Promise.race([released, new Promise((r) => setTimeout(r, 100))]);
+        }
+        await Promise.race([released, new Promise((r) => setTimeout(r, 2_000))]);
+      };
+      await Promise.race([willCreate, released]);
     }
 
     if (e.RUN_WORKER) {
@@ -76,17 +123,19 @@ async function main() {
       cleanups.push(() => worker.stop());
     }
 
-    const { app, vite } = await createHttpApp({ mode: dev ? "development" : "production", appUrl: e.APP_URL, trustProxy: e.TRUST_PROXY });
+    const { app, vite } = await createHttpApp({ mode: dev ? "development" : "production", appUrl: e.APP_URL, trustProxy: e.TRUST_PROXY, startup });
     if (vite) cleanups.push(() => vite.close());
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(e.PORT, e.HOST, () => resolve(s));
       s.on("error", reject);
     });
 
-    banner({ database: database.embedded ? embeddedDescription(database) : redact(database.ownerUrl), demo, worker: e.RUN_WORKER, dev });
+    banner({ database: database.embedded ? embeddedDescription(database) : redact(database.ownerUrl), demo, startup: e.SEED_DEMO ? startup.state : "ready", worker: e.RUN_WORKER, dev });
   } catch (err) {
     console.error(`[perennial] failed to start: ${(err as Error).message}`);
+    stopping = true; // a demo seed cut short by this exit is not its own failure
     for (const c of cleanups.reverse()) await c().catch(() => {});
+    await cancelSeed?.().catch(() => {});
     await closeDb().catch(() => {});
     await database.stop().catch(() => {});
     process.exit(1);
@@ -101,7 +150,11 @@ function embeddedDescription(d: { dataDir?: string; relocatedFrom?: string }): s
   return `embedded PostgreSQL (${shown})\n                 not in ${d.relocatedFrom}: the 'postgres' OS user it runs as cannot enter that directory`;
 }
 
-function banner(o: { database: string; demo?: { ownerEmail: string; ownerPassword: string; memberEmail: string; memberPassword: string }; worker: boolean; dev: boolean }) {
+function demoLogins(d: SeedDemoResult): string[] {
+  return [`  Demo owner     ${d.ownerEmail} / ${d.ownerPassword}`, `  Demo member    ${d.memberEmail} / ${d.memberPassword}`];
+}
+
+function banner(o: { database: string; demo?: SeedDemoResult; startup: StartupGate["state"]; worker: boolean; dev: boolean }) {
   const url = appUrl();
   const lines = [
     "",
@@ -112,11 +165,9 @@ function banner(o: { database: string; demo?: { ownerEmail: string; ownerPasswor
     `  API reference  ${url}/api/v1/docs`,
     "",
   ];
-  if (o.demo) {
-    lines.push(`  Demo owner     ${o.demo.ownerEmail} / ${o.demo.ownerPassword}`);
-    lines.push(`  Demo member    ${o.demo.memberEmail} / ${o.demo.memberPassword}`);
-    lines.push("");
-  }
+  if (o.demo) lines.push(...demoLogins(o.demo), "");
+  else if (o.startup === "starting") lines.push("  Demo           being prepared: every page says so until it is ready; the logins follow below", "");
+  else if (o.startup === "failed") lines.push("  Demo           could not be prepared (the error is above); the pages say so", "");
   lines.push(`  Database       ${o.database}`);
   lines.push(`  Jobs           ${o.worker ? "worker running in this process" : "RUN_WORKER=false: run `npm run worker` separately"}`);
   lines.push(`  E-mail         ${env().SMTP_URL ? "SMTP" : "kept in the admin's Mailbox (set SMTP_URL to send)"}`);

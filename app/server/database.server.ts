@@ -127,3 +127,29 @@ export function redact(url: string): string {
     return "(unparseable URL)";
   }
 }
+
+/** The same database under another `application_name` (pg lets the URL's parameter win), so its sessions can be told apart. */
+export function withApplicationName(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.set("application_name", name);
+  return u.toString();
+}
+
+/**
+ * Cancels the running statement of every session of this database named `name` (as the owner, whose sessions they
+ * are). A cancel fails the statement, so its transaction rolls back while the connection stays usable: unlike
+ * terminating the session, no pool client dies under its caller. Returns how many statements were running.
+ */
+export async function cancelStatements(ownerUrl: string, name: string): Promise<number> {
+  const client = new pg.Client({ connectionString: ownerUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const r = await client.query(
+      "select count(*) filter (where pg_cancel_backend(pid)) as n from pg_stat_activity where datname = current_database() and application_name = $1 and state = 'active' and pid <> pg_backend_pid()",
+      [name],
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
