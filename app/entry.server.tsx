@@ -37,14 +37,28 @@ export default function handleRequest(
       resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
       pipe(body);
     };
+    // Cleared once everything has rendered: a pending timer would keep this request's whole render (loader data,
+    // the React tree, the stream) reachable for ABORT_DELAY after the response is done, which under load is seconds
+    // of requests held in memory at once.
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
         <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce || undefined} />
       </NonceProvider>,
       {
         nonce: nonce || undefined,
-        ...(waitForAll ? { onAllReady: ready } : { onShellReady: ready }),
+        onShellReady() {
+          if (!waitForAll) ready();
+        },
+        onAllReady() {
+          if (waitForAll) ready();
+          settled = true;
+          clearTimeout(timer);
+        },
         onShellError(error: unknown) {
+          settled = true;
+          clearTimeout(timer);
           reject(error);
         },
         onError(error: unknown) {
@@ -54,6 +68,6 @@ export default function handleRequest(
         },
       },
     );
-    setTimeout(abort, ABORT_DELAY);
+    if (!settled) timer = setTimeout(abort, ABORT_DELAY);
   });
 }

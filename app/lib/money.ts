@@ -1,3 +1,5 @@
+import { numberFormat } from "./intl";
+
 /** Money is integer minor units everywhere; formatting is the only place decimals appear. */
 const MINOR_DIGITS: Record<string, number> = { JPY: 0, KRW: 0, CLP: 0, VND: 0, ISK: 0, HUF: 2, BHD: 3, KWD: 3, OMR: 3, JOD: 3, TND: 3 };
 
@@ -13,13 +15,13 @@ export function toMajor(amountMinor: number, currency: string): number {
 /** A signed amount in currency units with `digits` decimals ("+0.770", "−12.50"); "—" when not finite. */
 export function signedMajor(amountMinor: number, currency: string, digits: number): string {
   if (!Number.isFinite(amountMinor)) return "—";
-  const major = Math.abs(toMajor(amountMinor, currency)).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const major = numberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Math.abs(toMajor(amountMinor, currency)));
   return `${amountMinor >= 0 ? "+" : "−"}${major}`;
 }
 
 export function formatMoney(amountMinor: number, currency: string, locale = "en-US"): string {
   const digits = minorDigits(currency);
-  return new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
+  return numberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
     amountMinor / 10 ** digits,
   );
 }

@@ -1,16 +1,14 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/web/guards.server";
+import { requireStaff, staffMembershipsOf } from "~/web/guards.server";
 import { AdminShell } from "~/components/admin/admin-shell";
 import type { AdminContext } from "~/components/admin/use-admin";
-import { db } from "~/db.server";
-import { staffMemberships } from "~/domain/merchants/merchants.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.merchant.name} · Perennial admin` : "Perennial admin" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs): Promise<AdminContext> {
   const { merchant, user, role } = await requireStaff(request, params.merchant, "analyst");
-  const memberships = await staffMemberships(db(), user.id);
+  const memberships = await staffMembershipsOf(request, user.id);
   return {
     merchant: { id: merchant.id, slug: merchant.slug, name: merchant.name, currency: merchant.currency, timezone: merchant.timezone },
     user: { id: user.id, name: user.name, email: user.email },

@@ -6,6 +6,7 @@ import { memberCookieName, readCookie, STAFF_COOKIE } from "~/auth/cookies.serve
 import { validateMemberSessionToken, type MemberSession, type MemberSessionMember } from "~/auth/member-session.server";
 import { roleAtLeast } from "~/auth/roles";
 import { validateStaffSessionToken, type StaffSession, type StaffSessionUser } from "~/auth/staff-session.server";
+import { oncePerRequest } from "./request-scope.server";
 
 /**
  * Guards for loaders and actions: they return the caller's context or throw a Response (redirect, 403, 404).
@@ -25,7 +26,12 @@ export interface StaffContext {
 }
 
 export async function getStaffUser(request: Request): Promise<{ user: StaffSessionUser; session: StaffSession } | null> {
-  return validateStaffSessionToken(db(), readCookie(request, STAFF_COOKIE));
+  return oncePerRequest(request, "staff-user", () => validateStaffSessionToken(db(), readCookie(request, STAFF_COOKIE)));
+}
+
+/** The staff user's merchants and roles (once per page request, see request-scope.server.ts). */
+export function staffMembershipsOf(request: Request, staffUserId: string): ReturnType<typeof staffMemberships> {
+  return oncePerRequest(request, `memberships:${staffUserId}`, () => staffMemberships(db(), staffUserId));
 }
 
 function loginRedirect(request: Request, loginPath: string): Response {
@@ -42,9 +48,9 @@ export async function requireStaffUser(request: Request): Promise<{ user: StaffS
 
 export async function requireStaff(request: Request, merchantSlug: string | undefined, minRole: StaffRole = "analyst"): Promise<StaffContext> {
   const auth = await requireStaffUser(request);
-  const merchant = merchantSlug ? await findMerchantBySlug(db(), merchantSlug) : undefined;
+  const merchant = merchantSlug ? await oncePerRequest(request, `merchant:${merchantSlug}`, () => findMerchantBySlug(db(), merchantSlug)) : undefined;
   if (!merchant) throw new Response("Not found", { status: 404 });
-  const membership = (await staffMemberships(db(), auth.user.id)).find((m) => m.merchant.id === merchant.id);
+  const membership = (await staffMembershipsOf(request, auth.user.id)).find((m) => m.merchant.id === merchant.id);
   if (!membership) throw new Response("Not found", { status: 404 });
   if (!roleAtLeast(membership.role, minRole)) {
     throw new Response(`This needs the ${minRole} role; you are ${membership.role}.`, { status: 403 });
@@ -66,7 +72,7 @@ export async function requirePortalMerchant(merchantSlug: string | undefined): P
 }
 
 export async function getMember(request: Request, merchant: Merchant): Promise<{ member: MemberSessionMember; session: MemberSession } | null> {
-  return validateMemberSessionToken(db(), merchant.id, readCookie(request, memberCookieName(merchant.slug)));
+  return oncePerRequest(request, `member:${merchant.id}`, () => validateMemberSessionToken(db(), merchant.id, readCookie(request, memberCookieName(merchant.slug))));
 }
 
 export async function requireMember(request: Request, merchantSlug: string | undefined): Promise<MemberContext> {

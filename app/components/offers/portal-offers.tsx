@@ -1,5 +1,6 @@
 import { Form, Link } from "@remix-run/react";
 import { Alert, Button } from "~/components/ui";
+import { dateTimeFormat } from "~/lib/intl";
 
 /** Portal views of offers (client-safe: plain data in, markup out). */
 
@@ -17,7 +18,7 @@ export interface PortalOffer {
   claimed: { at: string; code: string | null; multiplierUntil: string | null } | null;
 }
 
-const dateIn = (iso: string, timeZone: string) => new Intl.DateTimeFormat("en-US", { timeZone, dateStyle: "medium" }).format(new Date(iso));
+const dateIn = (iso: string, timeZone: string) => dateTimeFormat("en-US", { timeZone, dateStyle: "medium" }).format(new Date(iso));
 
 export function offerBenefit(o: Pick<PortalOffer, "kind" | "rewardName" | "multiplierPercent" | "multiplierDays">): string {
   if (o.kind === "multiplier") return `${(o.multiplierPercent! / 100).toLocaleString("en-US")}× points on every order for ${o.multiplierDays} ${o.multiplierDays === 1 ? "day" : "days"}`;

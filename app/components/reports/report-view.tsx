@@ -1,6 +1,7 @@
 import { Form, Link } from "@remix-run/react";
 import { Card, Table, Td, Th } from "~/components/ui";
 import { buttonClass } from "~/components/ui/button";
+import { numberFormat } from "~/lib/intl";
 import type { ReportTable } from "~/domain/incrementality/tables";
 import { CumulativeValueChart, DistributionChart, IncrementalByMonthChart } from "./charts";
 
@@ -12,9 +13,9 @@ export function formatCell(v: string | number | boolean | null, kind: ReportTabl
     case "bool":
       return v ? "Yes" : "";
     case "money":
-      return (v as number).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: Math.abs(v as number) < 10 ? 3 : 2 });
+      return numberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: Math.abs(v as number) < 10 ? 3 : 2 }).format(v as number);
     case "int":
-      return (v as number).toLocaleString("en-US", { maximumFractionDigits: 0 });
+      return numberFormat("en-US", { maximumFractionDigits: 0 }).format(v as number);
     case "num":
       return (v as number).toFixed(Math.abs(v as number) >= 100 ? 0 : 3);
     case "p":

@@ -1,9 +1,10 @@
 import { Card } from "~/components/ui";
+import { dateTimeFormat } from "~/lib/intl";
 import type { MemberTierView } from "~/domain/tiers/types";
 
 /** Dates in the merchant's zone, e.g. "31 Dec 2026". */
 export function tierDate(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat("en-GB", { timeZone: timezone, day: "numeric", month: "short", year: "numeric" }).format(new Date(iso));
+  return dateTimeFormat("en-GB", { timeZone: timezone, day: "numeric", month: "short", year: "numeric" }).format(new Date(iso));
 }
 
 /** The last day something holds, for an exclusive end instant (a period ending at 1 Jan 00:00 "runs to 31 Dec"). */

@@ -5,7 +5,9 @@
  * never imports UI; components import it from here.
  */
 
-const n = (v: number) => v.toLocaleString("en-US");
+import { dateTimeFormat, numberFormat } from "~/lib/intl";
+
+const n = (v: number) => numberFormat("en-US", {}).format(v);
 
 /** "1 point", "1,250 points". */
 export function pointsLabel(points: number): string {
@@ -18,7 +20,7 @@ export function signedPoints(points: number): string {
 }
 
 function parts(at: Date, timeZone: string) {
-  const f = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "short", day: "numeric" });
+  const f = dateTimeFormat("en-US", { timeZone, year: "numeric", month: "short", day: "numeric" });
   const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
   return { year: p.year!, month: p.month!, day: p.day! };
 }
@@ -37,7 +39,7 @@ export function longDate(at: Date, timeZone: string): string {
 
 /** The local calendar day of an instant, "2027-12-06", for grouping. */
 export function localDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  return dateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }
 
 /** One ledger journal as the ledger module reports it (balance.server.ts LedgerLine), reduced to what the text needs. */

@@ -1,0 +1,339 @@
+/**
+ * Pages against the framework's floor, and the server's memory (issue 14, items 2 and 3).
+ *
+ * The demo merchant (Northwind, ~2,000 members, two years of orders; app/demo/seed.server.ts, about a minute) is seeded
+ * into this bench's database, then the production server is started as its own process exactly as `npm start` runs it
+ * (`node --import tsx app/bin/start.ts`, DATABASE_URL = this database, no demo seed, no worker), so its RSS and CPU
+ * profile are the server's alone. autocannon (pinned dev dependency; its CLI in a child process, so the load
+ * generator is not in the server's or this process's event loop) drives each page for PAGES_BENCH_SECONDS (default
+ * 10) at 10 and then at 100 connections, signed in the way the e2e fixtures are (sessions created directly,
+ * tests/support/tenancy.ts): the demo owner for admin pages, the demo member for the portal, an API key for the API.
+ *
+ * The floor is the portal's log-in page, `/p/northwind/login`, without a cookie: a real, small page of the product that
+ * goes through everything every page pays (Express middleware, CSP nonce, compression, Remix routing, the root and
+ * portal layouts, React SSR of a short form) after one tenant query, the merchant by slug (the layout and the page
+ * both ask for it). It needs no diagnostics route in the product, and any per-request cost of the framework or of
+ * our server layer shows in it as in every page, so the ratios isolate what each page adds.
+ *
+ * Printed: req/s, p50, p99, non-2xx, the ratio to the floor's req/s, and the targets (portal pages and the points API
+ * ≥ 0.5× the floor, admin pages ≥ 0.25×, p99 at 100 connections ≤ 3× the floor's), with os.loadavg() beside each
+ * figure. Memory: the server's VmRSS from /proc every second — warm (after a warm-up pass over every page), peak during
+ * the load, settled 30 s after the load stops — against ≤ 400 MB peak and settled within 20% of warm.
+ *
+ * Options (environment): PAGES_BENCH_SECONDS (10; 600 with PAGES_BENCH_SOAK=1 is the issue's soak: the whole page
+ * list in a loop at 100 connections for that long), PAGES_BENCH_PROFILE=1 (the server runs with --cpu-prof; the top
+ * self-time functions and packages are printed), PAGES_BENCH_ONLY=<substring of a page name> (floor is always run).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { createMemberSession } from "../../app/auth/member-session.server";
+import { hashPassword } from "../../app/auth/password.server";
+import { createStaffSession } from "../../app/auth/staff-session.server";
+import { createDb, db, withTenant } from "../../app/db.server";
+import { seedDemoMerchant } from "../../app/demo/seed.server";
+import { createApiKey } from "../../app/domain/api-keys/api-keys.server";
+import { ensureBuild } from "../../app/server/build.server";
+import { freePort } from "../support/free-port";
+import { tempClusterDir } from "../support/reap";
+
+const SECONDS = Number(process.env.PAGES_BENCH_SECONDS ?? (process.env.PAGES_BENCH_SOAK ? 600 : 10));
+const SOAK = process.env.PAGES_BENCH_SOAK === "1";
+const PROFILE = process.env.PAGES_BENCH_PROFILE === "1";
+const ONLY = process.env.PAGES_BENCH_ONLY;
+const CONNECTIONS = [10, 100];
+const SETTLE_MS = 30_000;
+const MB = 1024 * 1024;
+
+type Kind = "floor" | "portal" | "admin" | "api";
+interface Page {
+  name: string;
+  kind: Kind;
+  path: string;
+  headers: Record<string, string>;
+}
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  load: string;
+}
+
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+
+export async function run(ownerUrl: string): Promise<void> {
+  console.log(`machine: ${os.cpus().length} cores, load average ${load()}; ${SECONDS} s per page and connection count${SOAK ? " (soak)" : ""}`);
+  const t0 = performance.now();
+  const demo = await seedDemoMerchant(db(), { hashPassword, members: 2000 });
+  console.log(`demo seeded in ${Math.round((performance.now() - t0) / 1000)} s`);
+  const pages = await demoPages(demo.merchantId, demo.ownerEmail, demo.memberEmail);
+
+  // Built here, before the server starts, so a rebuild never lands in the server's profile or memory figures.
+  ensureBuild((line) => console.log(`[build] ${line}`));
+  const port = await freePort();
+  const profileDir = PROFILE ? tempClusterDir("perennial-pages-prof-") : undefined;
+  const server = await startServer(ownerUrl, port, profileDir);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const rss = new RssSampler(server.pid!);
+  try {
+    for (const p of pages) {
+      const res = await fetch(baseUrl + p.path, { headers: p.headers, redirect: "manual" });
+      if (res.status !== 200) throw new Error(`${p.name} (${p.path}) answered ${res.status} before the load; the bench signs in wrong`);
+      await res.arrayBuffer();
+    }
+    // Warm-up: every page at 10 connections for a few seconds (JIT, caches, pools), then the warm RSS.
+    for (const p of pages) await autocannon(baseUrl, p, 10, Math.min(3, SECONDS));
+    await sleep(2000);
+    const warm = rss.now();
+    const statements = await statementStats(ownerUrl);
+    rss.start();
+
+    const results = new Map<string, Result>();
+    if (SOAK) {
+      const until = Date.now() + SECONDS * 1000;
+      let rounds = 0;
+      while (Date.now() < until) {
+        for (const p of pages) await autocannon(baseUrl, p, 100, 10);
+        rounds++;
+      }
+      console.log(`soak: ${rounds} rounds over every page at 100 connections`);
+    } else {
+      for (const c of CONNECTIONS) for (const p of pages) results.set(`${p.name}@${c}`, await autocannon(baseUrl, p, c, SECONDS));
+    }
+    const peak = rss.stop();
+    await statements.print();
+    await sleep(SETTLE_MS);
+    const settled = rss.now();
+
+    if (!SOAK) report(pages, results);
+    const within = Math.abs(settled - warm) / warm <= 0.2;
+    console.log(
+      `\nserver RSS: warm ${mb(warm)} MB, peak ${mb(peak)} MB (target ≤ 400: ${peak <= 400 * MB ? "met" : "MISSED"}), ` +
+        `settled ${mb(settled)} MB ${SETTLE_MS / 1000} s after the load (target within 20% of warm: ${within ? "met" : "MISSED"}) — load ${load()}`,
+    );
+  } finally {
+    await stopServer(server);
+    if (profileDir) {
+      printProfile(profileDir);
+      fs.rmSync(profileDir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function demoPages(merchantId: string, ownerEmail: string, memberEmail: string): Promise<Page[]> {
+  const owner = await db().selectFrom("staff_users").select("id").where("email", "=", ownerEmail).executeTakeFirstOrThrow();
+  const { member, someone, experiment } = await withTenant(db(), merchantId, async (trx) => ({
+    member: await trx.selectFrom("members").select("id").where("merchant_id", "=", merchantId).where("email", "=", memberEmail).executeTakeFirstOrThrow(),
+    // A member with history other than the demo member, for the admin member page.
+    someone: await trx
+      .selectFrom("members")
+      .select("members.id")
+      .innerJoin("orders", (j) => j.onRef("orders.merchant_id", "=", "members.merchant_id").onRef("orders.member_id", "=", "members.id"))
+      .where("members.merchant_id", "=", merchantId)
+      .where("members.email", "!=", memberEmail)
+      .groupBy("members.id")
+      .orderBy((eb) => eb.fn.countAll(), "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow(),
+    experiment: await trx.selectFrom("experiments").select("id").where("merchant_id", "=", merchantId).where("kind", "=", "loyalty_program").executeTakeFirstOrThrow(),
+  }));
+  const staff = { Cookie: `prn_staff=${(await createStaffSession(db(), owner.id)).token}` };
+  const portal = { Cookie: `prn_m_northwind=${(await createMemberSession(db(), merchantId, member.id)).token}` };
+  const { token } = await createApiKey(db(), merchantId, { name: "pages bench", scopes: ["points:read"], createdBy: null });
+  const api = { Authorization: `Bearer ${token}` };
+  const all: Page[] = [
+    { name: "floor: portal log-in page", kind: "floor", path: "/p/northwind/login", headers: {} },
+    { name: "portal home", kind: "portal", path: "/p/northwind", headers: portal },
+    { name: "portal rewards", kind: "portal", path: "/p/northwind/rewards", headers: portal },
+    { name: "portal points history", kind: "portal", path: "/p/northwind/points", headers: portal },
+    { name: "portal refer", kind: "portal", path: "/p/northwind/refer", headers: portal },
+    { name: "admin dashboard", kind: "admin", path: "/admin/northwind", headers: staff },
+    { name: "admin members list", kind: "admin", path: "/admin/northwind/members", headers: staff },
+    { name: "admin member page", kind: "admin", path: `/admin/northwind/members/${someone.id}`, headers: staff },
+    { name: "admin incrementality report", kind: "admin", path: `/admin/northwind/reports/${experiment.id}`, headers: staff },
+    { name: "admin CLTV", kind: "admin", path: "/admin/northwind/cltv", headers: staff },
+    { name: "API member points", kind: "api", path: `/api/v1/members/${member.id}/points`, headers: api },
+  ];
+  return all.filter((p) => p.kind === "floor" || !ONLY || p.name.includes(ONLY));
+}
+
+// ---- the server as its own process --------------------------------------------------------------------------------
+
+async function startServer(ownerUrl: string, port: number, profileDir: string | undefined): Promise<ChildProcess> {
+  const args = [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", "app/bin/start.ts"];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: ownerUrl, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "false", RUN_WORKER: "false", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${out}`);
+    const up = await fetch(`http://127.0.0.1:${port}/p/northwind/login`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) return child;
+    await sleep(500);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`the server did not answer within 180 s:\n${out}`);
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // SIGTERM: start.ts shuts down and exits, which is when --cpu-prof writes the profile.
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+class RssSampler {
+  private peak = 0;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private pid: number) {}
+  now(): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${this.pid}/status`, "utf8"));
+    return Number(m![1]) * 1024;
+  }
+  start(): void {
+    this.peak = this.now();
+    this.timer = setInterval(() => (this.peak = Math.max(this.peak, this.now())), 1000);
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    return Math.max(this.peak, this.now());
+  }
+}
+
+// ---- load ----------------------------------------------------------------------------------------------------------
+
+function autocannon(baseUrl: string, page: Page, connections: number, seconds: number): Promise<Result> {
+  const bin = path.resolve("node_modules/autocannon/autocannon.js");
+  const headers = Object.entries(page.headers).flatMap(([k, v]) => ["-H", `${k}=${v}`]);
+  const args = [bin, "--json", "-c", String(connections), "-d", String(seconds), "-t", "30", ...headers, baseUrl + page.path];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
+      const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number; duration: number };
+      resolve({ rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, load: load() });
+    });
+  });
+}
+
+function report(pages: Page[], results: Map<string, Result>): void {
+  const floorName = pages.find((p) => p.kind === "floor")!.name;
+  for (const c of CONNECTIONS) {
+    const floor = results.get(`${floorName}@${c}`)!;
+    console.log(`\n${c} connections`);
+    console.log("| page | req/s | p50 ms | p99 ms | ×floor req/s | target | p99 ÷ floor p99 | non-2xx | load avg |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const p of pages) {
+      const r = results.get(`${p.name}@${c}`)!;
+      const ratio = r.rps / floor.rps;
+      const target = p.kind === "floor" ? "" : p.kind === "admin" ? 0.25 : 0.5;
+      const met = target === "" ? "" : `≥ ${target} ${ratio >= target ? "met" : "MISSED"}`;
+      const p99 = r.p99 / floor.p99;
+      const p99Met = c === 100 && p.kind !== "floor" ? ` (≤ 3 ${p99 <= 3 ? "met" : "MISSED"})` : "";
+      console.log(
+        `| ${p.name} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${ratio.toFixed(2)} | ${met} | ${p99.toFixed(2)}${p99Met} | ${r.non2xx + r.errors} | ${r.load} |`,
+      );
+    }
+  }
+}
+
+// ---- pg_stat_statements -------------------------------------------------------------------------------------------
+
+/**
+ * The statements the load ran, by total execution time, when the server preloads pg_stat_statements (the embedded
+ * server does with BENCH_PG_STAT_STATEMENTS=1, see run.ts; PostgreSQL cannot load it later). Reset after the warm-up.
+ */
+async function statementStats(ownerUrl: string): Promise<{ print: () => Promise<void> }> {
+  // As the owner (a superuser on the embedded server): the app role may not create extensions.
+  const owner = createDb(ownerUrl, { role: null, max: 1 });
+  try {
+    await sql`create extension if not exists pg_stat_statements`.execute(owner);
+    await sql`select pg_stat_statements_reset()`.execute(owner);
+  } catch (err) {
+    await owner.destroy();
+    const why = (err as Error).message;
+    return { print: async () => console.log(`\npg_stat_statements: not available (${why}); run with BENCH_PG_STAT_STATEMENTS=1 on the embedded server`) };
+  }
+  return {
+    print: async () => {
+      const { rows } = await sql<{ calls: string | number; total_ms: number; mean_ms: number; query: string }>`
+        select calls, round(total_exec_time::numeric, 0)::float8 as total_ms, round(mean_exec_time::numeric, 3)::float8 as mean_ms,
+               regexp_replace(query, '\\s+', ' ', 'g') as query
+        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+        order by total_exec_time desc limit 15`.execute(owner);
+      await owner.destroy();
+      console.log("\npg_stat_statements, top 15 by total execution time during the load:");
+      for (const r of rows) console.log(`  ${String(r.total_ms).padStart(8)} ms  ${String(r.calls).padStart(7)} calls  ${String(r.mean_ms).padStart(8)} ms/call  ${r.query.slice(0, 220)}`);
+    },
+  };
+}
+
+// ---- the CPU profile -----------------------------------------------------------------------------------------------
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** Self time by function and by package (node_modules/<name>, our app/… folders, node internals) of the server. */
+function printProfile(dir: string): void {
+  const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) return console.log("no CPU profile was written (the server did not exit cleanly)");
+  const prof = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  const fns = new Map<string, number>();
+  const pkgs = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === "(idle)") {
+      idle += us;
+      continue;
+    }
+    total += us;
+    const where = url.replace(/^file:\/\//, "").replace(process.cwd() + "/", "");
+    fns.set(`${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`, (fns.get(`${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`) ?? 0) + us);
+    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? (where.startsWith("build/") ? "build (our server bundle)" : where.startsWith("node:") ? "node internals" : where === "" ? functionName || "(native)" : where.split("/").slice(0, 2).join("/"));
+    pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + us);
+  }
+  const top = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+      .join("\n");
+  console.log(`\nserver CPU profile: ${(total / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle`);
+  console.log(`self time by package:\n${top(pkgs, 15)}`);
+  console.log(`self time by function:\n${top(fns, 25)}`);
+  const keep = process.env.PAGES_BENCH_PROFILE_OUT;
+  if (keep) fs.copyFileSync(path.join(dir, file), keep);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (bytes: number) => Math.round(bytes / MB);
