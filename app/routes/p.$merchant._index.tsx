@@ -14,7 +14,7 @@ import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 const RECENT_HISTORY = 5;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const auth = await portalVisitor(request, merchant);
   if (!auth) return { kind: "visitor" as const, slug: merchant.slug, name: merchant.name, tagline: portalTagline(merchant.settings) };
   const [home, points, heldOut] = await Promise.all([

@@ -20,7 +20,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const submission = await readSubmission(request, { schema: ForgotPasswordSchema });
   if (submission.status !== "success") return data({ result: submission.reply(), sent: false }, { status: 400 });
   await requestMemberPasswordReset(db(), merchant, submission.value.email);

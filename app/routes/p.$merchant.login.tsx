@@ -24,14 +24,14 @@ function portalRedirect(slug: string, to: FormDataEntryValue | string | null | u
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const redirectTo = portalRedirect(merchant.slug, new URL(request.url).searchParams.get("redirectTo"));
   if (await hasMemberSession(request, merchant)) throw redirect(redirectTo);
   return { slug: merchant.slug, name: merchant.name, redirectTo };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const submission = await readSubmission(request, { schema: LoginSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: ["password"] }) }, { status: 400 });
   try {

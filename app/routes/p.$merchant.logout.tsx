@@ -9,6 +9,6 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   return redirect(`/p/${merchant.slug}/login`, { headers: { "Set-Cookie": await endMemberSession(request, merchant) } });
 }

@@ -10,7 +10,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 /** The friend's landing page for a member's link (the short /r/<code> link redirects here). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const r = await landOnReferralLink(request, merchant, params.code ?? "");
   if (r.kind === "landing") return data({ kind: r.kind, view: r.view, member: r.member, slug: merchant.slug }, { headers: r.headers });
   if (r.kind === "plain") return data({ kind: r.kind, programName: r.programName, signupHref: r.member ? `/p/${merchant.slug}` : r.signupHref, loginHref: r.loginHref, member: r.member, slug: merchant.slug }, { headers: r.headers });

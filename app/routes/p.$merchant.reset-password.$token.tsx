@@ -23,7 +23,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const submission = await readSubmission(request, { schema: ResetPasswordSchema });
   const hideFields = ["password", "confirm"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields }) }, { status: 400 });

@@ -27,13 +27,13 @@ const SignupSchema = z.object({
 export const meta: MetaFunction = () => [{ title: "Join" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   if (await hasMemberSession(request, merchant)) throw redirect(`/p/${merchant.slug}`);
   return { slug: merchant.slug, name: merchant.name, referral: await signupReferral(request, merchant) };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const submission = await readSubmission(request, { schema: SignupSchema });
   const hideFields = ["password"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields }), notice: null }, { status: 400 });

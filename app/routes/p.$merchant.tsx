@@ -10,7 +10,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? 
 const OPEN_PAGES = /^\/p\/[^/]+\/(login|signup|logout|forgot-password|reset-password\/[^/]+|r\/[^/]+)\/?$/;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const merchant = await requirePortalMerchant(params.merchant);
+  const merchant = await requirePortalMerchant(params.merchant, request);
   const auth = await getMember(request, merchant);
   const url = new URL(request.url);
   // Enforced here for every portal page (present and future); pages that show member data also require a member.

@@ -64,9 +64,10 @@ export interface MemberContext {
   session: MemberSession;
 }
 
-/** The portal's merchant, or 404. */
-export async function requirePortalMerchant(merchantSlug: string | undefined): Promise<Merchant> {
-  const merchant = merchantSlug ? await findMerchantBySlug(db(), merchantSlug) : undefined;
+/** The portal's merchant, or 404 (read once per page request when given the request: layout and page share it). */
+export async function requirePortalMerchant(merchantSlug: string | undefined, request?: Request): Promise<Merchant> {
+  const find = (slug: string) => (request ? oncePerRequest(request, `merchant:${slug}`, () => findMerchantBySlug(db(), slug)) : findMerchantBySlug(db(), slug));
+  const merchant = merchantSlug ? await find(merchantSlug) : undefined;
   if (!merchant) throw new Response("Not found", { status: 404 });
   return merchant;
 }
@@ -76,7 +77,7 @@ export async function getMember(request: Request, merchant: Merchant): Promise<{
 }
 
 export async function requireMember(request: Request, merchantSlug: string | undefined): Promise<MemberContext> {
-  const merchant = await requirePortalMerchant(merchantSlug);
+  const merchant = await requirePortalMerchant(merchantSlug, request);
   const auth = await getMember(request, merchant);
   if (!auth) throw loginRedirect(request, `/p/${merchant.slug}/login`);
   return { merchant, ...auth };
