@@ -167,10 +167,14 @@ async function afterOrderInserted(
     { type: "orderRecorded", order, channel, effects: { qualifiesReferral: PURCHASE_POLICY[channel].qualifiesReferral }, earned: earn?.points ?? 0, at: now() },
   );
   const lot = earn?.lot;
-  const earned: PurchasePoints = lot
-    ? { points: lot.points, status: lot.releasedAt ? "available" : "pending", pendingUntil: lot.releasedAt ? null : lot.pendingUntil }
-    : { points: 0, status: "none", pendingUntil: null };
+  const earned = purchasePoints(lot ?? undefined);
   return { outcome: "recorded", order, created: true, points: earn?.points ?? 0, journalId: earn?.journalId ?? null, earned, earn };
+}
+
+/** What the order's lot says, as the API reports it (no lot: nothing earned). */
+function purchasePoints(lot: { points: number; releasedAt: Date | null; pendingUntil: Date | null } | undefined): PurchasePoints {
+  if (!lot) return { points: 0, status: "none", pendingUntil: null };
+  return lot.releasedAt ? { points: lot.points, status: "available", pendingUntil: null } : { points: lot.points, status: "pending", pendingUntil: lot.pendingUntil };
 }
 
 /** A retry: the first recording's order and what it earned then (its earn journal and lot). */
@@ -192,9 +196,7 @@ async function replayPurchase(trx: Trx, merchantId: string, source: OrderSource,
   const lot = prior
     ? await trx.selectFrom("point_lots").select(["points", "released_at", "pending_until"]).where("merchant_id", "=", merchantId).where("journal_id", "=", prior.id).executeTakeFirst()
     : undefined;
-  const earned: PurchasePoints = lot
-    ? { points: lot.points, status: lot.released_at ? "available" : "pending", pendingUntil: lot.released_at ? null : lot.pending_until }
-    : { points: 0, status: "none", pendingUntil: null };
+  const earned = purchasePoints(lot && { points: lot.points, releasedAt: lot.released_at, pendingUntil: lot.pending_until });
   return { outcome: "replayed", order, created: false, points: prior?.points ?? 0, journalId: prior?.id ?? null, earned, earn: null };
 }
 

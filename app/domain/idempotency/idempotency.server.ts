@@ -45,31 +45,8 @@ export async function withIdempotency(
 ): Promise<StoredResponse & { replayed: boolean }> {
   if (opts.claim === "with-response") return storeWithResponse(database, merchantId, request, write);
   return withTenant(database, merchantId, async (trx) => {
-    const claimed = await trx
-      .insertInto("idempotency_keys")
-      .values({ merchant_id: merchantId, key: request.key, method: request.method, path: request.path, request_hash: request.requestHash })
-      .onConflict((oc) => oc.doNothing())
-      .returning("key")
-      .executeTakeFirst();
-
-    if (!claimed) {
-      const prior = await trx
-        .selectFrom("idempotency_keys")
-        .select(["method", "path", "request_hash", "response_status", "response_body"])
-        .where("merchant_id", "=", merchantId)
-        .where("key", "=", request.key)
-        .executeTakeFirstOrThrow();
-      if (prior.method !== request.method || prior.path !== request.path || prior.request_hash !== request.requestHash) {
-        throw new DomainError(
-          "idempotency_conflict",
-          "This Idempotency-Key was already used for a different request; use a new key for a new request",
-          { field: "Idempotency-Key" },
-        );
-      }
-      // Cannot happen while claim and response share a transaction; kept as a guard should that ever change.
-      if (prior.response_status === null) throw new DomainError("idempotency_conflict", "A request with this Idempotency-Key is still in progress");
-      return { status: prior.response_status, body: prior.response_body, replayed: true };
-    }
+    const prior = await claimOrReplay(trx, merchantId, request);
+    if (prior) return prior;
 
     const response = await write(trx);
     const stored = await trx
@@ -134,29 +111,40 @@ async function storedFor(database: DB, merchantId: string, request: IdempotentRe
   const free = Symbol("free");
   try {
     return await withTenant(database, merchantId, async (trx) => {
-      const claimed = await trx
-        .insertInto("idempotency_keys")
-        .values({ merchant_id: merchantId, key: request.key, method: request.method, path: request.path, request_hash: request.requestHash })
-        .onConflict((oc) => oc.doNothing())
-        .returning("key")
-        .executeTakeFirst();
-      if (claimed) throw free;
-      const prior = await trx
-        .selectFrom("idempotency_keys")
-        .select(["method", "path", "request_hash", "response_status", "response_body"])
-        .where("merchant_id", "=", merchantId)
-        .where("key", "=", request.key)
-        .executeTakeFirstOrThrow();
-      if (prior.method !== request.method || prior.path !== request.path || prior.request_hash !== request.requestHash) {
-        throw new DomainError("idempotency_conflict", "This Idempotency-Key was already used for a different request; use a new key for a new request", {
-          field: "Idempotency-Key",
-        });
-      }
-      if (prior.response_status === null) throw new DomainError("idempotency_conflict", "A request with this Idempotency-Key is still in progress");
-      return { status: prior.response_status, body: prior.response_body, replayed: true as const };
+      const prior = await claimOrReplay(trx, merchantId, request);
+      if (!prior) throw free;
+      return prior;
     });
   } catch (e) {
     if (e === free) return null;
     throw e;
   }
+}
+
+/**
+ * Claims the key in the caller's transaction (null: claimed, the caller writes) or returns the response stored for it;
+ * idempotency_conflict when the key belongs to another request or is still in progress.
+ */
+async function claimOrReplay(trx: Trx, merchantId: string, request: IdempotentRequest): Promise<(StoredResponse & { replayed: true }) | null> {
+  const claimed = await trx
+    .insertInto("idempotency_keys")
+    .values({ merchant_id: merchantId, key: request.key, method: request.method, path: request.path, request_hash: request.requestHash })
+    .onConflict((oc) => oc.doNothing())
+    .returning("key")
+    .executeTakeFirst();
+  if (claimed) return null;
+  const prior = await trx
+    .selectFrom("idempotency_keys")
+    .select(["method", "path", "request_hash", "response_status", "response_body"])
+    .where("merchant_id", "=", merchantId)
+    .where("key", "=", request.key)
+    .executeTakeFirstOrThrow();
+  if (prior.method !== request.method || prior.path !== request.path || prior.request_hash !== request.requestHash) {
+    throw new DomainError("idempotency_conflict", "This Idempotency-Key was already used for a different request; use a new key for a new request", {
+      field: "Idempotency-Key",
+    });
+  }
+  // While claim and response share a transaction this only happens to `storedFor`'s probe of a key in flight.
+  if (prior.response_status === null) throw new DomainError("idempotency_conflict", "A request with this Idempotency-Key is still in progress");
+  return { status: prior.response_status, body: prior.response_body, replayed: true };
 }
