@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 
 const r = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = { "~": r("./app"), "~db": r("./db"), "~emails": r("./emails") };
+const citusRecorder = process.env.CITUS_CHECK_LOG ? ["tests/support/citus-record.ts"] : [];
 
 // Three suites: unit (beside the code, no database), integration (real PostgreSQL, a fresh database per worker
 // cloned from a migrated template), e2e (the built app in Debian's Chromium).
@@ -14,7 +15,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["app/**/*.test.{ts,tsx}", "db/**/*.test.ts", "emails/**/*.test.{ts,tsx}", "tests/repo/**/*.test.ts"],
+          include: ["app/**/*.test.{ts,tsx}", "db/**/*.test.ts", "emails/**/*.test.{ts,tsx}", "tests/repo/**/*.test.ts", "tests/citus/**/*.test.ts"],
           environment: "node",
           setupFiles: ["tests/support/fail-on-console-error.ts"],
         },
@@ -26,7 +27,8 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.{ts,tsx}"],
           environment: "node",
           globalSetup: ["tests/support/global-setup.ts"],
-          setupFiles: ["tests/support/fail-on-console-error.ts", "tests/support/worker-db.ts"],
+          // The Citus check's statement recorder only when asked for (npm run check:citus sets CITUS_CHECK_LOG).
+          setupFiles: [...citusRecorder, "tests/support/fail-on-console-error.ts", "tests/support/worker-db.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           pool: "forks",
