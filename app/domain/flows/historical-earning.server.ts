@@ -3,12 +3,11 @@ import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
-import { newId } from "~/lib/ids";
 import { minorDigits } from "~/lib/money";
-import { earnPosting, isMemberAccount, memberChange } from "~/domain/points/postings";
+import { earnManyLocked, type EarnInput } from "~/domain/points/ledger.server";
 import { capWindowStarts, lotExpiresAt, orderPoints, pendingUntil, type EarnedSoFar, type EarningRules } from "~/domain/points/rules";
 import { parseStoredRules } from "~/domain/points/rules.server";
-import type { MemberBalance, Order } from "~db/schema";
+import type { Order } from "~db/schema";
 import { pointsOrRefuse } from "./earning.server";
 import { seam } from "./programs.server";
 import { earnRecordedOrder, purchaseCurrencyRule } from "./purchase.server";
@@ -17,9 +16,10 @@ import { earnRecordedOrder, purchaseCurrencyRule } from "./purchase.server";
  * Historical orders earned set-based (the CSV import's `--award-points` and the demo seed): the same ledger as
  * `earnRecordedOrder` called on each order in the given order (journals with their points, keys, descriptions and
  * breakdown; entries; lots with their pending and expiry dates; balances and lifetime totals), computed in memory per
- * member with the pure rules (`orderPoints`, `capWindowStarts`, `pendingUntil`, `lotExpiresAt`) and postings
- * (`earnPosting`), and written in a few bulk statements: the balances of the batch's members locked in one, journals,
- * entries and lots in one per chunk, the balances updated once per member.
+ * member with the pure rules (`orderPoints`, `capWindowStarts`, `pendingUntil`, `lotExpiresAt`), and posted by the
+ * ledger's own bulk path (`earnManyLocked` → `postJournals`, the code `earnLocked` → `postJournal` runs for one): the
+ * batch's balances locked in one statement, then journals, entries, lots and the balances (summed per member) in one
+ * statement per 5,000 journals, with postJournal's checks.
  *
  * Members whose orders need per-order work go through `earnRecordedOrder` one by one (`fallback` in the result):
  *  - tiers matter for them (the merchant has tiers, or the member still holds a tier or pin): an upgrade in the middle
@@ -45,9 +45,6 @@ import { earnRecordedOrder, purchaseCurrencyRule } from "./purchase.server";
 /** The programs whose part in an imported order this path reproduces (see above). */
 const KNOWN = { orderRecorded: new Set(["tiers", "referrals"]), earning: new Set(["holdout", "offers", "tiers", "referrals"]) };
 
-/** Journals per write statement (each column is one array parameter, so this only bounds a statement's size). */
-const CHUNK = 5000;
-
 export interface HistoricalEarning {
   /** Points earned by all the orders. */
   points: number;
@@ -58,7 +55,6 @@ export interface HistoricalEarning {
 interface MemberFacts {
   member_id: string;
   status: string;
-  debt: string;
   tiers: boolean;
   multiplier: boolean;
   arm_known: boolean;
@@ -72,7 +68,7 @@ export async function earnRecordedOrders(trx: Trx, merchantId: string, orders: r
 
   const memberIds = [...new Set(orders.map((o) => o.member_id))].sort();
   // The balance locks first, in one order (as concurrent batches take them), created where missing as lockBalance does.
-  await lockBalances(trx, merchantId, memberIds);
+  const debts = await lockBalances(trx, merchantId, memberIds);
   const merchant = await trx
     .selectFrom("merchants")
     .leftJoin("earning_rules as r", "r.merchant_id", "merchants.id")
@@ -88,7 +84,7 @@ export async function earnRecordedOrders(trx: Trx, merchantId: string, orders: r
     if (o.occurred_at < from) from = o.occurred_at;
     if (o.occurred_at > to) to = o.occurred_at;
   }
-  const facts = new Map((await readMemberFacts(trx, merchantId, memberIds, from, to)).map((f) => [f.member_id, f]));
+  const facts = new Map((await readMemberFacts(trx, merchantId, memberIds, from, to, rules.bonuses.firstOrder !== 0)).map((f) => [f.member_id, f]));
   const withFacts = new Set(orders.filter((o) => o.refunded_minor > 0 || o.dispute_status !== "none").map((o) => o.member_id));
 
   const byMember = new Map<string, Order[]>();
@@ -96,7 +92,7 @@ export async function earnRecordedOrders(trx: Trx, merchantId: string, orders: r
   for (const o of orders) {
     const f = facts.get(o.member_id);
     if (!f) throw new DomainError("not_found", "Member not found", { field: "member" });
-    if (f.tiers || f.multiplier || Number(f.debt) > 0 || withFacts.has(o.member_id) || !f.arm_known) {
+    if (f.tiers || f.multiplier || (debts.get(o.member_id) ?? 0) > 0 || withFacts.has(o.member_id) || !f.arm_known) {
       fallbackOrders.push(o);
       continue;
     }
@@ -106,10 +102,10 @@ export async function earnRecordedOrders(trx: Trx, merchantId: string, orders: r
     else byMember.set(o.member_id, [o]);
   }
 
-  const at = now();
   const hasCaps = rules.caps.perDay !== null || rules.caps.perMonth !== null || rules.caps.lifetime !== null;
   const earlierLots = hasCaps ? await readCapLots(trx, merchantId, [...byMember.keys()]) : new Map<string, CapLot[]>();
-  const w = new BulkWrite(merchantId, actor, at);
+  const windows = new CapWindows(merchant.timezone);
+  const w = new BulkWrite(actor);
   let points = 0;
   for (const [memberId, list] of byMember) {
     const lots = earlierLots.get(memberId) ?? [];
@@ -122,7 +118,7 @@ export async function earnRecordedOrders(trx: Trx, merchantId: string, orders: r
           occurredAt: o.occurred_at,
           isFirstOrder: o.id === firstOrderId,
           tierPercent: 100,
-          earnedSoFar: hasCaps ? soFar(lots, o.occurred_at, merchant.timezone) : { day: 0, month: 0, lifetime: 0 },
+          earnedSoFar: hasCaps ? soFar(lots, windows.at(o.occurred_at)) : { day: 0, month: 0, lifetime: 0 },
         }),
       );
       if (breakdown.points <= 0) continue;
@@ -131,7 +127,7 @@ export async function earnRecordedOrders(trx: Trx, merchantId: string, orders: r
       points += breakdown.points;
     }
   }
-  await w.flush(trx);
+  await w.flush(trx, merchantId);
 
   const fallback = await oneByOne(trx, merchantId, fallbackOrders, actor);
   return { points: points + fallback.points, fallback: fallback.fallback };
@@ -147,27 +143,31 @@ function seamIsKnown(): boolean {
   return seam.programs.every((p) => (!p.on?.orderRecorded || KNOWN.orderRecorded.has(p.name)) && (!p.earning || KNOWN.earning.has(p.name)));
 }
 
-async function lockBalances(trx: Trx, merchantId: string, memberIds: string[]): Promise<void> {
+/** Locks (creating where missing) the members' balance rows; returns each one's clawback debt. */
+async function lockBalances(trx: Trx, merchantId: string, memberIds: string[]): Promise<Map<string, number>> {
   const locked = await trx
     .selectFrom("member_balances")
-    .select("member_id")
+    .select(["member_id", "clawback_debt"])
     .where("merchant_id", "=", merchantId)
     .where(sql<boolean>`member_id = any(${memberIds}::text[])`)
     .orderBy("member_id")
     .forUpdate()
     .execute();
-  const have = new Set(locked.map((r) => r.member_id));
-  const missing = memberIds.filter((m) => !have.has(m));
-  if (missing.length === 0) return;
+  const debts = new Map(locked.map((r) => [r.member_id, r.clawback_debt]));
+  const missing = memberIds.filter((m) => !debts.has(m));
+  if (missing.length === 0) return debts;
   // A concurrent first write may win a row: `on conflict do update` then waits for it and locks it, as lockBalance.
   try {
-    await sql`insert into member_balances (merchant_id, member_id, updated_at)
+    const created = await sql<{ member_id: string; clawback_debt: string }>`insert into member_balances (merchant_id, member_id, updated_at)
       select ${merchantId}, u.member_id, ${now()} from unnest(${missing}::text[]) as u(member_id) order by u.member_id
-      on conflict (merchant_id, member_id) do update set updated_at = member_balances.updated_at`.execute(trx);
+      on conflict (merchant_id, member_id) do update set updated_at = member_balances.updated_at
+      returning member_id, clawback_debt`.execute(trx);
+    for (const r of created.rows) debts.set(r.member_id, Number(r.clawback_debt));
   } catch (err) {
     if ((err as { code?: string }).code === "23503") throw new DomainError("not_found", "Member not found", { field: "member" });
     throw err;
   }
+  return debts;
 }
 
 /**
@@ -175,14 +175,16 @@ async function lockBalances(trx: Trx, merchantId: string, memberIds: string[]): 
  * order. The programs' facts mirror their earning columns: tiersRelevantSql (tiers), offerEarningPercentSql over the
  * batch's span (offers), programHoldoutSql / heldOutFromRow (the loyalty holdout).
  */
-async function readMemberFacts(trx: Trx, merchantId: string, memberIds: string[], from: Date, to: Date): Promise<MemberFacts[]> {
+async function readMemberFacts(trx: Trx, merchantId: string, memberIds: string[], from: Date, to: Date, firstOrders: boolean): Promise<MemberFacts[]> {
+  // The first order only matters to a first-order bonus; read per member from orders_member_idx (the first of its
+  // (occurred_at) ties by id), not by sorting all of the batch's members' orders, which grow with their history.
+  const firsts = firstOrders
+    ? sql`left join lateral (select o.id from orders o where o.merchant_id = mem.merchant_id and o.member_id = mem.id
+        order by o.occurred_at, o.id limit 1) f on true`
+    : sql`left join (select null::text as id) f on true`;
   const res = await sql<MemberFacts>`
-    with hx as (select id, status from experiments where merchant_id = ${merchantId} and kind = 'loyalty_program'),
-    firsts as (
-      select distinct on (o.member_id) o.member_id, o.id from orders o
-      where o.merchant_id = ${merchantId} and o.member_id = any(${memberIds}::text[])
-      order by o.member_id, o.occurred_at, o.id)
-    select mem.id as member_id, mem.status, coalesce(b.clawback_debt, 0) as debt,
+    with hx as (select id, status from experiments where merchant_id = ${merchantId} and kind = 'loyalty_program')
+    select mem.id as member_id, mem.status,
       (exists (select 1 from tiers where merchant_id = ${merchantId})
         or exists (select 1 from member_tiers mt where mt.merchant_id = ${merchantId} and mt.member_id = mem.id
                    and (mt.tier_id is not null or mt.pin_tier_id is not null))) as tiers,
@@ -192,10 +194,9 @@ async function readMemberFacts(trx: Trx, merchantId: string, memberIds: string[]
       coalesce(exists (select 1 from hx where hx.status = 'active') and r.is_control, false) as control,
       f.id as first_order_id
     from members mem
-    left join member_balances b on b.merchant_id = mem.merchant_id and b.member_id = mem.id
     left join experiment_assignments a on a.merchant_id = mem.merchant_id and a.member_id = mem.id and a.experiment_id = (select id from hx)
     left join experiment_arms r on r.merchant_id = a.merchant_id and r.experiment_id = a.experiment_id and r.arm = a.arm
-    left join firsts f on f.member_id = mem.id
+    ${firsts}
     where mem.merchant_id = ${merchantId} and mem.id = any(${memberIds}::text[])`.execute(trx);
   return res.rows;
 }
@@ -225,11 +226,29 @@ async function readCapLots(trx: Trx, merchantId: string, memberIds: string[]): P
   return out;
 }
 
+/**
+ * `capWindowStarts` per instant, remembered: a batch's orders share few instants (an imported date is midnight in the
+ * merchant's zone) and the zone arithmetic was most of the node time of earning a batch.
+ */
+class CapWindows {
+  private seen = new Map<number, { day0: number; month0: number }>();
+
+  constructor(private readonly timezone: string) {}
+
+  at(at: Date): { day0: number; month0: number } {
+    const key = at.getTime();
+    let w = this.seen.get(key);
+    if (!w) {
+      const { dayStart, monthStart } = capWindowStarts(at, this.timezone);
+      w = { day0: dayStart.getTime(), month0: monthStart.getTime() };
+      this.seen.set(key, w);
+    }
+    return w;
+  }
+}
+
 /** As `earnedSoFar`: every lot earned from the start of the order's local day / month on (later ones too), and ever. */
-function soFar(lots: readonly CapLot[], at: Date, timezone: string): EarnedSoFar {
-  const { dayStart, monthStart } = capWindowStarts(at, timezone);
-  const day0 = dayStart.getTime();
-  const month0 = monthStart.getTime();
+function soFar(lots: readonly CapLot[], { day0, month0 }: { day0: number; month0: number }): EarnedSoFar {
   const s = { day: 0, month: 0, lifetime: 0 };
   for (const l of lots) {
     s.lifetime += l.points;
@@ -239,109 +258,31 @@ function soFar(lots: readonly CapLot[], at: Date, timezone: string): EarnedSoFar
   return s;
 }
 
-/** The rows `earnLocked` + `postJournal` write for each earning, collected and written in bulk. */
+/** The earnings of the batch, as earnLocked would post them one by one, posted together by the ledger. */
 class BulkWrite {
-  private journals: { id: string; memberId: string; key: string; orderId: string; description: string; points: number; metadata: string; effectiveAt: Date }[] = [];
-  private entries: { journalId: string; seq: number; account: string; memberId: string | null; lotId: string | null; amount: number }[] = [];
-  private lots: { id: string; memberId: string; journalId: string; orderId: string; points: number; remaining: number; consumed: number; earnedAt: Date; pendingUntil: Date | null; releasedAt: Date | null; expiresAt: Date | null }[] = [];
-  private balances = new Map<string, Pick<MemberBalance, "available" | "pending" | "lifetime_earned">>();
+  private inputs: EarnInput[] = [];
 
-  constructor(
-    private readonly merchantId: string,
-    private readonly actor: Actor,
-    private readonly at: Date,
-  ) {}
+  constructor(private readonly actor: Actor) {}
 
   earn(order: Order, points: number, metadata: Record<string, unknown>, rules: EarningRules) {
-    const journalId = newId("journal");
-    const lotId = newId("lot");
-    // No debt here (members with one fell back): nothing is settled, the metadata has no settledDebt.
-    const posting = earnPosting({
-      lotId,
+    this.inputs.push({
+      memberId: order.member_id,
       points,
-      debt: 0,
-      at: this.at,
       source: "order",
+      idempotencyKey: `order:${order.id}`,
+      description: `Points for order #${order.external_order_id}`,
       orderId: order.id,
       earnedAt: order.occurred_at,
       pendingUntil: pendingUntil(rules, order.occurred_at),
       expiresAt: lotExpiresAt(rules, order.occurred_at),
+      metadata,
+      actor: this.actor,
     });
-    const change = memberChange(posting.entries);
-    this.journals.push({
-      id: journalId,
-      memberId: order.member_id,
-      key: `order:${order.id}`,
-      orderId: order.id,
-      description: `Points for order #${order.external_order_id}`.slice(0, 500),
-      points: change.net,
-      metadata: JSON.stringify(metadata),
-      effectiveAt: order.occurred_at,
-    });
-    posting.entries.forEach((e, seq) =>
-      this.entries.push({ journalId, seq, account: e.account, memberId: isMemberAccount(e.account) ? order.member_id : null, lotId: e.lotId ?? null, amount: e.amount }),
-    );
-    const lot = posting.newLot!;
-    this.lots.push({
-      id: lot.id,
-      memberId: order.member_id,
-      journalId,
-      orderId: order.id,
-      points: lot.points,
-      remaining: lot.remaining,
-      consumed: lot.consumed,
-      earnedAt: lot.earnedAt,
-      pendingUntil: lot.pendingUntil,
-      releasedAt: lot.releasedAt,
-      expiresAt: lot.expiresAt,
-    });
-    const b = this.balances.get(order.member_id) ?? { available: 0, pending: 0, lifetime_earned: 0 };
-    b.available += change.available;
-    b.pending += change.pending;
-    b.lifetime_earned += posting.earned ?? 0;
-    this.balances.set(order.member_id, b);
   }
 
-  async flush(trx: Trx) {
-    const { merchantId, at } = this;
-    for (let i = 0; i < this.journals.length; i += CHUNK) {
-      const js = this.journals.slice(i, i + CHUNK);
-      const ids = new Set(js.map((j) => j.id));
-      const es = this.entries.filter((e) => ids.has(e.journalId));
-      const ls = this.lots.filter((l) => ids.has(l.journalId));
-      await sql`with j as (
-          insert into ledger_journals (merchant_id, id, kind, source, member_id, idempotency_key, order_id, reverses_journal_id,
-            description, points, reason, note, metadata, actor_type, actor_id, effective_at, created_at)
-          select ${merchantId}, u.id, 'earn', 'order', u.member_id, u.key, u.order_id, null, u.description, u.points, null, null,
-            u.metadata::jsonb, ${this.actor.type}, ${this.actor.id}, u.effective_at, ${at}
-          from unnest(${js.map((j) => j.id)}::text[], ${js.map((j) => j.memberId)}::text[], ${js.map((j) => j.key)}::text[],
-            ${js.map((j) => j.orderId)}::text[], ${js.map((j) => j.description)}::text[], ${js.map((j) => j.points)}::bigint[],
-            ${js.map((j) => j.metadata)}::text[], ${js.map((j) => j.effectiveAt)}::timestamptz[])
-            as u(id, member_id, key, order_id, description, points, metadata, effective_at)),
-        e as (
-          insert into ledger_entries (merchant_id, journal_id, seq, account, member_id, lot_id, amount, created_at)
-          select ${merchantId}, u.journal_id, u.seq, u.account, u.member_id, u.lot_id, u.amount, ${at}
-          from unnest(${es.map((e) => e.journalId)}::text[], ${es.map((e) => e.seq)}::smallint[], ${es.map((e) => e.account)}::text[],
-            ${es.map((e) => e.memberId)}::text[], ${es.map((e) => e.lotId)}::text[], ${es.map((e) => e.amount)}::bigint[])
-            as u(journal_id, seq, account, member_id, lot_id, amount))
-        insert into point_lots (merchant_id, id, member_id, journal_id, source, order_id, points, remaining, consumed,
-          earned_at, pending_until, released_at, expires_at, created_at)
-        select ${merchantId}, u.id, u.member_id, u.journal_id, 'order', u.order_id, u.points, u.remaining, u.consumed,
-          u.earned_at, u.pending_until, u.released_at, u.expires_at, ${at}
-        from unnest(${ls.map((l) => l.id)}::text[], ${ls.map((l) => l.memberId)}::text[], ${ls.map((l) => l.journalId)}::text[],
-          ${ls.map((l) => l.orderId)}::text[], ${ls.map((l) => l.points)}::bigint[], ${ls.map((l) => l.remaining)}::bigint[],
-          ${ls.map((l) => l.consumed)}::bigint[], ${ls.map((l) => l.earnedAt)}::timestamptz[], ${ls.map((l) => l.pendingUntil)}::timestamptz[],
-          ${ls.map((l) => l.releasedAt)}::timestamptz[], ${ls.map((l) => l.expiresAt)}::timestamptz[])
-          as u(id, member_id, journal_id, order_id, points, remaining, consumed, earned_at, pending_until, released_at, expires_at)`.execute(trx);
-    }
-    if (this.balances.size === 0) return;
-    const bs = [...this.balances];
-    // Every earning is activity: the inactivity clock restarts (postJournal's `last_activity_at`).
-    await sql`update member_balances b set
-        available = b.available + u.available, pending = b.pending + u.pending,
-        lifetime_earned = b.lifetime_earned + u.earned, last_activity_at = ${at}, updated_at = ${at}
-      from unnest(${bs.map(([m]) => m)}::text[], ${bs.map(([, b]) => b.available)}::bigint[], ${bs.map(([, b]) => b.pending)}::bigint[],
-        ${bs.map(([, b]) => b.lifetime_earned)}::bigint[]) as u(member_id, available, pending, earned)
-      where b.merchant_id = ${merchantId} and b.member_id = u.member_id`.execute(trx);
+  async flush(trx: Trx, merchantId: string) {
+    // No member here owes a debt (those fell back), so every earning starts from none.
+    const debts = new Map(this.inputs.map((i) => [i.memberId, 0]));
+    await earnManyLocked(trx, merchantId, debts, this.inputs);
   }
 }

@@ -1,19 +1,17 @@
 import { createHash } from "node:crypto";
-import { sql, type RawBuilder } from "kysely";
+import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
-import { newId } from "~/lib/ids";
+import { newId, newIds } from "~/lib/ids";
+import { postJournals, type JournalInput } from "./journals.server";
 import {
-  checkedPosting,
   earnPosting,
   expiryPosting,
   forgivePosting,
   inactiveSince,
   insufficientPoints,
-  isMemberAccount,
-  memberChange,
   orderReversalPosting,
   releasePosting,
   reversalPosting,
@@ -39,21 +37,7 @@ import type { JournalKind, MemberBalance, PointLot } from "~db/schema";
  */
 
 export { insufficientPoints };
-
-interface JournalInput {
-  kind: JournalKind;
-  source: string;
-  memberId: string;
-  idempotencyKey: string;
-  description: string;
-  orderId?: string | null;
-  reversesJournalId?: string | null;
-  reason?: string | null;
-  note?: string | null;
-  metadata?: Record<string, unknown>;
-  actor: Actor;
-  effectiveAt?: Date;
-}
+export type { JournalInput };
 
 export interface JournalResult {
   journalId: string;
@@ -116,64 +100,11 @@ async function replay(trx: Trx, merchantId: string, key: string, expect: { membe
 
 /**
  * Writes one journal with a posting's entries, lot changes and allocations, and the member-account totals on the
- * (locked) cached balance — as ONE statement of data-modifying CTEs, so a posting is a single round trip.
+ * (locked) cached balance — as ONE statement of data-modifying CTEs, so a posting is a single round trip. It is
+ * postJournals' one-element call: the ledger's rows are written by one builder, for one journal or many.
  */
 async function postJournal(trx: Trx, merchantId: string, j: JournalInput, raw: Posting) {
-  // The posting rules already check; checked again because this is the one door every ledger write goes through.
-  const fx = checkedPosting(raw);
-  const entries = fx.entries;
-  const { available, pending, clawback, net: memberDelta } = memberChange(entries);
-  const journalId = newId("journal");
-  const at = now();
-  const parts: RawBuilder<unknown>[] = [
-    sql`j as (insert into ledger_journals (merchant_id, id, kind, source, member_id, idempotency_key, order_id, reverses_journal_id,
-        description, points, reason, note, metadata, actor_type, actor_id, effective_at, created_at)
-      values (${merchantId}, ${journalId}, ${j.kind}, ${j.source}, ${j.memberId}, ${j.idempotencyKey}, ${j.orderId ?? null},
-        ${j.reversesJournalId ?? null}, ${j.description.slice(0, 500)}, ${memberDelta}, ${j.reason ?? null}, ${j.note ?? null},
-        ${JSON.stringify(j.metadata ?? {})}::jsonb, ${j.actor.type}, ${j.actor.id}, ${j.effectiveAt ?? at}, ${at}))`,
-    sql`b as (update member_balances set
-        available = available + ${available}, pending = pending + ${pending}, clawback_debt = clawback_debt - ${clawback},
-        lifetime_earned = lifetime_earned + ${fx.earned ?? 0}, lifetime_redeemed = lifetime_redeemed + ${fx.redeemed ?? 0},
-        last_activity_at = ${fx.activity ? sql`${at}::timestamptz` : sql`last_activity_at`}, updated_at = ${at}
-      where merchant_id = ${merchantId} and member_id = ${j.memberId})`,
-  ];
-  if (entries.length > 0) {
-    parts.push(sql`e as (insert into ledger_entries (merchant_id, journal_id, seq, account, member_id, lot_id, amount, created_at)
-      select ${merchantId}, ${journalId}, u.seq, u.account, u.member_id, u.lot_id, u.amount, ${at}
-      from unnest(${entries.map((_, i) => i)}::smallint[], ${entries.map((e) => e.account)}::text[],
-        ${entries.map((e) => (isMemberAccount(e.account) ? j.memberId : null))}::text[],
-        ${entries.map((e) => e.lotId ?? null)}::text[], ${entries.map((e) => e.amount)}::bigint[])
-        as u(seq, account, member_id, lot_id, amount))`);
-  }
-  const lot = fx.newLot;
-  if (lot) {
-    parts.push(sql`l as (insert into point_lots (merchant_id, id, member_id, journal_id, source, order_id, points, remaining, consumed,
-        earned_at, pending_until, released_at, expires_at, created_at)
-      values (${merchantId}, ${lot.id}, ${j.memberId}, ${journalId}, ${lot.source}, ${lot.orderId}, ${lot.points}, ${lot.remaining},
-        ${lot.consumed}, ${lot.earnedAt}, ${lot.pendingUntil}, ${lot.releasedAt}, ${lot.expiresAt}, ${at}))`);
-  }
-  const deltas = fx.lotChanges;
-  if (deltas.length > 0) {
-    const col = (k: "remaining" | "consumed" | "expired" | "reversed") => deltas.map((d) => d[k] ?? 0);
-    parts.push(sql`d as (update point_lots pl set
-        remaining = pl.remaining + v.remaining, consumed = pl.consumed + v.consumed,
-        expired = pl.expired + v.expired, reversed = pl.reversed + v.reversed,
-        released_at = coalesce(v.released_at, pl.released_at), expired_at = coalesce(v.expired_at, pl.expired_at)
-      from unnest(${deltas.map((d) => d.lotId)}::text[], ${col("remaining")}::bigint[], ${col("consumed")}::bigint[],
-        ${col("expired")}::bigint[], ${col("reversed")}::bigint[], ${deltas.map((d) => d.releasedAt ?? null)}::timestamptz[],
-        ${deltas.map((d) => d.expiredAt ?? null)}::timestamptz[])
-        as v(id, remaining, consumed, expired, reversed, released_at, expired_at)
-      where pl.merchant_id = ${merchantId} and pl.id = v.id)`);
-  }
-  const allocations = fx.allocations;
-  if (allocations.length > 0) {
-    parts.push(sql`a as (insert into lot_allocations (merchant_id, journal_id, lot_id, kind, points, created_at)
-      select ${merchantId}, ${journalId}, u.lot_id, u.kind, u.points, ${at}
-      from unnest(${allocations.map((a) => a.lotId)}::text[], ${allocations.map((a) => a.kind)}::text[], ${allocations.map((a) => a.points)}::bigint[])
-        as u(lot_id, kind, points))`);
-  }
-  await sql`with ${sql.join(parts, sql`, `)} select 1`.execute(trx);
-  return { journalId, points: memberDelta };
+  return (await postJournals(trx, merchantId, [{ journal: j, posting: raw }]))[0]!;
 }
 
 // ---- earning ------------------------------------------------------------------------------------------------
@@ -218,23 +149,35 @@ export async function earnPoints(trx: Trx, merchantId: string, input: EarnInput)
 
 /** earnPoints for a caller that already holds the member's balance lock and checked idempotency. */
 export async function earnLocked(trx: Trx, merchantId: string, balance: MemberBalance, input: EarnInput): Promise<EarnResult> {
-  const lotId = newId("lot");
-  const posting = earnPosting({
-    lotId,
-    points: input.points,
-    debt: balance.clawback_debt,
-    at: now(),
-    source: input.source,
-    orderId: input.orderId,
-    earnedAt: input.earnedAt,
-    pendingUntil: input.pendingUntil,
-    expiresAt: input.expiresAt,
-  });
-  const settle = posting.settledDebt;
-  const posted = await postJournal(
-    trx,
-    merchantId,
-    {
+  return (await earnManyLocked(trx, merchantId, new Map([[input.memberId, balance.clawback_debt]]), [input]))[0]!;
+}
+
+/**
+ * earnLocked for many earnings at once (historical orders: one statement per few thousand). The caller holds the
+ * balance lock of every member, checked idempotency and passes each member's clawback debt; a member's earnings
+ * settle it in the order given, as the same calls of earnLocked one after another would.
+ */
+export async function earnManyLocked(trx: Trx, merchantId: string, debts: ReadonlyMap<string, number>, inputs: readonly EarnInput[]): Promise<EarnResult[]> {
+  const at = now();
+  const lotIds = inputs.length === 1 ? [newId("lot")] : newIds("lot", inputs.length);
+  const debt = new Map(debts);
+  const earnings = inputs.map((input, i) => {
+    const owed = debt.get(input.memberId);
+    if (owed === undefined) throw new Error(`earnManyLocked: no clawback debt given for member ${input.memberId}`);
+    const posting = earnPosting({
+      lotId: lotIds[i]!,
+      points: input.points,
+      debt: owed,
+      at,
+      source: input.source,
+      orderId: input.orderId,
+      earnedAt: input.earnedAt,
+      pendingUntil: input.pendingUntil,
+      expiresAt: input.expiresAt,
+    });
+    const settle = posting.settledDebt;
+    if (settle > 0) debt.set(input.memberId, owed - settle);
+    const journal: JournalInput = {
       kind: input.kind ?? "earn",
       source: input.source,
       memberId: input.memberId,
@@ -243,14 +186,17 @@ export async function earnLocked(trx: Trx, merchantId: string, balance: MemberBa
       orderId: input.orderId,
       reason: input.reason,
       note: input.note,
-      metadata: { ...input.metadata, ...(settle > 0 ? { settledDebt: settle } : {}) },
+      metadata: settle > 0 ? { ...input.metadata, settledDebt: settle } : (input.metadata ?? {}),
       actor: input.actor,
       effectiveAt: input.earnedAt,
-    },
-    posting,
-  );
-  const lot = posting.newLot ? { points: posting.newLot.points, pendingUntil: posting.newLot.pendingUntil, releasedAt: posting.newLot.releasedAt } : null;
-  return { ...posted, lotId, lot, replayed: false };
+    };
+    return { journal, posting };
+  });
+  const posted = await postJournals(trx, merchantId, earnings);
+  return earnings.map(({ posting }, i) => {
+    const lot = posting.newLot ? { points: posting.newLot.points, pendingUntil: posting.newLot.pendingUntil, releasedAt: posting.newLot.releasedAt } : null;
+    return { ...posted[i]!, lotId: lotIds[i]!, lot, replayed: false };
+  });
 }
 
 // ---- spending -------------------------------------------------------------------------------------------------
