@@ -7,6 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ViteDevServer } from "vite";
 import { apiErrorBody } from "~/api/errors";
+import { createApiDispatcher } from "./api-dispatch.server";
 import { closeRequestScope, openRequestScope, REQUEST_SCOPE_HEADER } from "~/web/request-scope.server";
 import { contentSecurityPolicy, newCspNonce } from "./csp.server";
 import { inspectRequestPath } from "./request-path.server";
@@ -15,7 +16,8 @@ import { StartupGate, startupGate } from "./startup.server";
 /**
  * The HTTP layer in front of Remix: a refusal of paths that normalise differently, static files, security headers
  * (a per-request CSP nonce handed to Remix), the Origin check every state-changing browser request must pass (S3),
- * and the client IP handed to Remix in a header it can trust.
+ * and the client IP handed to Remix in a header it can trust. In production the REST API's JSON routes are called
+ * by a precompiled dispatcher in front of Remix's handler (api-dispatch.server.ts), after all of the above.
  */
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -38,8 +40,18 @@ export function originAllowed(req: { method: string; path: string; headers: Reco
   return [...own, ...allowedOrigins].includes(origin);
 }
 
-/** `startup`: closed while the demo merchant is being prepared (startup.server.ts); always open when not given. */
-export async function createHttpApp(opts: { mode: "production" | "development"; buildDir?: string; appUrl?: string; trustProxy?: boolean; startup?: StartupGate }) {
+/**
+ * `startup`: closed while the demo merchant is being prepared (startup.server.ts); always open when not given.
+ * `apiFastPath: false` answers `/api/v1` through plain Remix too (the dispatcher's equivalence test compares the two).
+ */
+export async function createHttpApp(opts: {
+  mode: "production" | "development";
+  buildDir?: string;
+  appUrl?: string;
+  trustProxy?: boolean;
+  startup?: StartupGate;
+  apiFastPath?: boolean;
+}) {
   const app = express();
   app.disable("x-powered-by");
   if (opts.trustProxy) app.set("trust proxy", true);
@@ -110,6 +122,10 @@ export async function createHttpApp(opts: { mode: "production" | "development"; 
     res.status(404).json({ error: { code: "not_found", message: "No such endpoint" } });
   });
 
-  app.all("*", createRequestHandler({ build, mode: opts.mode, getLoadContext: (_req, res) => ({ cspNonce: res.locals.cspNonce as string }) }));
+  const getLoadContext = (_req: Request, res: Response) => ({ cspNonce: res.locals.cspNonce as string });
+  // Production only: in development the build is reloaded per request by Vite.
+  const api = typeof build === "function" || opts.apiFastPath === false ? null : createApiDispatcher(build, getLoadContext);
+  if (api) app.use(api);
+  app.all("*", createRequestHandler({ build, mode: opts.mode, getLoadContext }));
   return { app, vite };
 }

@@ -330,7 +330,7 @@ describe("recordPurchase's statements", () => {
     const member = await s.newMember();
     await s.tx((trx) => adjustPoints(trx, s.merchantId, { memberId: member, points: 5, reason: "balance row", idempotencyKey: uuid(), actor: SYSTEM }));
     const input = { memberId: member, externalOrderId: `o-${uuid()}`, amountMinor: 4_250, currency: "USD", occurredAt: hourAgo() };
-    // Counted inside the transaction, around recordPurchase only (not begin, set_config or commit).
+    // Counted inside the transaction, around recordPurchase only (not `begin; set local app.merchant_id …` or commit).
     const [result, sqls] = await s.tx((trx) => statements(() => recordPurchase(trx, s.merchantId, input, { channel: "api", actor: SYSTEM })));
     expect(result).toMatchObject({ outcome: "recorded", points: 42 });
     /*
