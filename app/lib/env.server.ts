@@ -25,6 +25,8 @@ const EnvSchema = z.object({
     .default("https://api.stripe.com"),
   TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Diagnostics: every this many ms the server logs one `[perennial] memory {…}` line (the page benchmark reads it).
+  MEMORY_LOG_MS: z.coerce.number().int().min(100).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

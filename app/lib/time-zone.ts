@@ -12,6 +12,8 @@ export interface WallTime {
   second: number;
 }
 
+// One formatter per IANA zone: bounded by the platform's zone list (a few hundred names; Intl throws on an unknown
+// zone before anything is cached), and in practice by the merchants' zones.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);

@@ -10,7 +10,9 @@
  */
 export const REQUEST_SCOPE_HEADER = "x-perennial-request-scope";
 
-const scopes = new Map<string, Map<string, Promise<unknown>>>();
+// On globalThis, as db.server.ts's pool: the HTTP layer (loaded by tsx from app/) opens the scopes and the loaders
+// (in the Vite-built server bundle, a second copy of this module) read them; two module-level Maps never met.
+const scopes = ((globalThis as { __perennialRequestScopes?: Map<string, Map<string, Promise<unknown>>> }).__perennialRequestScopes ??= new Map());
 
 export function openRequestScope(id: string): void {
   scopes.set(id, new Map());

@@ -3,7 +3,8 @@
  *
  * The demo merchant (Northwind, ~2,000 members, two years of orders; app/demo/seed.server.ts, about a minute) is seeded
  * into this bench's database, then the production server is started as its own process exactly as `npm start` runs it
- * (`node --import tsx app/bin/start.ts`, DATABASE_URL = this database, no demo seed, no worker), so its RSS and CPU
+ * (package.json's "start" script with its environment and node flags, DATABASE_URL = this database, no demo seed, no
+ * worker), so its RSS and CPU
  * profile are the server's alone. autocannon (pinned dev dependency; its CLI in a child process, so the load
  * generator is not in the server's or this process's event loop) drives each page for PAGES_BENCH_SECONDS (default
  * 10) at 10 and then at 100 connections, signed in the way the e2e fixtures are (sessions created directly,
@@ -20,14 +21,25 @@
  * figure. Memory: the server's VmRSS from /proc every second — warm (after a warm-up pass over every page), peak during
  * the load, settled 30 s after the load stops — against ≤ 400 MB peak and settled within 20% of warm.
  *
+ * What RSS is made of is printed beside it at each point: the server logs process.memoryUsage() and V8's heap spaces
+ * every second (MEMORY_LOG_MS), and /proc/<pid>/smaps_rollup splits RSS into anonymous memory (heap, malloc) and
+ * file-backed pages (the node binary and shared libraries).
+ *
  * Options (environment): PAGES_BENCH_SECONDS (10; 600 with PAGES_BENCH_SOAK=1 is the issue's soak: the whole page
  * list in a loop at 100 connections for that long), PAGES_BENCH_PROFILE=1 (the server runs with --cpu-prof; the top
- * self-time functions and packages are printed), PAGES_BENCH_ONLY=<substring of a page name> (floor is always run).
+ * self-time functions and packages are printed), PAGES_BENCH_HEAP=1 (the server writes a heap snapshot on SIGUSR2,
+ * taken when warm and when settled; both are summarised by tests/bench/heap-summary.ts and kept in
+ * PAGES_BENCH_HEAP_OUT, a directory, when set; the snapshot's own native memory stays in the RSS figures after it, so
+ * compare RSS from runs without it), PAGES_BENCH_ONLY=<substring of a page name> (floor is always run),
+ * PAGES_BENCH_SERVER_FLAGS (extra node flags for the server only, e.g. `--max-semi-space-size=8`, to try settings
+ * before they go into the start script; environment variables such as MALLOC_ARENA_MAX reach the server from this
+ * process's environment).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { sql } from "kysely";
 import { createMemberSession } from "../../app/auth/member-session.server";
 import { hashPassword } from "../../app/auth/password.server";
@@ -38,10 +50,12 @@ import { createApiKey } from "../../app/domain/api-keys/api-keys.server";
 import { ensureBuild } from "../../app/server/build.server";
 import { freePort } from "../support/free-port";
 import { tempClusterDir } from "../support/reap";
+import { printHeapDiff, printHeapSummary, summariseHeap } from "./heap-summary";
 
 const SECONDS = Number(process.env.PAGES_BENCH_SECONDS ?? (process.env.PAGES_BENCH_SOAK ? 600 : 10));
 const SOAK = process.env.PAGES_BENCH_SOAK === "1";
 const PROFILE = process.env.PAGES_BENCH_PROFILE === "1";
+const HEAP = process.env.PAGES_BENCH_HEAP === "1";
 const ONLY = process.env.PAGES_BENCH_ONLY;
 const CONNECTIONS = [10, 100];
 const SETTLE_MS = 30_000;
@@ -71,6 +85,9 @@ const load = () =>
 
 export async function run(ownerUrl: string): Promise<void> {
   console.log(`machine: ${os.cpus().length} cores, load average ${load()}; ${SECONDS} s per page and connection count${SOAK ? " (soak)" : ""}`);
+  const start = startCommand();
+  const extra = [process.env.PAGES_BENCH_SERVER_FLAGS, process.env.MALLOC_ARENA_MAX && `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}`].filter(Boolean).join(" ");
+  console.log(`server: ${Object.entries(start.env).map(([k, v]) => `${k}=${v} `).join("")}node ${start.args.join(" ")}${extra ? ` (with ${extra})` : ""}`);
   const t0 = performance.now();
   const demo = await seedDemoMerchant(db(), { hashPassword, members: 2000 });
   console.log(`demo seeded in ${Math.round((performance.now() - t0) / 1000)} s`);
@@ -80,19 +97,30 @@ export async function run(ownerUrl: string): Promise<void> {
   ensureBuild((line) => console.log(`[build] ${line}`));
   const port = await freePort();
   const profileDir = PROFILE ? tempClusterDir("perennial-pages-prof-") : undefined;
-  const server = await startServer(ownerUrl, port, profileDir);
+  const heapDir = HEAP ? tempClusterDir("perennial-pages-heap-") : undefined;
+  const server = await startServer(ownerUrl, port, profileDir, heapDir);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const rss = new RssSampler(server.pid!);
+  const rss = new RssSampler(server.pid!, server.memoryLines);
+  const snapshots: string[] = [];
+  const sizes: string[] = [];
   try {
     for (const p of pages) {
       const res = await fetch(baseUrl + p.path, { headers: p.headers, redirect: "manual" });
       if (res.status !== 200) throw new Error(`${p.name} (${p.path}) answered ${res.status} before the load; the bench signs in wrong`);
-      await res.arrayBuffer();
+      sizes.push(`${p.name} ${(await res.arrayBuffer()).byteLength}`);
     }
+    // What a page weighs (fetch asks for gzip and hands back the decoded body): lazy route discovery inlines part of
+    // the route manifest in every page; without it the whole manifest is one immutable asset fetched once.
+    // (Read defensively: another process building in the same checkout may have emptied build/ meanwhile.)
+    const manifest = fs.existsSync("build/client/assets") ? fs.readdirSync("build/client/assets").find((f) => /^manifest-.*\.js$/.test(f)) : undefined;
+    const manifestSize = manifest ? `; manifest asset ${fs.statSync(path.join("build/client/assets", manifest)).size} B (${zlib.gzipSync(fs.readFileSync(path.join("build/client/assets", manifest))).length} B gzipped)` : "";
+    console.log(`page sizes (HTML bytes): ${sizes.join(", ")}${manifestSize}`);
     // Warm-up: every page at 10 connections for a few seconds (JIT, caches, pools), then the warm RSS.
     for (const p of pages) await autocannon(baseUrl, p, 10, Math.min(3, SECONDS));
     await sleep(2000);
     const warm = rss.now();
+    const warmParts = rss.parts();
+    if (heapDir) snapshots.push(await heapSnapshot(server, heapDir, baseUrl, "warm"));
     const statements = await statementStats(ownerUrl);
     rss.start();
 
@@ -109,18 +137,34 @@ export async function run(ownerUrl: string): Promise<void> {
       for (const c of CONNECTIONS) for (const p of pages) results.set(`${p.name}@${c}`, await autocannon(baseUrl, p, c, SECONDS));
     }
     const peak = rss.stop();
+    const peakParts = rss.peakParts;
     await statements.print();
     await sleep(SETTLE_MS);
     const settled = rss.now();
+    const settledParts = rss.parts();
+    if (heapDir) snapshots.push(await heapSnapshot(server, heapDir, baseUrl, "settled"));
 
     if (!SOAK) report(pages, results);
-    const within = Math.abs(settled - warm) / warm <= 0.2;
+    // "Returns within 20% of its warm level": settling below warm (the idle collection, app/bin/start.ts) is met too.
+    const within = settled <= warm * 1.2;
     console.log(
       `\nserver RSS: warm ${mb(warm)} MB, peak ${mb(peak)} MB (target ≤ 400: ${peak <= 400 * MB ? "met" : "MISSED"}), ` +
-        `settled ${mb(settled)} MB ${SETTLE_MS / 1000} s after the load (target within 20% of warm: ${within ? "met" : "MISSED"}) — load ${load()}`,
+        `settled ${mb(settled)} MB ${SETTLE_MS / 1000} s after the load (${settled >= warm ? "+" : ""}${((settled / warm - 1) * 100).toFixed(0)}% vs warm; target ≤ +20%: ${within ? "met" : "MISSED"}) — load ${load()}`,
     );
+    console.log("what RSS is made of (MB; anon/file from smaps_rollup, the rest from the server's own log line):");
+    console.log(`  warm     ${warmParts}\n  peak     ${peakParts}\n  settled  ${settledParts}`);
   } finally {
     await stopServer(server);
+    if (heapDir) {
+      // Parsed here, after the server has stopped, so the summary's own memory never lands in the figures above.
+      const [a, b] = snapshots.map((f) => summariseHeap(f));
+      if (a) printHeapSummary(a);
+      if (b) printHeapSummary(b);
+      if (a && b) printHeapDiff(a, b);
+      const keep = process.env.PAGES_BENCH_HEAP_OUT;
+      if (keep) for (const f of snapshots) fs.copyFileSync(f, path.join(keep, path.basename(f)));
+      fs.rmSync(heapDir, { recursive: true, force: true });
+    }
     if (profileDir) {
       printProfile(profileDir);
       fs.rmSync(profileDir, { recursive: true, force: true });
@@ -167,14 +211,62 @@ async function demoPages(merchantId: string, ownerEmail: string, memberEmail: st
 
 // ---- the server as its own process --------------------------------------------------------------------------------
 
-async function startServer(ownerUrl: string, port: number, profileDir: string | undefined): Promise<ChildProcess> {
-  const args = [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", "app/bin/start.ts"];
+/**
+ * package.json's "start" script, run without npm or a shell so the child's pid is the server's: `[env] [K=V…] node
+ * <flags…> <entry>`; the bench's own node flags (profile, heap snapshots) go before the script's.
+ */
+function startCommand(): { env: Record<string, string>; args: string[] } {
+  const script = (JSON.parse(fs.readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start;
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  if (words[0] === "env") words.shift();
+  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [k, ...v] = words.shift()!.split("=");
+    env[k!] = v.join("=");
+  }
+  if (words.shift() !== "node") throw new Error(`the bench runs "start" as [env] [K=V…] node …; it is: ${script}`);
+  return { env, args: words };
+}
+
+type Server = ChildProcess & { memoryLines: string[] };
+
+async function startServer(ownerUrl: string, port: number, profileDir: string | undefined, heapDir: string | undefined): Promise<Server> {
+  const start = startCommand();
+  const args = [
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ...(heapDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${heapDir}`] : []),
+    ...(process.env.PAGES_BENCH_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean),
+    ...start.args,
+  ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: ownerUrl, PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "false", RUN_WORKER: "false", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      ...start.env,
+      NODE_ENV: "production",
+      DATABASE_URL: ownerUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      SEED_DEMO: "false",
+      RUN_WORKER: "false",
+      LOG_LEVEL: "warn",
+      MEMORY_LOG_MS: "1000",
+    },
     stdio: ["ignore", "pipe", "pipe"],
-  });
+  }) as Server;
+  child.memoryLines = [];
   let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  let partial = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    // The memory lines are kept apart (only the latest matters), the rest for the error message below.
+    const lines = (partial + d.toString()).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith("[perennial] memory ")) {
+        child.memoryLines.push(line.slice("[perennial] memory ".length));
+        if (child.memoryLines.length > 5) child.memoryLines.shift();
+      } else if (out.length < 100_000) out += line + "\n";
+    }
+  });
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
@@ -200,17 +292,58 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Writes a heap snapshot of the server (SIGUSR2) and waits until it is complete; returns its path. */
+async function heapSnapshot(server: Server, dir: string, baseUrl: string, label: string): Promise<string> {
+  const before = new Set(fs.readdirSync(dir));
+  server.kill("SIGUSR2");
+  // V8 writes the snapshot on the main thread: once the server answers again the file is whole.
+  let file: string | undefined;
+  while (!file) {
+    await sleep(500);
+    file = fs.readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+  }
+  await fetch(`${baseUrl}/p/northwind/login`).then((r) => r.arrayBuffer());
+  const named = path.join(dir, `${label}-${file}`);
+  fs.renameSync(path.join(dir, file), named);
+  console.log(`heap snapshot (${label}): ${mb(fs.statSync(named).size)} MB file`);
+  return named;
+}
+
 class RssSampler {
   private peak = 0;
+  peakParts = "";
   private timer: NodeJS.Timeout | undefined;
-  constructor(private pid: number) {}
+  constructor(
+    private pid: number,
+    private memoryLines: string[],
+  ) {}
   now(): number {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${this.pid}/status`, "utf8"));
     return Number(m![1]) * 1024;
   }
+  /** RSS split: anonymous vs file-backed pages (the kernel's), and the heap figures of the server's latest log line. */
+  parts(): string {
+    const rollup = fs.readFileSync(`/proc/${this.pid}/smaps_rollup`, "utf8");
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0) * 1024;
+    const line = this.memoryLines.at(-1);
+    const m = line
+      ? (JSON.parse(line) as { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; spaces: Record<string, number> })
+      : undefined;
+    const heap = m
+      ? `, heapTotal ${mb(m.heapTotal)} (used ${mb(m.heapUsed)}: new ${mb(m.spaces.new_space ?? 0)}, old ${mb(m.spaces.old_space ?? 0)}, code ${mb(m.spaces.code_space ?? 0)}, large ${mb(m.spaces.large_object_space ?? 0)}), external ${mb(m.external)} (arrayBuffers ${mb(m.arrayBuffers)})`
+      : "";
+    return `RSS ${mb(this.now())}: anon ${mb(kb("Anonymous"))}, file ${mb(kb("Rss") - kb("Anonymous"))}${heap}`;
+  }
   start(): void {
     this.peak = this.now();
-    this.timer = setInterval(() => (this.peak = Math.max(this.peak, this.now())), 1000);
+    this.peakParts = this.parts();
+    this.timer = setInterval(() => {
+      const r = this.now();
+      if (r > this.peak) {
+        this.peak = r;
+        this.peakParts = this.parts();
+      }
+    }, 1000);
   }
   stop(): number {
     clearInterval(this.timer);
