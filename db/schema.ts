@@ -425,6 +425,9 @@ export interface Database {
   referral_invites: ReferralInvitesTable;
   cltv_models: CltvModelsTable;
   cltv_settings: CltvSettingsTable;
+  dashboard_summaries: DashboardSummariesTable;
+  cltv_summaries: CltvSummariesTable;
+  experiment_summaries: ExperimentSummariesTable;
   rewards: RewardsTable;
   reward_redemptions: RewardRedemptionsTable;
   member_tags: MemberTagsTable;
@@ -617,6 +620,30 @@ export interface CltvSettingsTable {
   annual_discount_rate_bps: Generated<number>;
   updated_at: Generated<Date>;
   updated_by: string | null;
+}
+
+/** Maintained summaries of the merchant-wide pages (db/migrations/2026-11-24T0200_merchant_summaries.ts). */
+export interface DashboardSummariesTable {
+  merchant_id: string;
+  computed_at: RequiredTimestamp;
+  basis: Json;
+  data: Json;
+}
+export interface CltvSummariesTable {
+  merchant_id: string;
+  computed_at: RequiredTimestamp;
+  basis: Json;
+  data: Json;
+}
+export interface ExperimentSummariesTable {
+  merchant_id: string;
+  experiment_id: string;
+  window_days: number;
+  computed_at: RequiredTimestamp;
+  basis: Json;
+  arms: Json;
+  series: Json;
+  referral: ColumnType<unknown, string | null, string | null>;
 }
 
 /** Reward catalog and redemptions (db/migrations/2026-11-22T2220_rewards.ts). */

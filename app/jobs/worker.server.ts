@@ -14,6 +14,7 @@ import { TIERS_CRONTAB, tiersTasks } from "./tasks/tiers";
 import { offersTasks } from "./tasks/offers";
 import { REFERRALS_CRONTAB, referralsTasks } from "./tasks/referrals";
 import { LOGIN_THROTTLE_CRONTAB, loginThrottleTasks } from "./tasks/login-throttle";
+import { SUMMARIES_CRONTAB, summariesTasks } from "./tasks/summaries";
 
 export { prepareJobsSchema } from "./schema.server";
 
@@ -34,11 +35,12 @@ export function buildTaskList(opts: { mail?: () => MailConfig } = {}): TaskList 
     ...offersTasks(),
     ...referralsTasks(),
     ...loginThrottleTasks(),
+    ...summariesTasks(),
   };
 }
 
 /** Scheduled tasks (graphile-worker crontab syntax), one block per feature. */
-export const CRONTAB = [POINTS_CRONTAB, CLTV_CRONTAB, TIERS_CRONTAB, REFERRALS_CRONTAB, LOGIN_THROTTLE_CRONTAB].join("\n");
+export const CRONTAB = [POINTS_CRONTAB, CLTV_CRONTAB, TIERS_CRONTAB, REFERRALS_CRONTAB, LOGIN_THROTTLE_CRONTAB, SUMMARIES_CRONTAB].join("\n");
 
 // graphile-worker logs every job start and finish at "info": that is debug detail here. Failures go to stderr.
 const logFactory: LogFunctionFactory = (scope) => (level, message) => {

@@ -1,18 +1,28 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/web/guards.server";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireStaff, roleAtLeast } from "~/web/guards.server";
+import { AsOf } from "~/components/admin/as-of";
 import { adminPath } from "~/components/admin/use-admin";
 import { StatCard } from "~/components/admin/stat-card";
 import { BarChart } from "~/components/charts/bar-chart";
 import { Card, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
-import { merchantDashboard } from "~/domain/merchants/dashboard.server";
+import { dashboardPage, refreshDashboardSummary } from "~/domain/merchants/dashboard.server";
+import { readForm } from "~/lib/forms.server";
 import { formatMoney } from "~/lib/money";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { merchant } = await requireStaff(request, params.merchant, "analyst");
-  const stats = await withTenant(db(), merchant.id, (trx) => merchantDashboard(trx, merchant));
-  return { stats, slug: merchant.slug, currency: merchant.currency };
+  const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
+  const { stats, asOf } = await withTenant(db(), merchant.id, (trx) => dashboardPage(trx, merchant));
+  return { stats, asOf: asOf.toISOString(), timezone: merchant.timezone, canRefresh: roleAtLeast(role, "admin"), slug: merchant.slug, currency: merchant.currency };
+}
+
+/** intent=refresh: recompute the dashboard's figures now instead of waiting for the summaries job. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { merchant } = await requireStaff(request, params.merchant, "admin");
+  if ((await readForm(request)).get("intent") !== "refresh") return data({ ok: false }, { status: 400 });
+  await withTenant(db(), merchant.id, (trx) => refreshDashboardSummary(trx, merchant));
+  return { ok: true };
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -24,11 +34,13 @@ function monthBar({ month, joined }: { month: string; joined: number }) {
 }
 
 export default function Dashboard() {
-  const { stats, slug, currency } = useLoaderData<typeof loader>();
+  const { stats, asOf, timezone, canRefresh, slug, currency } = useLoaderData<typeof loader>();
+  const busy = useNavigation().state === "submitting";
   const n = (v: number) => v.toLocaleString("en-US");
   return (
     <>
-      <PageHeader title="Dashboard" description="Members and orders at a glance. Figures for the last 30 days end now." />
+      <PageHeader title="Dashboard" description="Members and orders at a glance. Figures for the last 30 days end when the figures were computed." />
+      <AsOf asOf={asOf} timezone={timezone} canRefresh={canRefresh} busy={busy} />
       <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <StatCard label="Members" value={n(stats.members.total)} />
         <StatCard label="Joined in the last 30 days" value={n(stats.members.joinedLast30Days)} />

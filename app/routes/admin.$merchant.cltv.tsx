@@ -1,12 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { clientIp, requireStaff, roleAtLeast } from "~/web/guards.server";
+import { AsOf } from "~/components/admin/as-of";
 import { CltvReportView } from "~/components/cltv/report";
 import { Alert, PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
-import { loadCltvReport } from "~/domain/cltv/report.server";
 import { fitAndScoreMerchant } from "~/domain/cltv/score.server";
+import { cltvReportPage, refreshCltvSummary } from "~/domain/cltv/summaries.server";
 import { domainErrorData } from "~/web/form-action.server";
 import { readForm } from "~/lib/forms.server";
 
@@ -14,14 +15,18 @@ export const meta: MetaFunction = () => [{ title: "Customer lifetime value · Pe
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
-  const report = await withTenant(db(), merchant.id, (trx) => loadCltvReport(trx, merchant.id, merchant.currency));
-  return { report, slug: merchant.slug, canRefit: roleAtLeast(role, "admin") };
+  const { report, asOf } = await withTenant(db(), merchant.id, (trx) => cltvReportPage(trx, merchant.id, merchant.currency));
+  return { report, asOf: asOf.toISOString(), timezone: merchant.timezone, slug: merchant.slug, canRefit: roleAtLeast(role, "admin") };
 }
 
-/** intent=refit: fit and rescore now instead of waiting for the nightly run. */
+/** intent=refit: fit and rescore now instead of waiting for the nightly run; intent=refresh: recompute the page's summary. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const { merchant, user } = await requireStaff(request, params.merchant, "admin");
   const form = await readForm(request);
+  if (form.get("intent") === "refresh") {
+    await withTenant(db(), merchant.id, (trx) => refreshCltvSummary(trx, merchant.id, merchant.currency));
+    return { ok: true, message: "Figures recomputed." };
+  }
   if (form.get("intent") !== "refit") return data({ ok: false, message: "Unknown action" }, { status: 400 });
   try {
     const r = await withTenant(db(), merchant.id, async (trx) => {
@@ -36,7 +41,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function CltvPage() {
-  const { report, slug, canRefit } = useLoaderData<typeof loader>();
+  const { report, asOf, timezone, slug, canRefit } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   return (
@@ -50,6 +55,7 @@ export default function CltvPage() {
           <Alert tone={result.ok ? "success" : "error"}>{result.message}</Alert>
         </div>
       ) : null}
+      <AsOf asOf={asOf} timezone={timezone} canRefresh={canRefit} busy={busy} />
       <CltvReportView report={report} slug={slug} canRefit={canRefit} busy={busy} />
     </>
   );

@@ -1,6 +1,7 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { requireStaff } from "~/web/guards.server";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData, useNavigation } from "@remix-run/react";
+import { requireStaff, roleAtLeast } from "~/web/guards.server";
+import { AsOf } from "~/components/admin/as-of";
 import { Alert, Card, PageHeader } from "~/components/ui";
 import { BackToReports, ReportCharts, ReportTableCard, WindowPicker } from "~/components/reports/report-view";
 import { HeadlineCards } from "~/components/reports/headline";
@@ -8,18 +9,20 @@ import { db, withTenant } from "~/db.server";
 import { loadReportPage } from "~/domain/incrementality/page.server";
 import { chartData, reportWindowOf } from "~/domain/incrementality/report-params.server";
 import { referralSentence } from "~/domain/incrementality/referral-summary";
+import { refreshExperimentSummary } from "~/domain/incrementality/summaries.server";
 import { reportTables } from "~/domain/incrementality/tables.server";
+import { readForm } from "~/lib/forms.server";
 import { orNotFound } from "~/web/form-action.server";
 import { formatMoney } from "~/lib/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? "Report"} · Incrementality · Perennial admin` }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { merchant } = await requireStaff(request, params.merchant, "analyst");
+  const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
   const url = new URL(request.url);
   const { window, windowParam, liftParam } = reportWindowOf(url);
   const page = await orNotFound(withTenant(db(), merchant.id, (trx) => loadReportPage(trx, merchant.id, params.experimentId ?? "", window)), "Not found");
-  const { report, series } = page;
+  const { report, series, asOf } = page;
   const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control }));
   return {
     slug: merchant.slug,
@@ -38,14 +41,27 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     tables: reportTables(report, series),
     charts: chartData(series, arms, report.currency),
     referralSentence: report.referral ? referralSentence(report.referral, report.currency) : null,
+    asOf: asOf.toISOString(),
+    timezone: merchant.timezone,
+    canRefresh: roleAtLeast(role, "admin"),
   };
+}
+
+/** intent=refresh: recompute this experiment's summaries now instead of waiting for the summaries job. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { merchant } = await requireStaff(request, params.merchant, "admin");
+  if ((await readForm(request)).get("intent") !== "refresh") return data({ ok: false }, { status: 400 });
+  await orNotFound(withTenant(db(), merchant.id, (trx) => refreshExperimentSummary(trx, merchant.id, params.experimentId ?? "")), "Not found");
+  return { ok: true };
 }
 
 export default function ExperimentReport() {
   const d = useLoaderData<typeof loader>();
+  const busy = useNavigation().state === "submitting";
   return (
     <>
       <PageHeader title={d.name} description={<BackToReports slug={d.slug} />} />
+      <AsOf asOf={d.asOf} timezone={d.timezone} canRefresh={d.canRefresh} busy={busy} />
       <div className="space-y-6">
         <WindowPicker windowDays={d.windowParam} lift={d.liftParam} currency={d.currency} />
         {d.hasControl ? null : <Alert tone="info">No member is in the control arm yet: there is nothing to compare against.</Alert>}

@@ -2,7 +2,8 @@
  * The merchant's current CLTV model as stored (the newest cltv_models row), the segment counts of the members it
  * scored, and one member's scores — what the REST API serves (GET /api/v1/cltv, GET /api/v1/members/{id}/cltv).
  * The segment figures come from one aggregate scan of member_stats; the classic formulas, which scan every order of
- * the merchant, only when asked for.
+ * the merchant, only when asked for. This is the raw computation; the API reads the same figures from the maintained
+ * summary (summaries.server.ts cltvOverviewPage).
  */
 import { sql, type Selectable } from "kysely";
 import type { Trx } from "~/db.server";
@@ -56,7 +57,7 @@ const SEGMENT_FILTERS: Record<SegmentKey, ReturnType<typeof sql>> = {
   atRisk: sql`at_risk`,
 };
 
-async function segmentFigures(trx: Trx, merchantId: string, modelId: string): Promise<{ scored: number; segments: CurrentCltvModel["segments"] }> {
+export async function segmentFigures(trx: Trx, merchantId: string, modelId: string): Promise<{ scored: number; segments: CurrentCltvModel["segments"] }> {
   const keys = Object.keys(SEGMENT_FILTERS) as SegmentKey[];
   const columns = keys.flatMap((k) => {
     const f = SEGMENT_FILTERS[k];
@@ -89,7 +90,7 @@ export async function cltvModelOverview(
   trx: Trx,
   merchantId: string,
   currency: string,
-  opts: { classic?: boolean } = {},
+  opts: { classic?: boolean; at?: Date } = {},
 ): Promise<{ current: CurrentCltvModel | null; classic: ClassicCltv | null }> {
   const model = await latestStoredModel(trx, merchantId);
   let current: CurrentCltvModel | null = null;
@@ -100,7 +101,7 @@ export async function cltvModelOverview(
   let classic: ClassicCltv | null = null;
   if (opts.classic) {
     // The same figures as the CLTV page's classic table (report.server.ts), with the merchant's CLTV settings.
-    const inputs = await classicInputs(trx, merchantId, currency, await getCltvSettings(trx, merchantId));
+    const inputs = await classicInputs(trx, merchantId, currency, await getCltvSettings(trx, merchantId), opts.at);
     classic = { inputs, figures: classicFigures(inputs) };
   }
   return { current, classic };

@@ -13,8 +13,8 @@ import { getCltvSettings, type CltvSettings } from "./settings.server";
 export const HISTOGRAM_BINS = 20;
 export type { CltvReport, MemberCltv } from "./report-types";
 
-async function latestModel(trx: Trx, merchantId: string): Promise<CltvModelView | null> {
-  const m = await trx.selectFrom("cltv_models").selectAll().where("merchant_id", "=", merchantId).orderBy("created_at", "desc").limit(1).executeTakeFirst();
+export async function latestModel(trx: Trx, merchantId: string): Promise<CltvModelView | null> {
+  const m = await trx.selectFrom("cltv_models").selectAll().where("merchant_id", "=", merchantId).orderBy("created_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
   if (!m) return null;
   return {
     id: m.id,
@@ -36,8 +36,24 @@ async function latestModel(trx: Trx, merchantId: string): Promise<CltvModelView 
   };
 }
 
-export async function classicInputs(trx: Trx, merchantId: string, currency: string, settings: CltvSettings): Promise<ClassicInputs> {
-  const end = now();
+/** The orders part of the classic formulas' inputs: the 12 months ending `end`. */
+export type ClassicOrderFigures = Omit<ClassicInputs, "grossMargin" | "acquisitionCostMinor" | "retentionCostMinorPerYear">;
+
+export function withSettings(orders: ClassicOrderFigures, settings: CltvSettings): ClassicInputs {
+  return {
+    ...orders,
+    grossMargin: settings.grossMarginBps / 10_000,
+    acquisitionCostMinor: settings.acquisitionCostMinor,
+    retentionCostMinorPerYear: settings.retentionCostMinorPerYear,
+  };
+}
+
+export async function classicInputs(trx: Trx, merchantId: string, currency: string, settings: CltvSettings, end: Date = now()): Promise<ClassicInputs> {
+  return withSettings(await classicOrderFigures(trx, merchantId, currency, end), settings);
+}
+
+/** One scan of the merchant's orders (the expensive part of the CLTV page: the summary keeps its result). */
+export async function classicOrderFigures(trx: Trx, merchantId: string, currency: string, end: Date): Promise<ClassicOrderFigures> {
   const start = new Date(end.getTime() - 365 * 86_400_000);
   const r = await sql<{ revenue: number | null; orders: number; active: number; prior: number; retained: number }>`
     -- Purchases as the model counts them: fully refunded orders are not, zero-amount ones that stand are.
@@ -63,31 +79,34 @@ export async function classicInputs(trx: Trx, merchantId: string, currency: stri
     activeCustomers: row.active,
     priorCustomers: row.prior,
     retainedCustomers: row.retained,
-    grossMargin: settings.grossMarginBps / 10_000,
-    acquisitionCostMinor: settings.acquisitionCostMinor,
-    retentionCostMinorPerYear: settings.retentionCostMinorPerYear,
   };
 }
 
-export async function loadCltvReport(trx: Trx, merchantId: string, currency: string): Promise<CltvReport> {
+/** What the page shows of the scores of one model: the parts of the report that scan member_stats. */
+export type ScoreFigures = Pick<CltvReport, "scoredMembers" | "distribution" | "segments" | "model12mMeanMinor" | "model36mMeanMinor">;
+
+const NO_SCORES: ScoreFigures = { scoredMembers: 0, distribution: null, segments: [], model12mMeanMinor: null, model36mMeanMinor: null };
+
+/**
+ * The CLTV page computed from the raw tables at `at` (default now): the reference the maintained summary
+ * (summaries.server.ts) is computed with and tested against.
+ */
+export async function loadCltvReport(trx: Trx, merchantId: string, currency: string, at: Date = now()): Promise<CltvReport> {
   const settings = await getCltvSettings(trx, merchantId);
   const model = await latestModel(trx, merchantId);
-  const inputs = await classicInputs(trx, merchantId, currency, settings);
-  const report: CltvReport = {
-    currency,
-    settings,
-    model,
-    scoredMembers: 0,
-    distribution: null,
-    segments: [],
-    model12mMeanMinor: null,
-    model36mMeanMinor: null,
-    classicInputs: inputs,
-    classic: classicFigures(inputs),
-  };
-  if (!model) return report;
+  const orders = await classicOrderFigures(trx, merchantId, currency, at);
+  const scores = model ? await scoreFigures(trx, merchantId, model.id) : NO_SCORES;
+  return assembleCltvReport(currency, settings, model, orders, scores);
+}
 
-  const scored = trx.selectFrom("member_stats").where("merchant_id", "=", merchantId).where("cltv_model_id", "=", model.id);
+export function assembleCltvReport(currency: string, settings: CltvSettings, model: CltvModelView | null, orders: ClassicOrderFigures, scores: ScoreFigures): CltvReport {
+  const inputs = withSettings(orders, settings);
+  return { currency, settings, model, ...(model ? scores : NO_SCORES), classicInputs: inputs, classic: classicFigures(inputs) };
+}
+
+export async function scoreFigures(trx: Trx, merchantId: string, modelId: string): Promise<ScoreFigures> {
+  const report: ScoreFigures = { ...NO_SCORES };
+  const scored = trx.selectFrom("member_stats").where("merchant_id", "=", merchantId).where("cltv_model_id", "=", modelId);
   const totals = await scored
     .select([
       sql<number>`count(*)::int`.as("n"),

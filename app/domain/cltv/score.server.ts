@@ -1,7 +1,8 @@
 /**
  * Fit + score a merchant: the nightly job, `cltv fit --save` and the demo seed all call fitAndScoreMerchant. It fits
  * BG/NBD and Gamma-Gamma on every order to date, scores every member with orders, writes member_stats in batches
- * (one INSERT … SELECT FROM unnest … ON CONFLICT per 5,000 members) and appends the fit to cltv_models.
+ * (one INSERT … SELECT FROM unnest … ON CONFLICT per 5,000 members), appends the fit to cltv_models and refreshes the
+ * CLTV page's summary (summaries.server.ts).
  */
 import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
@@ -13,6 +14,7 @@ import { fitMerchantModelsDetailed, localDay, type FitResult } from "./fit.serve
 import type { CalibrationRow, FitDiagnostics } from "./report-types";
 import { scoreMembers, type MemberScore } from "./score";
 import { getCltvSettings } from "./settings.server";
+import { refreshCltvSummary } from "./summaries.server";
 import { dayNumber, type CustomerSummary, type TimeUnit } from "./summary";
 
 /** Bumped when the model, the optimiser or the scoring rules change, so stored scores say what made them. */
@@ -210,6 +212,9 @@ export async function fitAndScoreMerchant(trx: Trx, merchantId: string, opts: Fi
       duration_ms: Math.round(performance.now() - started),
     })
     .execute();
+  // The page's aggregates of the new scores, written with them (the page would otherwise compute them on its next view).
+  const { currency } = await trx.selectFrom("merchants").select("currency").where("id", "=", merchantId).executeTakeFirstOrThrow();
+  await refreshCltvSummary(trx, merchantId, currency.trim(), at);
   return { modelId, created: true, scoredMembers: scores.length, fit: result };
 }
 

@@ -4,10 +4,14 @@ import { findProgramExperiment } from "~/domain/experiments/assignment.server";
 import { DomainError } from "~/lib/errors";
 import { isId } from "~/lib/ids";
 import type { ExperimentKind } from "~db/schema";
-import { buildIncrementalityReport, withHashPlans, type IncrementalityReport, type ReportWindow } from "./report.server";
-import { buildReportSeries, type ReportSeries } from "./series.server";
+import type { IncrementalityReport, ReportWindow } from "./report.server";
+import type { ReportSeries } from "./series.server";
+import { readIncrementalityReport } from "./summaries.server";
 
-/** What the report pages and the API need: program lookup, the list with headlines, the report with its charts. */
+/**
+ * What the report pages and the API need: program lookup, the list with headlines, the report with its charts —
+ * read from the maintained summaries (summaries.server.ts), so a page's cost does not grow with the members.
+ */
 
 /** An experiment id, or a program kind (`loyalty_program`, `referral_program`) naming that program's experiment. */
 export async function resolveProgram(trx: Trx, merchantId: string, program: string): Promise<string> {
@@ -44,7 +48,6 @@ export async function listReportPrograms(trx: Trx, merchantId: string): Promise<
       "e.assignment",
       "e.holdout_bps",
       "e.status",
-      sql<string>`(select count(*) from experiment_assignments a where a.merchant_id = e.merchant_id and a.experiment_id = e.id)`.as("members"),
       sql<string>`(select count(*) from experiment_arms r where r.merchant_id = e.merchant_id and r.experiment_id = e.id)`.as("arms"),
     ])
     .where("e.merchant_id", "=", merchantId)
@@ -54,10 +57,11 @@ export async function listReportPrograms(trx: Trx, merchantId: string): Promise<
     .execute();
   const out: ProgramListRow[] = [];
   for (const r of rows) {
-    const members = Number(r.members);
+    // Members as of the summary (assignments counted by the report's arms).
+    const { report } = await readIncrementalityReport(trx, merchantId, r.id, {}, { series: false });
+    const members = report.arms.reduce((n, a) => n + a.n, 0);
     let headline: ProgramListRow["headline"] = null;
     if (members > 0) {
-      const report = await buildIncrementalityReport(trx, merchantId, r.id);
       const best = [...report.comparisons].sort((a, b) => b.value.lift - a.value.lift)[0];
       if (best) headline = { arm: best.arm, lift: best.value.lift, ci95: best.value.ci95, pValue: best.value.pValue, total: best.total.lift };
     }
@@ -69,13 +73,12 @@ export async function listReportPrograms(trx: Trx, merchantId: string): Promise<
 export interface ReportPage {
   report: IncrementalityReport;
   series: ReportSeries;
+  /** When the figures were computed. */
+  asOf: Date;
 }
 
 export async function loadReportPage(trx: Trx, merchantId: string, experimentId: string, window: ReportWindow): Promise<ReportPage> {
   if (!isId("experiment", experimentId)) throw new DomainError("not_found", "Experiment not found");
-  const report = await buildIncrementalityReport(trx, merchantId, experimentId, window);
-  const series = await withHashPlans(trx, () =>
-    buildReportSeries(trx, merchantId, experimentId, report, report.arms.map((a) => ({ arm: a.arm, control: a.control })), report.hasPrediction),
-  );
-  return { report, series };
+  const { report, series, asOf } = await readIncrementalityReport(trx, merchantId, experimentId, window, { series: true });
+  return { report, series: series!, asOf };
 }

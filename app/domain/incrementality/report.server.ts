@@ -130,12 +130,25 @@ export async function reportEconomics(trx: Trx, merchantId: string) {
   };
 }
 
+export type ReportEconomics = Awaited<ReturnType<typeof reportEconomics>>;
+
+/**
+ * The report computed from the per-member facts (default window) or the source tables (any other window): the raw
+ * computation, which the maintained summaries (summaries.server.ts) are computed with and tested against.
+ */
 export async function buildIncrementalityReport(trx: Trx, merchantId: string, experimentId: string, w: ReportWindow = {}): Promise<IncrementalityReport> {
   const experiment = await getExperiment(trx, merchantId, experimentId);
   if (!experiment) throw new DomainError("not_found", "Experiment not found", { field: "program" });
   const econ = await reportEconomics(trx, merchantId);
   const preDays = w.preDays ?? 365;
   const rows = await aggregateArms(trx, merchantId, experimentId, { ...w, preDays }, econ);
+  const referral = experiment.kind === "referral_program" ? await buildReferralSection(trx, merchantId, econ, { from: w.from, to: w.to }) : undefined;
+  return assembleReport(experiment, econ, w, rows, referral);
+}
+
+/** The report from the per-arm sufficient statistics (pure: the same for the raw path and the summary). */
+export function assembleReport(experiment: Experiment, econ: ReportEconomics, w: ReportWindow, rows: ArmRow[], referral: ReferralSection | undefined): IncrementalityReport {
+  const preDays = w.preDays ?? 365;
 
   const arms: ArmReport[] = rows.map((r) => {
     const n = Number(r.n);
@@ -201,7 +214,7 @@ export async function buildIncrementalityReport(trx: Trx, merchantId: string, ex
     comparisons,
     hasPrediction: arms.some((a) => a.predicted.scoredMembers > 0),
   };
-  if (experiment.kind === "referral_program") report.referral = await buildReferralSection(trx, merchantId, econ, { from: w.from, to: w.to });
+  if (referral) report.referral = referral;
   return report;
 }
 

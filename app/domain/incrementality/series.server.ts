@@ -47,7 +47,30 @@ export async function buildReportSeries(
   hasPrediction: boolean,
   now: Date = new Date(),
 ): Promise<ReportSeries> {
-  return series(trx, merchantId, experimentId, econ, arms, hasPrediction, now, "facts");
+  return seriesFromInputs(await seriesInputs(trx, merchantId, experimentId, econ, hasPrediction, now, "facts"), arms);
+}
+
+/**
+ * The charts' sufficient statistics (what the summary stores): members per arm by complete months, per arm × month
+ * sums of value and cumulative value and their squares, and the distribution's counts.
+ */
+export interface SeriesInputs {
+  ages: { arm: string; age: number; n: string }[];
+  months: number;
+  cells: { arm: string; k: number; sum_v: number; sum_v2: number; sum_c: number; sum_c2: number }[];
+  distribution: Distribution;
+}
+
+/** The charts' inputs from experiment_member_facts / _months at `now` (the summary's refresh). */
+export async function reportSeriesInputs(
+  trx: Trx,
+  merchantId: string,
+  experimentId: string,
+  econ: Econ,
+  hasPrediction: boolean,
+  now: Date,
+): Promise<SeriesInputs> {
+  return seriesInputs(trx, merchantId, experimentId, econ, hasPrediction, now, "facts");
 }
 
 /** The same charts computed from the source tables (orders, spend journals, rewards): the reference for the facts. */
@@ -60,21 +83,20 @@ export async function buildReportSeriesFromSources(
   hasPrediction: boolean,
   now: Date = new Date(),
 ): Promise<ReportSeries> {
-  return series(trx, merchantId, experimentId, econ, arms, hasPrediction, now, "sources");
+  return seriesFromInputs(await seriesInputs(trx, merchantId, experimentId, econ, hasPrediction, now, "sources"), arms);
 }
 
 type Basis = "facts" | "sources";
 
-async function series(
+async function seriesInputs(
   trx: Trx,
   merchantId: string,
   experimentId: string,
   econ: Econ,
-  arms: { arm: string; control: boolean }[],
   hasPrediction: boolean,
   now: Date,
   basis: Basis,
-): Promise<ReportSeries> {
+): Promise<SeriesInputs> {
   const margin = econ.grossMarginBps / 10000;
   const pointMinor = econ.pointValue.minor / econ.pointValue.points;
   const interval = sql`make_interval(secs => ${MONTH_DAYS * 86400}::float8)`;
@@ -151,7 +173,19 @@ async function series(
         ).rows
       : [];
 
-  const observed = (arm: string, k: number) => ages.rows.filter((r) => r.arm === arm && r.age >= k + 1).reduce((n, r) => n + Number(r.n), 0);
+  const perMember =
+    basis === "facts"
+      ? sql`with pm as (
+          select arm, ${hasPrediction ? sql`coalesce(predicted_minor, 0)::float8` : monthValue} as v
+          from experiment_member_facts where merchant_id = ${merchantId} and experiment_id = ${experimentId})`
+      : sourcesPerMember(merchantId, experimentId, events, hasPrediction);
+  return { ages: ages.rows, months, cells, distribution: await distribution(trx, perMember, hasPrediction) };
+}
+
+/** The charts from their sufficient statistics (pure: the same for the raw path and the summary). */
+export function seriesFromInputs(inputs: SeriesInputs, arms: { arm: string; control: boolean }[]): ReportSeries {
+  const { ages, months, cells } = inputs;
+  const observed = (arm: string, k: number) => ages.filter((r) => r.arm === arm && r.age >= k + 1).reduce((n, r) => n + Number(r.n), 0);
   const cell = (arm: string, k: number) => cells.find((c) => c.arm === arm && c.k === k);
   const control = arms.find((a) => a.control);
   const points: MonthPoint[] = [];
@@ -179,13 +213,7 @@ async function series(
         : [],
     });
   }
-  const perMember =
-    basis === "facts"
-      ? sql`with pm as (
-          select arm, ${hasPrediction ? sql`coalesce(predicted_minor, 0)::float8` : monthValue} as v
-          from experiment_member_facts where merchant_id = ${merchantId} and experiment_id = ${experimentId})`
-      : sourcesPerMember(merchantId, experimentId, events, hasPrediction);
-  return { months: points, distribution: await distribution(trx, perMember, hasPrediction) };
+  return { months: points, distribution: inputs.distribution };
 }
 
 /** Per member, from the source tables: the model's 12-month CLTV when scored, else the realized value since assignment. */

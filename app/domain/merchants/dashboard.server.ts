@@ -1,7 +1,12 @@
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
 
-/** The admin dashboard's figures, from the data that exists today (members and orders). */
+/**
+ * The admin dashboard's figures, from the data that exists today (members and orders). merchantDashboard computes
+ * them from the raw tables (counts over every member); the page reads them from dashboard_summaries
+ * (dashboardPage), which the summaries job refreshes every few minutes with merchantDashboard itself, so the page's
+ * cost does not grow with the merchant and its figures are exactly those of the raw computation as of computed_at.
+ */
 
 export interface DashboardStats {
   members: { total: number; joinedLast30Days: number };
@@ -48,4 +53,30 @@ export async function merchantDashboard(
     orders: { countLast30Days: orders.rows[0]?.n ?? 0, revenueLast30DaysMinor: orders.rows[0]?.revenue ?? 0 },
     joinedPerMonth: months.rows,
   };
+}
+
+/** What the figures were computed under: a row for another currency or time zone is not used. */
+interface DashboardBasis {
+  currency: string;
+  timezone: string;
+}
+
+/** Recomputes the dashboard's figures at `at` and stores them. */
+export async function refreshDashboardSummary(trx: Trx, merchant: { id: string; currency: string; timezone: string }, at: Date = new Date()): Promise<{ stats: DashboardStats; asOf: Date }> {
+  const stats = await merchantDashboard(trx, merchant, at);
+  const basis: DashboardBasis = { currency: merchant.currency, timezone: merchant.timezone };
+  await sql`
+    insert into dashboard_summaries as s (merchant_id, computed_at, basis, data)
+    values (${merchant.id}, ${at}, ${JSON.stringify(basis)}::jsonb, ${JSON.stringify(stats)}::jsonb)
+    on conflict (merchant_id) do update set computed_at = excluded.computed_at, basis = excluded.basis, data = excluded.data
+    where s.computed_at <= excluded.computed_at`.execute(trx);
+  return { stats, asOf: at };
+}
+
+/** The dashboard from its summary; computed (and stored) now when there is none yet or the settings changed. */
+export async function dashboardPage(trx: Trx, merchant: { id: string; currency: string; timezone: string }): Promise<{ stats: DashboardStats; asOf: Date }> {
+  const row = await trx.selectFrom("dashboard_summaries").select(["computed_at", "basis", "data"]).where("merchant_id", "=", merchant.id).executeTakeFirst();
+  const basis = row?.basis as DashboardBasis | undefined;
+  if (row && basis?.currency === merchant.currency && basis.timezone === merchant.timezone) return { stats: row.data as DashboardStats, asOf: row.computed_at };
+  return refreshDashboardSummary(trx, merchant);
 }

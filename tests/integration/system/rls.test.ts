@@ -46,6 +46,8 @@ const TENANT_TABLES = [
   "referral_invites",
   "cltv_models",
   "cltv_settings",
+  "cltv_summaries",
+  "dashboard_summaries",
   "member_tags",
   "marketing_optouts",
   "segments",
@@ -67,6 +69,7 @@ const TENANT_TABLES = [
   "referral_holdout_signups",
   "experiment_member_facts",
   "experiment_member_months",
+  "experiment_summaries",
 ];
 
 async function merchantWithMember() {

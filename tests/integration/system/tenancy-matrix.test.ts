@@ -125,7 +125,7 @@ const MATRIX: Record<string, Entry> = {
     ],
   },
   "routes/admin.$merchant": admin("admin.$merchant", "/admin/$merchant"),
-  "routes/admin.$merchant._index": admin("admin.$merchant._index", "/admin/$merchant/"),
+  "routes/admin.$merchant._index": admin("admin.$merchant._index", "/admin/$merchant/", { actionBody: { intent: "refresh" } }),
   "routes/admin.$merchant.members._index": admin("admin.$merchant.members._index", "/admin/$merchant/members"),
   "routes/admin.$merchant.members.$memberId": admin("admin.$merchant.members.$memberId", "/admin/$merchant/members/$memberId", {
     ids: (B) => ({ memberId: B.memberId }),
@@ -169,7 +169,10 @@ const MATRIX: Record<string, Entry> = {
   }),
   "routes/admin.$merchant.offers": admin("admin.$merchant.offers", "/admin/$merchant/offers"),
   "routes/admin.$merchant.reports._index": admin("admin.$merchant.reports._index", "/admin/$merchant/reports"),
-  "routes/admin.$merchant.reports.$experimentId": admin("admin.$merchant.reports.$experimentId", "/admin/$merchant/reports/$experimentId", { ids: () => ({ experimentId: B_EXPERIMENT_ID }) }),
+  "routes/admin.$merchant.reports.$experimentId": admin("admin.$merchant.reports.$experimentId", "/admin/$merchant/reports/$experimentId", {
+    ids: () => ({ experimentId: B_EXPERIMENT_ID }),
+    actionBody: { intent: "refresh" },
+  }),
   "routes/admin.$merchant.reports.$experimentId.export.$table": admin("admin.$merchant.reports.$experimentId.export.$table", "/admin/$merchant/reports/$experimentId/export/$table", {
     ids: () => ({ experimentId: B_EXPERIMENT_ID, table: "arms" }),
   }),
@@ -624,6 +627,9 @@ const WRITE_ROLE: Record<string, "admin" | "owner"> = {
   "routes/admin.$merchant.offers.gifts.new": "admin",
   "routes/admin.$merchant.cltv": "admin",
   "routes/admin.$merchant.settings.cltv": "admin",
+  // "Refresh now" of the pages on maintained summaries (issue 14).
+  "routes/admin.$merchant._index": "admin",
+  "routes/admin.$merchant.reports.$experimentId": "admin",
 };
 
 describe("role matrix on admin actions", () => {
