@@ -102,7 +102,10 @@ const http = require("node:http");
 const { parentPort } = require("node:worker_threads");
 // node:http with keep-alive rather than fetch: a lighter client leaves more of the shared CPU to the server.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function post(url, token, body) {
+// A keep-alive socket the server closes as idle (its 5 s timeout, between rounds) can be picked for a request at the
+// same instant: "socket hang up" with nothing answered. A real client retries that with the same Idempotency-Key,
+// which the API makes safe; so does the bench, once.
+function post(url, token, body, key = crypto.randomUUID(), retried = false) {
   return new Promise((resolve) => {
     const data = Buffer.from(JSON.stringify(body));
     const req = http.request(url, {
@@ -112,14 +115,17 @@ function post(url, token, body) {
         Authorization: "Bearer " + token,
         "Content-Type": "application/json",
         "Content-Length": data.length,
-        "Idempotency-Key": crypto.randomUUID(),
+        "Idempotency-Key": key,
       },
     }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString("utf8") }));
     });
-    req.on("error", (err) => resolve({ status: 0, text: String(err) }));
+    req.on("error", (err) => {
+      if (!retried && err.code === "ECONNRESET" && req.reusedSocket) resolve(post(url, token, body, key, true));
+      else resolve({ status: 0, text: String(err) });
+    });
     req.end(data);
   });
 }
