@@ -8,7 +8,7 @@ import { createApiKey } from "../../app/domain/api-keys/api-keys.server";
 import { API_SCOPE_NAMES } from "../../app/domain/api-keys/scopes";
 import express from "express";
 import { createApiDispatcher } from "../../app/server/api-dispatch.server";
-import { createHttpApp } from "../../app/server/http.server";
+import { startAppServer } from "../support/app-server";
 import { testDb } from "../support/db";
 import { freePort } from "../support/free-port";
 import { ledgerFixture, type LedgerFixture } from "../support/ledger";
@@ -26,20 +26,8 @@ interface Served {
   close: () => Promise<void>;
 }
 
-async function serve(apiFastPath: boolean): Promise<Served> {
-  const { app } = await createHttpApp({ mode: "production", apiFastPath });
-  const port = await freePort();
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(port, "127.0.0.1", () => resolve(s));
-  });
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+function serve(apiFastPath: boolean): Promise<Served> {
+  return startAppServer({ apiFastPath });
 }
 
 interface Call {

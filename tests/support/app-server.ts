@@ -4,8 +4,8 @@ import type { StartupGate } from "../../app/server/startup.server";
 import { freePort } from "./free-port";
 
 /** The production build served in-process on a free loopback port, against the worker's test database. */
-export async function startAppServer(opts: { startup?: StartupGate } = {}): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-  const { app } = await createHttpApp({ mode: "production", startup: opts.startup });
+export async function startAppServer(opts: { startup?: StartupGate; apiFastPath?: boolean } = {}): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  const { app } = await createHttpApp({ mode: "production", startup: opts.startup, apiFastPath: opts.apiFastPath });
   const port = await freePort();
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(port, "127.0.0.1", () => resolve(s));

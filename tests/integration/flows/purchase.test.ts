@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { withTenant } from "~/db.server";
 import type { PurchaseChannel } from "~/domain/events/seam.server";
@@ -22,6 +21,7 @@ import { newId } from "~/lib/ids";
 import { api, createKey, dispatch, snapshotCounts } from "../../support/api";
 import { ORIGIN } from "../../support/auth";
 import { testDb } from "../../support/db";
+import { statementsSent } from "../../support/sql-sent";
 import { checkoutSession, connectedMerchant, purchaseScenario, signatureHeader, stripeEvent, stripeFootprint } from "../../support/fake-stripe";
 import { ledgerFixture, SYSTEM, type LedgerFixture } from "../../support/ledger";
 
@@ -307,22 +307,6 @@ describe("POST /api/v1/orders answers what it stored", () => {
 
 // ---- 3. what one purchase costs ------------------------------------------------------------------------------------
 
-/** The SQL text of every statement sent to PostgreSQL while `fn` runs (pg's Client.query, which Kysely's driver calls). */
-async function statements<T>(fn: () => Promise<T>): Promise<[T, string[]]> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  const seen: string[] = [];
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const q = args[0];
-    seen.push(typeof q === "string" ? q : String((q as { text?: string }).text));
-    return original.apply(this, args);
-  };
-  try {
-    return [await fn(), seen];
-  } finally {
-    proto.query = original;
-  }
-}
 
 describe("recordPurchase's statements", () => {
   it("an existing member with a balance, a merchant without tiers, caps, offers or referrals: at most 4 statements", async () => {
@@ -331,7 +315,7 @@ describe("recordPurchase's statements", () => {
     await s.tx((trx) => adjustPoints(trx, s.merchantId, { memberId: member, points: 5, reason: "balance row", idempotencyKey: uuid(), actor: SYSTEM }));
     const input = { memberId: member, externalOrderId: `o-${uuid()}`, amountMinor: 4_250, currency: "USD", occurredAt: hourAgo() };
     // Counted inside the transaction, around recordPurchase only (not `begin; set local app.merchant_id …` or commit).
-    const [result, sqls] = await s.tx((trx) => statements(() => recordPurchase(trx, s.merchantId, input, { channel: "api", actor: SYSTEM })));
+    const [result, sqls] = await s.tx((trx) => statementsSent(() => recordPurchase(trx, s.merchantId, input, { channel: "api", actor: SYSTEM })));
     expect(result).toMatchObject({ outcome: "recorded", points: 42 });
     /*
      * Measured (2026-12, issue 13), 4 statements:

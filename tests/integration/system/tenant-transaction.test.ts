@@ -5,27 +5,13 @@ import { APP_ROLE, setTenant, withTenant } from "~/db.server";
 import type { Database } from "~db/schema";
 import { newId } from "~/lib/ids";
 import { ownerUrl, testDb } from "../../support/db";
+import { statementsSent } from "../../support/sql-sent";
 
 /**
  * withTenant opens its transaction and sets the tenant in one round trip (`begin; set local app.merchant_id = …`,
  * app/db.server.ts), and still scopes exactly one transaction: not one its callback opens, whatever the id holds.
  */
 
-async function sent<T>(fn: () => Promise<T>): Promise<[T, string[]]> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  const seen: string[] = [];
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const q = args[0];
-    seen.push(typeof q === "string" ? q : String((q as { text?: string }).text));
-    return original.apply(this, args);
-  };
-  try {
-    return [await fn(), seen];
-  } finally {
-    proto.query = original;
-  }
-}
 
 const tenantOf = (d: Kysely<Database>) =>
   sql<{ t: string | null }>`select current_setting('app.merchant_id', true) as t`.execute(d).then((r) => r.rows[0]!.t);
@@ -39,7 +25,7 @@ async function merchant(): Promise<string> {
 describe("withTenant", () => {
   it("begins and sets the tenant in one statement, then runs the callback and commits", async () => {
     const id = await merchant();
-    const [seen, sqls] = await sent(() => withTenant(testDb(), id, (trx) => tenantOf(trx)));
+    const [seen, sqls] = await statementsSent(() => withTenant(testDb(), id, (trx) => tenantOf(trx)));
     expect(seen).toBe(id);
     expect(sqls[0]).toBe(`begin; set local app.merchant_id = '${id}'`);
     expect(sqls.slice(1, -1)).toHaveLength(1);
@@ -55,7 +41,7 @@ describe("withTenant", () => {
 
   it("quotes any id as a literal: quotes and backslashes arrive unchanged and select nothing", async () => {
     for (const odd of ["o'brien", "a\\'; select 1; --", "\\", "ünï'cödé\\n"]) {
-      const [seen, sqls] = await sent(() => withTenant(testDb(), odd, async (trx) => ({ t: await tenantOf(trx), n: (await trx.selectFrom("members").select("id").execute()).length })));
+      const [seen, sqls] = await statementsSent(() => withTenant(testDb(), odd, async (trx) => ({ t: await tenantOf(trx), n: (await trx.selectFrom("members").select("id").execute()).length })));
       expect(seen).toEqual({ t: odd, n: 0 });
       expect(sqls).toHaveLength(4);
     }
@@ -84,7 +70,7 @@ describe("withTenant", () => {
 
     it("still sets the tenant, as a statement of its own", async () => {
       const id = await merchant();
-      const [seen, sqls] = await sent(() => withTenant(plain, id, (trx) => tenantOf(trx)));
+      const [seen, sqls] = await statementsSent(() => withTenant(plain, id, (trx) => tenantOf(trx)));
       expect(seen).toBe(id);
       expect(sqls[0]).toBe("begin");
       expect(sqls[1]).toMatch(/set_config\('app\.merchant_id'/);
