@@ -138,19 +138,7 @@ export async function earnForNewOrder(trx: Trx, merchantId: string, order: Order
     }),
   );
   if (breakdown.points <= 0) return nothing(breakdown);
-  const earned = await earnLocked(trx, merchantId, balance, {
-    memberId: order.member_id,
-    points: breakdown.points,
-    source: "order",
-    idempotencyKey: `order:${order.id}`,
-    description: `Points for order #${order.external_order_id}`,
-    orderId: order.id,
-    earnedAt: order.occurred_at,
-    pendingUntil: pendingUntil(rules, order.occurred_at),
-    expiresAt: lotExpiresAt(rules, order.occurred_at),
-    metadata: { breakdown },
-    actor,
-  });
+  const earned = await earnLocked(trx, merchantId, balance, orderEarning(order, breakdown.points, rules, { breakdown }, actor));
   if (order.refunded_minor > 0 || order.dispute_status !== "none") {
     await syncOrderReversal(trx, merchantId, order, "catch-up", order.dispute_status === "withdrawn" ? "dispute" : "refund", actor);
   }
@@ -273,4 +261,21 @@ export async function awardBirthdayBonus(trx: Trx, merchantId: string, member: {
   if (!isBirthdayOn(member.birthday, at, merchant.timezone)) return null;
   const year = localYear(at, merchant.timezone);
   return awardBonus(trx, merchantId, member.id, "birthday", `birthday:${member.id}:${year}`, { type: "system", id: "birthday" }, at);
+}
+
+/** The ledger input of an order's points: one shape for the live path and the set-based historical one. */
+export function orderEarning(order: Order, points: number, rules: EarningRules, metadata: Record<string, unknown>, actor: Actor) {
+  return {
+    memberId: order.member_id,
+    points,
+    source: "order" as const,
+    idempotencyKey: `order:${order.id}`,
+    description: `Points for order #${order.external_order_id}`,
+    orderId: order.id,
+    earnedAt: order.occurred_at,
+    pendingUntil: pendingUntil(rules, order.occurred_at),
+    expiresAt: lotExpiresAt(rules, order.occurred_at),
+    metadata,
+    actor,
+  };
 }

@@ -5,10 +5,10 @@ import type { Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { minorDigits } from "~/lib/money";
 import { earnManyLocked, type EarnInput } from "~/domain/points/ledger.server";
-import { capWindowStarts, lotExpiresAt, orderPoints, pendingUntil, type EarnedSoFar, type EarningRules } from "~/domain/points/rules";
+import { capWindowStarts, orderPoints, type EarnedSoFar, type EarningRules } from "~/domain/points/rules";
 import { parseStoredRules } from "~/domain/points/rules.server";
 import type { Order } from "~db/schema";
-import { pointsOrRefuse } from "./earning.server";
+import { orderEarning, pointsOrRefuse } from "./earning.server";
 import { seam } from "./programs.server";
 import { earnRecordedOrder, purchaseCurrencyRule } from "./purchase.server";
 
@@ -265,19 +265,7 @@ class BulkWrite {
   constructor(private readonly actor: Actor) {}
 
   earn(order: Order, points: number, metadata: Record<string, unknown>, rules: EarningRules) {
-    this.inputs.push({
-      memberId: order.member_id,
-      points,
-      source: "order",
-      idempotencyKey: `order:${order.id}`,
-      description: `Points for order #${order.external_order_id}`,
-      orderId: order.id,
-      earnedAt: order.occurred_at,
-      pendingUntil: pendingUntil(rules, order.occurred_at),
-      expiresAt: lotExpiresAt(rules, order.occurred_at),
-      metadata,
-      actor: this.actor,
-    });
+    this.inputs.push(orderEarning(order, points, rules, metadata, this.actor));
   }
 
   async flush(trx: Trx, merchantId: string) {
