@@ -12,11 +12,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
-import { createDb, db, setTenant, withTenant } from "../../app/db.server";
+import { db, setTenant, withTenant } from "../../app/db.server";
 import { earnRecordedOrder } from "../../app/domain/flows/purchase.server";
 import { createImport, runOrderImport } from "../../app/domain/imports/import.server";
 import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "../../app/domain/points/rules";
 import { newId } from "../../app/lib/ids";
+import { statementStats } from "./statement-stats";
 
 const ROWS = Number(process.env.BENCH_IMPORT_POINTS_ROWS ?? 10_000);
 const CUSTOMERS = Math.max(1, Math.round(ROWS / 10));
@@ -134,32 +135,6 @@ async function ledgerFloor(from: string): Promise<number> {
   return ms;
 }
 
-/** With BENCH_PG_STAT_STATEMENTS=1: the statements of the set-based import, by total execution time. */
-async function statementStats(ownerUrl: string): Promise<{ print: () => Promise<void> }> {
-  if (process.env.BENCH_PG_STAT_STATEMENTS !== "1") return { print: async () => {} };
-  // As the owner (a superuser on the embedded server): the app role may not create extensions.
-  const owner = createDb(ownerUrl, { role: null, max: 1 });
-  try {
-    await sql`create extension if not exists pg_stat_statements`.execute(owner);
-    await sql`select pg_stat_statements_reset()`.execute(owner);
-  } catch (err) {
-    await owner.destroy();
-    const why = (err as Error).message;
-    return { print: async () => console.log(`pg_stat_statements: not available (${why})`) };
-  }
-  return {
-    print: async () => {
-      const top = await sql<{ calls: string; ms: string; q: string }>`
-        select calls, round(total_exec_time::numeric, 1) as ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 110) as q
-        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
-        order by total_exec_time desc limit 15`.execute(owner);
-      await owner.destroy();
-      console.log("pg_stat_statements during the set-based import (ms, calls, statement):");
-      for (const r of top.rows) console.log(`  ${r.ms} ${r.calls} ${r.q}`);
-    },
-  };
-}
-
 export async function run(ownerUrl: string): Promise<void> {
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "perennial-import-points-bench-"));
@@ -172,7 +147,7 @@ export async function run(ownerUrl: string): Promise<void> {
     const oneByOne = await importOneByOne(before, parts);
     const plain = { ms: oneByOne.importMs };
     const loadMid = load();
-    const stats = await statementStats(ownerUrl);
+    const stats = process.env.BENCH_PG_STAT_STATEMENTS === "1" ? await statementStats(ownerUrl, "the set-based import") : { print: async () => {} };
     const setBased = await importFile(after, file, true);
     await stats.print();
     if (setBased.rows !== ROWS) throw new Error(`imported ${setBased.rows} rows, expected ${ROWS}`);

@@ -40,17 +40,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { sql } from "kysely";
 import { createMemberSession } from "../../app/auth/member-session.server";
 import { hashPassword } from "../../app/auth/password.server";
 import { createStaffSession } from "../../app/auth/staff-session.server";
-import { createDb, db, withTenant } from "../../app/db.server";
+import { db, withTenant } from "../../app/db.server";
 import { seedDemoMerchant } from "../../app/demo/seed.server";
 import { createApiKey } from "../../app/domain/api-keys/api-keys.server";
 import { ensureBuild } from "../../app/server/build.server";
 import { freePort } from "../support/free-port";
 import { tempClusterDir } from "../support/reap";
 import { printHeapDiff, printHeapSummary, summariseHeap } from "./heap-summary";
+import { statementStats } from "./statement-stats";
 
 const SECONDS = Number(process.env.PAGES_BENCH_SECONDS ?? (process.env.PAGES_BENCH_SOAK ? 600 : 10));
 const SOAK = process.env.PAGES_BENCH_SOAK === "1";
@@ -121,7 +121,7 @@ export async function run(ownerUrl: string): Promise<void> {
     const warm = rss.now();
     const warmParts = rss.parts();
     if (heapDir) snapshots.push(await heapSnapshot(server, heapDir, baseUrl, "warm"));
-    const statements = await statementStats(ownerUrl);
+    const statements = await statementStats(ownerUrl, "the load");
     rss.start();
 
     const results = new Map<string, Result>();
@@ -390,37 +390,6 @@ function report(pages: Page[], results: Map<string, Result>): void {
       );
     }
   }
-}
-
-// ---- pg_stat_statements -------------------------------------------------------------------------------------------
-
-/**
- * The statements the load ran, by total execution time, when the server preloads pg_stat_statements (the embedded
- * server does with BENCH_PG_STAT_STATEMENTS=1, see run.ts; PostgreSQL cannot load it later). Reset after the warm-up.
- */
-async function statementStats(ownerUrl: string): Promise<{ print: () => Promise<void> }> {
-  // As the owner (a superuser on the embedded server): the app role may not create extensions.
-  const owner = createDb(ownerUrl, { role: null, max: 1 });
-  try {
-    await sql`create extension if not exists pg_stat_statements`.execute(owner);
-    await sql`select pg_stat_statements_reset()`.execute(owner);
-  } catch (err) {
-    await owner.destroy();
-    const why = (err as Error).message;
-    return { print: async () => console.log(`\npg_stat_statements: not available (${why}); run with BENCH_PG_STAT_STATEMENTS=1 on the embedded server`) };
-  }
-  return {
-    print: async () => {
-      const { rows } = await sql<{ calls: string | number; total_ms: number; mean_ms: number; query: string }>`
-        select calls, round(total_exec_time::numeric, 0)::float8 as total_ms, round(mean_exec_time::numeric, 3)::float8 as mean_ms,
-               regexp_replace(query, '\\s+', ' ', 'g') as query
-        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
-        order by total_exec_time desc limit 15`.execute(owner);
-      await owner.destroy();
-      console.log("\npg_stat_statements, top 15 by total execution time during the load:");
-      for (const r of rows) console.log(`  ${String(r.total_ms).padStart(8)} ms  ${String(r.calls).padStart(7)} calls  ${String(r.mean_ms).padStart(8)} ms/call  ${r.query.slice(0, 220)}`);
-    },
-  };
 }
 
 // ---- the CPU profile -----------------------------------------------------------------------------------------------
