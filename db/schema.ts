@@ -164,6 +164,12 @@ export interface ApiKeysTable {
   revoked_at: TimestampNullable;
 }
 
+/** Key id → merchant, for the lookup before the merchant is known; a Citus reference table (db/migrations/2026-12-07T0200_citus_lookups.ts). */
+export interface ApiKeyDirectoryTable {
+  key_id: string;
+  merchant_id: string;
+}
+
 export interface AuditLogTable {
   merchant_id: string;
   id: string;
@@ -390,6 +396,7 @@ export interface Database {
   member_sessions: MemberSessionsTable;
   member_password_resets: MemberPasswordResetsTable;
   api_keys: ApiKeysTable;
+  api_key_directory: ApiKeyDirectoryTable;
   audit_log: AuditLogTable;
   email_outbox: EmailOutboxTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -417,6 +424,7 @@ export interface Database {
   referral_edges: ReferralEdgesTable;
   referral_programs: ReferralProgramsTable;
   referral_nodes: ReferralNodesTable;
+  referral_node_counters: ReferralNodeCountersTable;
   referral_clicks: ReferralClicksTable;
   referrals: ReferralsTable;
   referral_payouts: ReferralPayoutsTable;
@@ -428,6 +436,7 @@ export interface Database {
   dashboard_summaries: DashboardSummariesTable;
   cltv_summaries: CltvSummariesTable;
   experiment_summaries: ExperimentSummariesTable;
+  program_summaries: ProgramSummariesTable;
   rewards: RewardsTable;
   reward_redemptions: RewardRedemptionsTable;
   member_tags: MemberTagsTable;
@@ -644,6 +653,17 @@ export interface ExperimentSummariesTable {
   arms: Json;
   series: Json;
   referral: ColumnType<unknown, string | null, string | null>;
+}
+/** The program stats pages' summaries (db/migrations/2026-12-07T0400_program_summaries.ts). */
+export type ProgramSummaryPage = "tiers" | "points" | "offer" | "referrals";
+export interface ProgramSummariesTable {
+  merchant_id: string;
+  page: ProgramSummaryPage;
+  /** The offer's or gift's experiment for page 'offer'; '' otherwise. */
+  subject_id: Generated<string>;
+  computed_at: RequiredTimestamp;
+  basis: Json;
+  data: Json;
 }
 
 /** Reward catalog and redemptions (db/migrations/2026-11-22T2220_rewards.ts). */
@@ -923,6 +943,12 @@ export interface ReferralNodesTable {
   parent_anchor_no: number | null;
   spend_minor: Generated<number>;
   cltv_minor: number | null;
+}
+
+/** The last referral node number given out per merchant (db/migrations/2026-12-07T0100_citus_functions.ts). */
+export interface ReferralNodeCountersTable {
+  merchant_id: string;
+  last_no: number;
 }
 
 export interface ReferralClicksTable {

@@ -1,4 +1,4 @@
-import type { Catalog, TriggerInfo, Volatility } from "./catalog";
+import { tenantRelations, type Catalog, type TriggerInfo, type Volatility } from "./catalog";
 
 /**
  * A hand-made slice of the migrated schema for the unit tests (no database): the tables the test snippets touch,
@@ -11,6 +11,10 @@ const t = (cols: Record<string, string>) => new Map(Object.entries(cols));
 const relations = new Map<string, Map<string, string>>([
   ["merchants", t({ id: "text", slug: "text", name: "text", created_at: ts })],
   ["members", t({ merchant_id: "text", id: "text", email: "citext", created_at: ts })],
+  ["api_keys", t({ merchant_id: "text", id: "text", secret_hash: "bytea", scopes: "text[]", last_used_at: ts, revoked_at: ts })],
+  // Reference tables that carry merchant_id (db/distribution.ts).
+  ["api_key_directory", t({ key_id: "text", merchant_id: "text" })],
+  ["merchant_staff", t({ merchant_id: "text", staff_user_id: "text", role: "text" })],
   ["orders", t({ merchant_id: "text", id: "text", member_id: "text", amount_minor: "bigint", refunded_minor: "bigint", occurred_at: ts, card_fingerprint: "text" })],
   ["ledger_journals", t({ merchant_id: "text", id: "text", member_id: "text", kind: "text", points: "bigint", effective_at: ts })],
   ["reward_redemptions", t({ merchant_id: "text", id: "text", member_id: "text", points_spent: "bigint", discount_minor: "bigint", status: "text", created_at: ts })],
@@ -110,7 +114,7 @@ const castVolatility = new Map<string, Volatility>([
 export function fixtureCatalog(triggers: TriggerInfo[] = []): Catalog {
   return {
     relations,
-    tenant: new Set([...relations].filter(([, c]) => c.has("merchant_id")).map(([r]) => r)),
+    tenant: tenantRelations(relations),
     functionVolatility,
     operatorVolatility,
     castVolatility,

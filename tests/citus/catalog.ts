@@ -5,6 +5,7 @@ import { migrateToLatest } from "../../db/migrate";
 import { freePort } from "../support/free-port";
 import { tempClusterDir } from "../support/reap";
 import fs from "node:fs";
+import { REFERENCE_TENANT_TABLES } from "../../db/distribution";
 
 /**
  * What the rules need to know about the migrated schema, read from a real migrated database (pg_catalog), so the
@@ -40,7 +41,10 @@ export interface TriggerInfo {
 export interface Catalog {
   /** Relation name → column name → canonical type (format_type), for tables and views of schema public. */
   relations: Map<string, Map<string, string>>;
-  /** Relations with a merchant_id column: what Citus distributes by merchant_id. */
+  /**
+   * Relations with a merchant_id column, less REFERENCE_TENANT_TABLES (db/distribution.ts: reference tables on Citus,
+   * a full copy on every node, so a read of them needs no merchant): what Citus distributes by merchant_id.
+   */
   tenant: Set<string>;
   /** Function name → volatilities of its overloads (built-in and ours). */
   functionVolatility: Map<string, Set<Volatility>>;
@@ -74,6 +78,12 @@ export function canonicalType(name: string): string {
   return TYPE_ALIASES[n] ?? n;
 }
 
+/** The relations Citus distributes by merchant_id: those with the column, less REFERENCE_TENANT_TABLES. */
+export function tenantRelations(relations: Map<string, Map<string, string>>): Set<string> {
+  const reference = new Set(REFERENCE_TENANT_TABLES);
+  return new Set([...relations].filter(([rel, c]) => c.has("merchant_id") && !reference.has(rel)).map(([rel]) => rel));
+}
+
 export async function readCatalog(url: string): Promise<Catalog> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -90,7 +100,7 @@ export async function readCatalog(url: string): Promise<Catalog> {
       if (!m) relations.set(r.rel, (m = new Map()));
       m.set(r.col, r.type);
     }
-    const tenant = new Set([...relations].filter(([, c]) => c.has("merchant_id")).map(([rel]) => rel));
+    const tenant = tenantRelations(relations);
 
     const vol = await client.query<{ name: string; vols: string[] }>(`
       select proname as name, array_agg(distinct provolatile::text) as vols

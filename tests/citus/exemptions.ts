@@ -20,80 +20,7 @@ export interface Exemption {
   reason: string;
 }
 
-const TODO = "todo: fix (issue 15)";
-
 export const EXEMPTIONS: Exemption[] = [
-  // ---- the five patterns of issue 15 ---------------------------------------------------------------------------------
-  {
-    rule: "mutable-in-update",
-    fn: "experiment_facts_add_event",
-    status: "todo",
-    reason: `${TODO}: \`p_at >= a.assigned_at - interval …\` (timestamptz - interval is STABLE, over a column) in the UPDATE's WHERE; write \`a.assigned_at <= p_at + interval …\``,
-  },
-  {
-    rule: "mutable-in-on-conflict",
-    fn: "member_stats_on_order",
-    status: "todo",
-    reason: `${TODO}: \`updated_at = now()\` in ON CONFLICT DO UPDATE SET; take excluded.updated_at (the column default) instead`,
-  },
-  {
-    rule: "mutable-in-on-conflict",
-    fn: "member_stats_on_referral",
-    status: "todo",
-    reason: `${TODO}: \`updated_at = now()\` in ON CONFLICT DO UPDATE SET; take excluded.updated_at instead`,
-  },
-  {
-    rule: "transition-table-trigger",
-    fn: "experiment_facts_on_assign",
-    status: "todo",
-    reason: `${TODO}: the statement-level trigger experiment_assignments_facts joins new_assignments to orders, ledger_journals, reward_redemptions, member_stats, experiment_events`,
-  },
-  {
-    rule: "tenant-filter",
-    fn: "experiment_facts_on_assign",
-    status: "todo",
-    reason: `${TODO}: the same fill: every source table is joined to the transition table's merchant_id, which is no single merchant`,
-  },
-  {
-    rule: "sequence-in-function",
-    fn: "referral_node_attach",
-    status: "todo",
-    reason: `${TODO}: nextval('referral_node_seq') (called from the referral_edges trigger); node numbers from a per-merchant counter or the app`,
-  },
-  {
-    rule: "subquery-in-on-conflict",
-    fingerprint: "fbc82ef75b763c83",
-    origin: "app/domain/referrals/fraud.server.ts (openReview)",
-    sample: "insert into referral_reviews … on conflict (merchant_id, referral_id) where status = 'open' do update set reasons = (select array_agg(distinct x) …)",
-    status: "todo",
-    reason: `${TODO}: the reasons are merged by a subquery in DO UPDATE SET; merge them in the app (read under the row lock) or with an IMMUTABLE function`,
-  },
-
-  // ---- found by the check beyond the issue's list ----------------------------------------------------------------------
-  {
-    rule: "mutable-in-on-conflict",
-    fingerprint: "e6d2f3a800ffe996",
-    origin: "app/domain/cltv/score.server.ts (scoring's member_stats upsert)",
-    sample: "insert into member_stats as s (…) select … from unnest(…) on conflict (merchant_id, member_id) do update set … updated_at = now()",
-    status: "todo",
-    reason: `${TODO}: \`updated_at = now()\` in ON CONFLICT DO UPDATE SET; select the app's clock (the \`at\` already passed) and take excluded.updated_at`,
-  },
-  ...[
-    ["15b5fab94823198b", "select … from email_outbox where id = $1 for update"],
-    ["73402d4f17052b1e", "update email_outbox set status = $1 where id = $2"],
-    ["3f62f561473a4762", "update email_outbox set attempts = attempts + $1, last_error = $2, status = $3 where id = $4"],
-    ["5f658046ca8bc129", "update email_outbox set status = $1, sent_at = $2, attempts = attempts + $3, last_error = $4 where id = $5"],
-  ].map(
-    ([fingerprint, sample]): Exemption => ({
-      rule: "tenant-filter",
-      fingerprint,
-      origin: "app/domain/email/delivery.server.ts (deliverEmail, the e-mail job)",
-      sample,
-      status: "todo",
-      reason: `${TODO}: the job's payload carries merchantId and RLS scopes it, but the text does not: add merchant_id = payload.merchantId (the table is email_outbox only when merchantId is set)`,
-    }),
-  ),
-
   // ---- migrations: run once, on a single node, before \`db distribute\` (a fresh install migrates first) -----------------
   {
     rule: "tenant-filter",
@@ -122,6 +49,16 @@ export const EXEMPTIONS: Exemption[] = [
     reason: "a migration's backfill, applied before distribution: one rebuild per merchant, each pinned to it (experiment_member_facts_rebuild(p_merchant_id))",
   },
   {
+    rule: "tenant-filter",
+    fingerprint: "75e0ed69c5e4cb4f",
+    origin: "db/migrations/2026-12-07T0200_citus_lookups.ts (api_key_directory backfill)",
+    sample: "insert into api_key_directory (key_id, merchant_id) select id, merchant_id from api_keys",
+    status: "exempt",
+    reason:
+      "a migration's backfill of the key directory from every merchant's keys, applied before distribution (on a cluster distributed" +
+      " before it, a multi-shard read of api_keys into a reference table, once: INSERT … SELECT that Citus plans through the coordinator)",
+  },
+  {
     rule: "dynamic-sql",
     fingerprint: "do_block:text:format('grant perennial_app to %I', current_user)",
     origin: "db/migrations/2026-11-22T1700_foundation.ts",
@@ -130,47 +67,7 @@ export const EXEMPTIONS: Exemption[] = [
     reason: "DDL (a role grant) in the first migration, no table: Citus propagates role grants to the workers itself",
   },
 
-  // ---- cross-merchant by design: jobs' work finders ------------------------------------------------------------------
-  {
-    rule: "tenant-filter",
-    fn: "ledger_due_lots",
-    status: "todo",
-    reason:
-      `${TODO}: the points release/expiry job's finder (dueAnywhere) scans point_lots of every merchant. On Citus a UNION of two multi-shard` +
-      " single-table reads (no join, planned recursively); the issue wants it per merchant: loop over merchants (a reference table) as dueIn does",
-  },
-  {
-    rule: "tenant-filter",
-    fn: "referral_due_work",
-    status: "todo",
-    reason:
-      `${TODO}: the referral hold-period release job's finder scans referrals of every merchant (ORDER BY hold_until LIMIT: a multi-shard` +
-      " read merged on the coordinator). Per merchant, or a small work-queue table, as for ledger_due_lots",
-  },
-  {
-    rule: "tenant-filter",
-    fn: "referral_digest_work",
-    status: "todo",
-    reason: `${TODO}: the referral digest job's finder scans referral_payouts of every merchant (multi-shard DISTINCT). Per merchant, or a work queue`,
-  },
-
   // ---- cross-merchant by design: lookups that find the merchant from a secret or a public code ----------------------
-  {
-    rule: "tenant-filter",
-    fn: "auth_api_key_lookup",
-    status: "todo",
-    reason:
-      `${TODO}: every API request looks its key up by id before the merchant is known: a multi-shard read of api_keys on the hot path (one` +
-      " task per shard). Carry the merchant in the token, or keep a reference table key id → merchant_id",
-  },
-  {
-    rule: "tenant-filter",
-    fn: "auth_staff_memberships",
-    status: "todo",
-    reason:
-      `${TODO}: a staff user's merchants (merchant_staff by staff_user_id), read on sign-in and merchant switching: a multi-shard read.` +
-      " A reference table of memberships, or keep it exempt (small, rare) and say so",
-  },
   {
     rule: "tenant-filter",
     fn: "auth_invitation_lookup",

@@ -353,3 +353,43 @@ describe("every tenant relation filtered by merchant_id", () => {
     expect(rulesOf(fn(dyn))).toEqual(["dynamic-sql"]);
   });
 });
+
+// ---- lookups before the merchant is known (db/migrations/2026-12-07T0200_citus_lookups.ts) ---------------------------
+describe("lookups before the merchant is known", () => {
+  const cat = fixtureCatalog();
+  const OLD_KEY_LOOKUP = `create function auth_api_key_lookup(p_key_id text)
+    returns table (merchant_id text, secret_hash bytea, scopes text[], revoked_at timestamptz)
+    language sql stable security definer as $$
+      select merchant_id, secret_hash, scopes, revoked_at from api_keys where id = p_key_id
+    $$`;
+  const KEY_LOOKUP = `create function auth_api_key_lookup(p_key_id text)
+    returns table (merchant_id text, secret_hash bytea, scopes text[], revoked_at timestamptz)
+    language plpgsql stable security definer as $$
+    declare
+      v_merchant_id text;
+    begin
+      select d.merchant_id into v_merchant_id from api_key_directory d where d.key_id = p_key_id;
+      if v_merchant_id is null then
+        return;
+      end if;
+      return query
+        select k.merchant_id, k.secret_hash, k.scopes, k.revoked_at from api_keys k
+        where k.merchant_id = v_merchant_id and k.id = p_key_id;
+    end
+    $$`;
+
+  it("catches the key lookup by id alone, and accepts the directory read then the read pinned to its merchant", () => {
+    expect(rulesOf(fn(OLD_KEY_LOOKUP))).toEqual(["tenant-filter"]);
+    expect(fn(KEY_LOOKUP)).toEqual([]);
+  });
+
+  it("treats REFERENCE_TENANT_TABLES as reference tables: read by any key, still checked when joined to a tenant table", () => {
+    expect(cat.tenant.has("merchant_staff")).toBe(false);
+    expect(cat.tenant.has("api_key_directory")).toBe(false);
+    expect(checkClientStatement("select merchant_id, role from merchant_staff where staff_user_id = $1", cat)).toEqual([]);
+    // The directory does not pin a tenant table it is joined to (the merchant comes from a row, not a value).
+    expect(rulesOf(checkClientStatement("select k.* from api_key_directory d join api_keys k on k.merchant_id = d.merchant_id and k.id = d.key_id where d.key_id = $1", cat))).toEqual([
+      "tenant-filter",
+    ]);
+  });
+});

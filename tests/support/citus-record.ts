@@ -85,7 +85,9 @@ function originOf(stack: string): string {
     const file = m[1]!.replace(/^file:\/\//, "");
     if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
     const rel = file.slice(root.length);
-    if (rel === "tests/support/citus-record.ts") continue;
+    // The recorder itself, and the connection layer (its driver sends a transaction's deferred begin and writes with
+    // the next statement), are not where a statement comes from: the caller is.
+    if (rel === "tests/support/citus-record.ts" || rel === "app/db.server.ts") continue;
     return `${rel}:${m[2]}`;
   }
   return "(library)";

@@ -62,6 +62,9 @@ export async function createApiKey(
       })
       .returning(["id", "name", "token_prefix", "scopes", "created_at", "last_used_at", "revoked_at"])
       .executeTakeFirstOrThrow();
+    // The directory finds the key's merchant before it is known (auth_api_key_lookup); written here, with the key,
+    // never by a trigger: on Citus it is a reference table and api_keys a distributed one (docs/scale-out.md).
+    await trx.insertInto("api_key_directory").values({ key_id: id, merchant_id: merchantId }).execute();
     await recordAudit(trx, merchantId, actor, "api_key.created", { type: "api_key", id }, { after: { name, scopes, token_prefix: row.token_prefix } });
     const creator = input.createdBy
       ? await trx.selectFrom("staff_users").select(["id", "name", "email"]).where("id", "=", input.createdBy).executeTakeFirst()
@@ -166,6 +169,8 @@ interface KeyRow {
  * against the cached hash each time. Revocation: immediate in this process (revokeApiKey drops the entry), within
  * the TTL in other processes (a key revoked by the CLI or another server). The cache lives on globalThis so the
  * Vite-bundled server and the tsx-loaded code share it (as the pool does), and is bounded: unknown ids are never cached.
+ * A miss is one statement: the door reads api_key_directory (the key's merchant, a reference table on Citus) and then
+ * api_keys pinned to that merchant, so revocation is always read from api_keys (docs/scale-out.md).
  */
 const KEY_CACHE_TTL_MS = 5_000;
 const KEY_CACHE_MAX = 5_000;

@@ -75,13 +75,14 @@ async function merchantDay(trx: Trx, merchantId: string, at: Date): Promise<stri
 }
 
 async function writeScores(trx: Trx, merchantId: string, modelId: string, scores: readonly MemberScore[], at: Date): Promise<void> {
+  // updated_at from the run's clock through excluded: Citus allows no now() in DO UPDATE SET (docs/scale-out.md rule 6).
   for (let i = 0; i < scores.length; i += WRITE_BATCH) {
     const batch = scores.slice(i, i + WRITE_BATCH);
     const col = <T>(f: (s: MemberScore) => T) => batch.map(f);
     await sql`
       insert into member_stats as s (merchant_id, member_id, predicted_purchases_12m, p_alive, expected_order_minor,
         cltv_12m_minor, cltv_24m_minor, cltv_36m_minor, cltv_percentile, value_segment, at_risk, cltv_model_id, scored_at, updated_at)
-      select ${merchantId}, u.member_id, u.pp, u.pa, u.eo, u.c12, u.c24, u.c36, u.pct, u.seg, u.risk, ${modelId}, ${at}, now()
+      select ${merchantId}, u.member_id, u.pp, u.pa, u.eo, u.c12, u.c24, u.c36, u.pct, u.seg, u.risk, ${modelId}, ${at}, ${at}
       from unnest(${col((s) => s.memberId)}::text[], ${col((s) => s.predictedPurchases12m)}::float8[], ${col((s) => Math.min(1, Math.max(0, s.pAlive)))}::float8[],
         ${col((s) => s.expectedOrderMinor)}::int8[], ${col((s) => s.cltv12mMinor)}::int8[], ${col((s) => s.cltv24mMinor)}::int8[],
         ${col((s) => s.cltv36mMinor)}::int8[], ${col((s) => s.percentile)}::float4[], ${col((s) => s.segment)}::text[], ${col((s) => s.atRisk)}::bool[])
@@ -91,7 +92,7 @@ async function writeScores(trx: Trx, merchantId: string, modelId: string, scores
         expected_order_minor = excluded.expected_order_minor, cltv_12m_minor = excluded.cltv_12m_minor,
         cltv_24m_minor = excluded.cltv_24m_minor, cltv_36m_minor = excluded.cltv_36m_minor,
         cltv_percentile = excluded.cltv_percentile, value_segment = excluded.value_segment, at_risk = excluded.at_risk,
-        cltv_model_id = excluded.cltv_model_id, scored_at = excluded.scored_at, updated_at = now()`.execute(trx);
+        cltv_model_id = excluded.cltv_model_id, scored_at = excluded.scored_at, updated_at = excluded.updated_at`.execute(trx);
   }
   // Members scored by an earlier model who no longer qualify (e.g. every order refunded) lose their stale scores, so
   // segments always come from one model.

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { DB, Trx } from "~/db.server";
 import { withTenant } from "~/db.server";
@@ -61,21 +62,25 @@ export function closeTransports(): void {
 
 export async function deliverEmail(database: DB, payload: DeliverEmailPayload, opts: DeliverOptions): Promise<DeliveryOutcome> {
   let sendError: unknown;
-  const outcome = await inScope(database, payload.merchantId, async (trx) => {
-    const table = payload.merchantId ? "email_outbox" : "platform_email_outbox";
+  const merchantId = payload.merchantId;
+  const outcome = await inScope(database, merchantId, async (trx) => {
+    const table = merchantId ? "email_outbox" : "platform_email_outbox";
+    // A merchant's e-mail is named by merchant_id too (not only RLS): Citus routes each statement to that merchant's
+    // shard by it. Platform e-mails have no merchant (platform_email_outbox, a reference table).
+    const theEmail = (id: string) => sql<boolean>`id = ${id}${merchantId ? sql` and merchant_id = ${merchantId}` : sql``}`;
     // FOR UPDATE: two runs for the same e-mail (a replaced or rescued job) serialise here; the second sees 'sent'.
     const row = await trx
       .selectFrom(table)
       .select(["id", "to_address", "subject", "html", "text_body", "status"])
-      .where("id", "=", payload.emailId)
+      .where(theEmail(payload.emailId))
       .forUpdate()
       .executeTakeFirst();
     if (!row) return "missing" as const;
     if (row.status !== "pending") return "already-done" as const;
 
     if (!opts.mail.smtpUrl) {
-      await trx.updateTable(table).set({ status: "kept" }).where("id", "=", row.id).execute();
-      if (!payload.merchantId) {
+      await trx.updateTable(table).set({ status: "kept" }).where(theEmail(row.id)).execute();
+      if (!merchantId) {
         // Without SMTP an operator still needs a way to reset a staff password: print the link (one line).
         const links = [...new Set(row.text_body.match(/https?:\/\/[^\s<>"\])]+/g) ?? [])];
         (opts.notice ?? console.log)(
@@ -102,14 +107,14 @@ export async function deliverEmail(database: DB, payload: DeliverEmailPayload, o
           last_error: errorText(err),
           status: opts.finalAttempt ? "failed" : "pending",
         }))
-        .where("id", "=", row.id)
+        .where(theEmail(row.id))
         .execute();
       return "failed" as const;
     }
     await trx
       .updateTable(table)
       .set((eb) => ({ status: "sent", sent_at: new Date(), attempts: eb("attempts", "+", 1), last_error: null }))
-      .where("id", "=", row.id)
+      .where(theEmail(row.id))
       .execute();
     return "sent" as const;
   });

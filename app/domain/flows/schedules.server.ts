@@ -18,8 +18,9 @@ import { hasTierBirthdayBonus } from "~/domain/tiers/program.server";
  * Every run is idempotent and safe to run twice or concurrently: ledger writes carry natural idempotency keys
  * (release:<lot>, birthday:<member>:<year> …) and re-check under the member's balance lock; e-mails are recorded in
  * points_notifications in the same transaction as the outbox row, under a per-member advisory lock. Work is found
- * from the global `merchants` table (or the ledger_due_lots door) and done per member, one transaction each, so one
- * member's failure is logged and retried on the next run without holding up the rest.
+ * merchant by merchant from the global `merchants` table (each finder's statement pinned to one merchant) and done
+ * per member, one transaction each, so one member's failure is logged and retried on the next run without holding
+ * up the rest.
  *
  * The functions take the instant to act at, so tests drive them with a fake clock.
  */
@@ -42,6 +43,8 @@ export interface JobOptions {
   merchantIds?: readonly string[];
   /** E-mail jobs: only merchants whose local time is within [from, to) hours, so nobody is mailed at night. */
   sendingHours?: { from: number; to: number } | null;
+  /** Release and expiry: members per finder batch (default DUE_BATCH; tests make it small). */
+  dueBatch?: number;
 }
 
 export interface JobReport {
@@ -106,60 +109,46 @@ const portalPoints = (slug: string) => `${appUrl()}/p/${slug}/points`;
 
 /**
  * Makes pending lots whose return window has passed available and expires lots past their expiry date, for every
- * member the ledger_due_lots door reports (it sees across merchants but returns only ids).
+ * member the ledger_due_lots door reports. The door answers for one merchant (a statement pinned to it, as Citus
+ * wants: docs/scale-out.md, "Cross-merchant work"), so the run goes round the merchants: each pass takes one batch
+ * from every merchant that may have more (its last batch was full and brought someone new). A merchant with less
+ * than a batch due costs one indexed statement; one with a backlog does not hold up the others.
  */
 export async function runReleaseAndExpiry(at: Date = now(), opts: JobOptions = {}): Promise<JobReport & { released: number; expired: number }> {
   const report = { ...emptyReport(), released: 0, expired: 0 };
-  const seen = new Set<string>();
-  for (;;) {
-    const due = opts.merchantIds ? await dueIn(opts.merchantIds, at) : await dueAnywhere(at);
-    // A member seen already either succeeded (it no longer shows up) or failed this run: stop when nothing is new.
-    const fresh = due.filter((r) => !seen.has(`${r.merchant_id}/${r.member_id}`));
-    if (fresh.length === 0) break;
-    for (const r of fresh) {
-      seen.add(`${r.merchant_id}/${r.member_id}`);
-      const done = await perMember("points_release", r.merchant_id, r.member_id, report, async (trx) => ({
-        released: await releaseDueLots(trx, r.merchant_id, r.member_id, at),
-        expired: await expireDueLots(trx, r.merchant_id, r.member_id, { at }),
-      }));
-      if (done) {
-        report.released += done.released;
-        report.expired += done.expired;
-        report.points += done.released + done.expired;
+  const batch = opts.dueBatch ?? DUE_BATCH;
+  let round = (await merchants(opts)).map((m) => ({ id: m.id, seen: new Set<string>() }));
+  while (round.length > 0) {
+    const next: typeof round = [];
+    for (const m of round) {
+      const due = await dueMembers(m.id, at, batch);
+      // A member seen already either succeeded (it no longer shows up) or failed this run: done when nothing is new.
+      const fresh = due.filter((id) => !m.seen.has(id));
+      if (fresh.length === 0) continue;
+      // A batch that was not full held everything due at `at` (the run's fixed instant): no need to ask again.
+      if (due.length >= batch) next.push(m);
+      for (const memberId of fresh) {
+        m.seen.add(memberId);
+        const done = await perMember("points_release", m.id, memberId, report, async (trx) => ({
+          released: await releaseDueLots(trx, m.id, memberId, at),
+          expired: await expireDueLots(trx, m.id, memberId, { at }),
+        }));
+        if (done) {
+          report.released += done.released;
+          report.expired += done.expired;
+          report.points += done.released + done.expired;
+        }
       }
     }
+    round = next;
   }
   return report;
 }
 
-async function dueAnywhere(at: Date) {
-  const r = await sql<{ merchant_id: string; member_id: string }>`
-    select distinct merchant_id, member_id from ledger_due_lots(${at}, ${DUE_BATCH})`.execute(db());
-  return r.rows;
-}
-
-/** The same question for named merchants only, asked under each one's tenant (the door's batch spans them all). */
-async function dueIn(merchantIds: readonly string[], at: Date) {
-  const rows: Array<{ merchant_id: string; member_id: string }> = [];
-  for (const id of merchantIds) {
-    const members = await withTenant(db(), id, (trx) =>
-      trx
-        .selectFrom("point_lots")
-        .select("member_id")
-        .distinct()
-        .where("merchant_id", "=", id)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb("released_at", "is", null), eb("pending_until", "<=", at)]),
-            eb.and([eb("remaining", ">", 0), eb("expires_at", "<=", at)]),
-          ]),
-        )
-        .limit(DUE_BATCH)
-        .execute(),
-    );
-    rows.push(...members.map((m) => ({ merchant_id: id, member_id: m.member_id })));
-  }
-  return rows;
+/** Up to `batch` members of one merchant with lots to release or expire (a security-definer door: no tenant needed). */
+async function dueMembers(merchantId: string, at: Date, batch: number): Promise<string[]> {
+  const r = await sql<{ member_id: string }>`select member_id from ledger_due_lots(${merchantId}, ${at}, ${batch})`.execute(db());
+  return r.rows.map((row) => row.member_id);
 }
 
 /**

@@ -83,13 +83,17 @@ export async function sameCardAsReferrer(trx: Trx, merchantId: string, referrerI
   return row.rows.length > 0;
 }
 
-/** Opens a review item for a flagged referral (one open item per referral). */
+/**
+ * Opens a review item for a flagged referral (one open item per referral); an item already open gets the new
+ * reasons added. The merge is text_array_union (IMMUTABLE, no subquery: what Citus allows in ON CONFLICT DO UPDATE),
+ * applied to the row as it is when this insert wins its lock, so two checks at once leave both reasons.
+ */
 export async function openReview(trx: Trx, merchantId: string, referralId: string, reasons: FraudReason[]): Promise<void> {
   await sql`
     insert into referral_reviews (merchant_id, id, referral_id, reasons, created_at)
     values (${merchantId}, ${newId("referralReview")}, ${referralId}, ${reasons}::text[], ${now()})
     on conflict (merchant_id, referral_id) where status = 'open'
-    do update set reasons = (select array_agg(distinct x) from unnest(referral_reviews.reasons || excluded.reasons) x)`.execute(trx);
+    do update set reasons = text_array_union(referral_reviews.reasons, excluded.reasons)`.execute(trx);
 }
 
 export interface ReviewItem {

@@ -10,7 +10,7 @@ import {
 } from "~/domain/flows/schedules.server";
 
 /**
- * The points ledger's scheduled tasks: thin wrappers over app/domain/points/jobs.server.ts. Each run does all
+ * The points ledger's scheduled tasks: thin wrappers over app/domain/flows/schedules.server.ts. Each run does all
  * the work that is due at that moment; a member that fails is logged and picked up by the next run, so a task only
  * throws (and is retried by graphile-worker) when the run as a whole could not work (database down).
  */

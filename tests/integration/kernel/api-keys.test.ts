@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { advanceClock, resetClock } from "~/lib/clock.server";
 import { hashSecret } from "~/auth/tokens.server";
@@ -9,8 +10,9 @@ import { DomainError } from "~/lib/errors";
 import { action, loader } from "~/routes/admin.$merchant.settings.api-keys";
 import { createStaff, getRequest, postRequest, thrownResponse } from "../../support/admin";
 import { api, countRows, createKey, createMerchant } from "../../support/api";
-import { testDb } from "../../support/db";
+import { ownerUrl, testDb } from "../../support/db";
 import { withHttpStatus } from "../../support/errors";
+import { statementsSent } from "../../support/sql-sent";
 
 afterEach(() => resetClock());
 
@@ -140,6 +142,59 @@ describe("the key cache (issue 14)", () => {
     const { secret } = parseApiToken(token)!;
     const wrongSecret = token.slice(0, -secret.length) + (secret[0] === "a" ? "b" : "a") + secret.slice(1);
     expect((await authError(`Bearer ${wrongSecret}`)).code).toBe("unauthenticated");
+  });
+});
+
+/** As the owner (no RLS): what an operator or a bug could do to the directory behind the app's back. */
+async function asOwner(text: string, values: unknown[]) {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("the key directory (issue 15: the lookup before the merchant is known)", () => {
+  it("is written with the key, and the app sees only its own merchant's rows", async () => {
+    const a = await createMerchant();
+    const b = await createMerchant();
+    const { apiKey: keyA } = await createKey(a.id);
+    const { apiKey: keyB } = await createKey(b.id);
+    expect(await testDb().selectFrom("api_key_directory").selectAll().execute()).toEqual([]);
+    const seenByA = await withTenant(testDb(), a.id, (trx) => trx.selectFrom("api_key_directory").selectAll().execute());
+    expect(seenByA).toEqual([{ key_id: keyA.id, merchant_id: a.id }]);
+    // Merchant A cannot point a key id at merchant B.
+    await expect(
+      withTenant(testDb(), a.id, (trx) => trx.insertInto("api_key_directory").values({ key_id: "key_forged", merchant_id: b.id }).execute()),
+    ).rejects.toThrow(/row-level security/);
+    expect(keyB.id).not.toBe(keyA.id);
+  });
+
+  it("a key authenticates only as the merchant that holds it, whatever the directory says", async () => {
+    const a = await createMerchant();
+    const b = await createMerchant();
+    const { token, apiKey } = await createKey(a.id);
+    // The directory names B: the lookup reads api_keys pinned to B, where the key is not, so the key is unknown.
+    await asOwner("update api_key_directory set merchant_id = $1 where key_id = $2", [b.id, apiKey.id]);
+    expect((await authError(`Bearer ${token}`)).message).toBe("Invalid API key");
+    // No directory row: unknown too.
+    await asOwner("delete from api_key_directory where key_id = $1", [apiKey.id]);
+    expect((await authError(`Bearer ${token}`)).message).toBe("Invalid API key");
+    await asOwner("insert into api_key_directory (key_id, merchant_id) values ($1, $2)", [apiKey.id, a.id]);
+    await expect(authenticateApiKey(testDb(), `Bearer ${token}`)).resolves.toMatchObject({ merchantId: a.id, keyId: apiKey.id });
+  });
+
+  it("costs one statement on a cache miss (the door reads directory and key inside it) and none on a hit", async () => {
+    const m = await createMerchant();
+    const { token } = await createKey(m.id);
+    const [, miss] = await statementsSent(() => authenticateApiKey(testDb(), `Bearer ${token}`));
+    expect(miss.filter((q) => /auth_api_key_lookup/.test(q))).toHaveLength(1);
+    expect(miss.filter((q) => /api_key_directory/.test(q))).toEqual([]);
+    // Cached, and last_used_at touched within the minute: nothing is sent.
+    const [, hit] = await statementsSent(() => authenticateApiKey(testDb(), `Bearer ${token}`));
+    expect(hit).toEqual([]);
   });
 });
 

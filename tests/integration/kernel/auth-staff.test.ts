@@ -9,6 +9,11 @@ import * as login from "~/routes/login";
 import * as logout from "~/routes/logout";
 import * as reset from "~/routes/reset-password.$token";
 import * as signup from "~/routes/signup";
+import { withTenant } from "~/db.server";
+import { staffMemberships } from "~/domain/merchants/merchants.server";
+import { removeStaff } from "~/domain/staff/team.server";
+import { createStaff } from "../../support/admin";
+import { createMerchant } from "../../support/api";
 import { testDb } from "../../support/db";
 import {
   cookiePair,
@@ -370,5 +375,25 @@ describe("another merchant for a logged-in user, and the picker", () => {
   it("redirects anonymous visitors to login", async () => {
     const anon = await run(() => adminIndex.loader({ request: get("/admin"), params: {}, context: {} }));
     expect(anon).toMatchObject({ status: 302, location: "/login?redirectTo=%2Fadmin" });
+  });
+});
+
+describe("a staff user's memberships (issue 15: read before the merchant is known)", () => {
+  it("lists exactly the merchants the user is on, with their roles, and follows removals", async () => {
+    const a = await createMerchant("ms-a");
+    const b = await createMerchant("ms-b");
+    const c = await createMerchant("ms-c");
+    const user = await createStaff(a.id, "owner");
+    await withTenant(testDb(), b.id, (trx) => trx.insertInto("merchant_staff").values({ merchant_id: b.id, staff_user_id: user.id, role: "analyst" }).execute());
+    const ownerOfB = await createStaff(b.id, "owner");
+    await createStaff(c.id, "owner");
+
+    const of = async (id: string) => (await staffMemberships(testDb(), id)).map((m) => [m.merchant.id, m.role]).sort();
+    expect(await of(user.id)).toEqual([[a.id, "owner"], [b.id, "analyst"]].sort());
+    expect(await of(ownerOfB.id)).toEqual([[b.id, "owner"]]);
+    await removeStaff(testDb(), b.id, { type: "staff", id: ownerOfB.id }, user.id);
+    expect(await of(user.id)).toEqual([[a.id, "owner"]]);
+    // merchant_staff stays tenant-scoped for the app: only the SECURITY DEFINER door reads across merchants.
+    expect(await testDb().selectFrom("merchant_staff").selectAll().where("staff_user_id", "=", user.id).execute()).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import { newId } from "~/lib/ids";
 import { expectConsoleErrors } from "../../support/fail-on-console-error";
 import { ownerUrl, testDb } from "../../support/db";
 import { ledgerFixture, SYSTEM, type LedgerFixture } from "../../support/ledger";
+import { statementsSent } from "../../support/sql-sent";
 
 /**
  * The scheduled points jobs, driven directly with a fake clock: each is idempotent (a second run, or two at once,
@@ -93,6 +94,47 @@ describe("release of pending points", () => {
       expect(await journals(f, m, "release")).toHaveLength(1);
     }
     expect((await f.reconcile()).mismatches).toEqual([]);
+  });
+});
+
+describe("release and expiry across merchants (Citus: one finder statement per merchant)", () => {
+  it("goes round the merchants: each one's due members come from a statement pinned to it; nothing due costs one", async () => {
+    const [busy, quiet, idle] = [await ledgerFixture({ pendingDays: 1 }), await ledgerFixture({ pendingDays: 1 }), await ledgerFixture({ pendingDays: 1 })];
+    for (const m of [await busy.newMember(), await busy.newMember()]) await order(busy, m, 1000);
+    await order(quiet, await quiet.newMember(), 500);
+    advanceClock(2 * DAY);
+    const [report, sent] = await statementsSent(() => runReleaseAndExpiry(now(), only(busy, quiet, idle)));
+    expect(report).toMatchObject({ members: 3, released: 25, failed: 0 });
+    const finders = sent.filter((s) => s.includes("ledger_due_lots"));
+    // One each: a batch that was not full held everything due.
+    expect(finders).toHaveLength(3);
+    expect(finders.every((s) => /ledger_due_lots\(\$1, \$2, \$3\)/.test(s))).toBe(true);
+
+    const [again, idleSent] = await statementsSent(() => runReleaseAndExpiry(now(), only(idle)));
+    expect(again).toMatchObject({ members: 0, released: 0 });
+    // The merchants list and one finder statement: no transaction, no tenant setting.
+    expect(idleSent).toHaveLength(2);
+    for (const f of [busy, quiet]) expect((await f.reconcile()).mismatches).toEqual([]);
+  });
+
+  it("takes a backlog in batches, round after round, serving the other merchants in the first round", async () => {
+    const [backlog, small] = [await ledgerFixture({ pendingDays: 1 }), await ledgerFixture({ pendingDays: 1 })];
+    const members = [];
+    for (let i = 0; i < 5; i++) members.push(await backlog.newMember());
+    for (const m of members) await order(backlog, m, 1000);
+    const one = await small.newMember();
+    await order(small, one, 700);
+    advanceClock(2 * DAY);
+    const [report, sent] = await statementsSent(() => runReleaseAndExpiry(now(), { ...only(backlog, small), dueBatch: 2 }));
+    expect(report).toMatchObject({ members: 6, released: 57, failed: 0 });
+    // Round one, merchants in id order (ids are random): 2 of the backlog's 5 (a full batch) and the small merchant's 1;
+    // then 2 and 1 more of the backlog.
+    const memberTransactions = sent.filter((s) => s.includes("set local app.merchant_id"));
+    const smallFirst = memberTransactions.findIndex((s) => s.includes(small.merchantId));
+    expect(smallFirst).toBe(backlog.merchantId < small.merchantId ? 2 : 0);
+    expect(memberTransactions.filter((s) => s.includes(backlog.merchantId))).toHaveLength(5);
+    expect(sent.filter((s) => s.includes("ledger_due_lots"))).toHaveLength(4);
+    for (const m of members) expect(await backlog.balance(m)).toMatchObject({ available: 10, pending: 0 });
   });
 });
 

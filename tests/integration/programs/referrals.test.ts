@@ -6,7 +6,7 @@ import { recordPurchase, recordRefund, setOrderRefundedTotal } from "~/domain/fl
 import { attributeAtSignup, attributeMember, correctReferrer, decideReferralReview as decideReview, releaseReferral, runReferralRelease } from "~/domain/flows/referral-rewards.server";
 import { recordClick } from "~/domain/referrals/attribution.server";
 import { getOrCreateCode } from "~/domain/referrals/codes.server";
-import { listReviews } from "~/domain/referrals/fraud.server";
+import { listReviews, openReview } from "~/domain/referrals/fraud.server";
 import { saveReferralSettings } from "~/domain/referrals/program.server";
 import { DEFAULT_REFERRAL_SETTINGS, type ReferralSettings } from "~/domain/referrals/settings";
 import { ancestors, networkValue, subtreePage } from "~/domain/referrals/tree.server";
@@ -382,6 +382,34 @@ describe("fraud rules (R1) and the review queue", () => {
     await expectDomainError(f.tx((trx) => decideReview(trx, f.merchantId, item!.id, { decision: "reject" }, STAFF)), "conflict");
     const audit = await f.tx((trx) => trx.selectFrom("audit_log").select("action").where("merchant_id", "=", f.merchantId).where("action", "like", "referrals.review%").execute());
     expect(audit.map((a) => a.action)).toEqual(["referrals.review_approve"]);
+  });
+
+  it("two checks opening the same referral's review at once leave one open item with both reasons", async () => {
+    const f = await fx();
+    const [r, friend] = [await f.member(), await f.member()];
+    await f.refer(friend, r);
+    const { id } = await f.referral(friend);
+    // The first check's row is inserted but not committed when the second arrives: the second waits on it, then
+    // merges into the committed row (ON CONFLICT … DO UPDATE with text_array_union).
+    let opened!: () => void;
+    let release!: () => void;
+    const firstOpened = new Promise<void>((res) => (opened = res));
+    const held = new Promise<void>((res) => (release = res));
+    const first = f.tx(async (trx) => {
+      await openReview(trx, f.merchantId, id, ["same_ip_ua"]);
+      opened();
+      await held;
+    });
+    await firstOpened;
+    const second = f.tx((trx) => openReview(trx, f.merchantId, id, ["velocity"]));
+    await new Promise((res) => setTimeout(res, 150));
+    release();
+    await Promise.all([first, second]);
+    const items = await f.tx((trx) => listReviews(trx, f.merchantId, { status: "open" }));
+    expect(items.map((i) => [i.referralId, i.reasons])).toEqual([[id, ["same_ip_ua", "velocity"]]]);
+    // Once more with a reason already there: nothing changes.
+    await f.tx((trx) => openReview(trx, f.merchantId, id, ["same_ip_ua"]));
+    expect((await f.tx((trx) => listReviews(trx, f.merchantId, { status: "open" })))[0]!.reasons).toEqual(["same_ip_ua", "velocity"]);
   });
 
   it("the same card fingerprint as the referrer gets no reward", async () => {
