@@ -23,6 +23,7 @@ import { fitMerchantModels, formatFitResult, isCalendarDay } from "~/domain/cltv
 import { fitAndScoreMerchant } from "~/domain/cltv/score.server";
 import { prepareDatabase, resolveDatabase, type ResolvedDatabase } from "~/server/database.server";
 import { registerIncrementalityCommands } from "./commands/incrementality.server";
+import { distributeSchema, pendingDistributionSteps } from "./commands/distribute.server";
 
 let resolved: ResolvedDatabase | undefined;
 
@@ -62,6 +63,16 @@ dbCmd
     resolved = await resolveDatabase((line) => console.error(`[db] ${line}`));
     const applied = await prepareDatabase(resolved.ownerUrl, (line) => console.log(line), { max: 1 });
     console.log(applied.length ? `applied ${applied.length} migration(s)` : "already up to date");
+    const pending = await pendingDistributionSteps(resolved.ownerUrl);
+    if (pending) console.log(`Citus: ${pending} distribution step(s) to do (a new table or function): run npm run cli -- db distribute`);
+  });
+dbCmd
+  .command("distribute")
+  .description("lay the migrated schema out on Citus (reference tables, tenant tables by merchant_id, functions), idempotently, and verify; needs `create extension citus` first (docs/scale-out.md)")
+  .option("--dry-run", "print the plan and its SQL without running it (works without Citus too)")
+  .action(async (o: { dryRun?: boolean }) => {
+    resolved = await resolveDatabase((line) => console.error(`[db] ${line}`));
+    process.exitCode = await distributeSchema(resolved.ownerUrl, { dryRun: o.dryRun === true, out: (line) => console.log(line) });
   });
 dbCmd
   .command("seed")
