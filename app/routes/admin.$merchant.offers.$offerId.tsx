@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/web/guards.server";
+import { clientIp, requireStaff, roleAtLeast } from "~/web/guards.server";
+import { AsOf } from "~/components/admin/as-of";
 import { formatDateTime } from "~/components/ui/format";
 import { canAct } from "~/components/admin/use-admin";
 import { ExperimentFigures, offerState, ProgressBar, usePolling } from "~/components/offers/admin-offers";
@@ -8,6 +9,7 @@ import { OfferForm } from "~/components/offers/offer-form";
 import { Alert, Badge, Button, Card, PageHeader, TextField } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { getOffer } from "~/domain/offers/offers.server";
+import { refreshOfferCounts } from "~/domain/offers/summaries.server";
 import { readForm } from "~/lib/forms.server";
 import { isId } from "~/lib/ids";
 import { announceOfferAction, setOfferStatusAction, updateOfferAction } from "~/web/actions/offer.server";
@@ -24,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!isId("offer", offerId)) throw notFoundResponse(NOT_FOUND);
   const page = await offerPage(merchant, offerId);
   if (!page) throw notFoundResponse(NOT_FOUND);
-  return { ...page, role };
+  return { ...page, role, canRefresh: roleAtLeast(role, "admin") };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -36,13 +38,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const offer = await withTenant(db(), merchant.id, (trx) => getOffer(trx, merchant.id, offerId));
   if (!offer) throw notFoundResponse(NOT_FOUND);
   const intent = form.get("intent");
+  // intent=refresh: recount the experiment now instead of waiting for the summaries job.
+  if (intent === "refresh") {
+    await withTenant(db(), merchant.id, (trx) => refreshOfferCounts(trx, merchant.id, offer.experimentId, { status: offer.status }));
+    return { intent: "refresh" as const, message: "Figures recomputed." };
+  }
   if (intent === "announce") return announceOfferAction(merchant.id, offerId, form, actor);
   if (intent === "archive" || intent === "activate") return setOfferStatusAction(merchant, offer, intent, actor);
   return updateOfferAction(merchant, offer, form, actor);
 }
 
 export default function OfferDetail() {
-  const { timezone, role, at, offer, values, counts, announcements, segments, rewards } = useLoaderData<typeof loader>();
+  const { timezone, role, at, offer, values, counts, asOf, canRefresh, announcements, segments, rewards } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const nav = useNavigation();
   const admin = canAct(role, "admin");
@@ -76,6 +83,7 @@ export default function OfferDetail() {
           <h2 id="figures" className="text-lg font-semibold text-stone-900">
             Experiment
           </h2>
+          <AsOf asOf={asOf} timezone={timezone} canRefresh={canRefresh} busy={nav.state === "submitting" && nav.formData?.get("intent") === "refresh"} />
           <ExperimentFigures counts={counts} />
           <p className="text-xs text-stone-500">
             Claimed {offer.claimedCount.toLocaleString("en-US")}

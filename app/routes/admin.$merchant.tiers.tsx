@@ -1,10 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useActionData, useLoaderData } from "@remix-run/react";
-import { clientIp, requireStaff } from "~/web/guards.server";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { clientIp, requireStaff, roleAtLeast } from "~/web/guards.server";
+import { AsOf } from "~/components/admin/as-of";
 import { TierEditor } from "~/components/tiers/tier-editor";
 import { TierJobProgress } from "~/components/tiers/tier-job-progress";
 import { Card, PageHeader, Table, Td, Th } from "~/components/ui";
+import { db, withTenant } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
+import { refreshTierSummaryNow } from "~/domain/tiers/summaries.server";
 import { readForm } from "~/lib/forms.server";
 import { pinTierAction, saveTiersAction, unpinTierAction } from "~/web/actions/tiers.server";
 import { tiersPage } from "~/web/presenters/tiers-page.server";
@@ -13,7 +16,7 @@ export const meta: MetaFunction = () => [{ title: "Tiers" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
-  return { ...(await tiersPage(merchant)), role };
+  return { ...(await tiersPage(merchant)), role, canRefresh: roleAtLeast(role, "admin") };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -23,12 +26,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = form.get("intent");
   if (intent === "pin") return pinTierAction(merchant, form, actor);
   if (intent === "unpin") return unpinTierAction(merchant, form, actor);
+  // intent=refresh: recompute members per tier now instead of waiting for the summaries job.
+  if (intent === "refresh") {
+    await withTenant(db(), merchant.id, (trx) => refreshTierSummaryNow(trx, merchant.id));
+    return { intent: "refresh" as const };
+  }
   return saveTiersAction(merchant, form, actor);
 }
 
 export default function TiersPage() {
-  const { program, thresholds, members, job, role, currency } = useLoaderData<typeof loader>();
+  const { program, thresholds, members, asOf, timezone, canRefresh, job, role, currency } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const refreshing = navigation.state === "submitting" && navigation.formData?.get("intent") === "refresh";
   const saveResult = actionData?.intent === "save" ? actionData : undefined;
   return (
     <>
@@ -37,6 +47,7 @@ export default function TiersPage() {
         <TierJobProgress job={job} />
         {program.tiers.length ? (
           <Card title="Members by tier">
+            <AsOf asOf={asOf} timezone={timezone} canRefresh={canRefresh} busy={refreshing} />
             <Table caption="Members holding each tier">
               <thead>
                 <tr>

@@ -1,12 +1,14 @@
 /**
  * Merchant-wide pages on maintained summaries (issue 14, target 2's last sentence): the loaders' domain calls of the
- * admin dashboard, the CLTV page, the incrementality report page and list, and GET /api/v1/cltv, timed on a merchant
+ * admin dashboard, the CLTV page, the incrementality report page and list, GET /api/v1/cltv and the program stats
+ * pages (program, tiers, an offer's counts, referrals), timed on a merchant
  * of 10,000 members and on one of 1,000,000 in the same database and run, with the ratio 1M / 10k (target ≈ 1: the
  * pages' cost must not grow with the merchant), the summaries job's refresh of each merchant, and — for information —
  * the raw computation the pages ran before (median of fewer runs: it is slow at 1M).
  *
  * Each merchant: members joined over two years, 1.2 orders per member before and after a loyalty holdout (10%
- * held out), spend journals, member_stats with model scores of one CLTV model; experiment facts rebuilt set-based
+ * held out), spend journals with their entries, member_stats with model scores of one CLTV model, two tiers held by
+ * every member; experiment facts rebuilt set-based
  * (the triggers are off while seeding, as in incrementality.bench.ts). Run through `npm run bench summaries`;
  * BENCH_SUMMARIES_LARGE scales the large merchant down for a quick look.
  */
@@ -19,6 +21,15 @@ import { listReportPrograms, loadReportPage } from "../../app/domain/incremental
 import { buildIncrementalityReport, withHashPlans } from "../../app/domain/incrementality/report.server";
 import { buildReportSeries } from "../../app/domain/incrementality/series.server";
 import { dashboardPage, merchantDashboard } from "../../app/domain/merchants/dashboard.server";
+import { experimentCounts } from "../../app/domain/offers/offers.server";
+import { offerCountsPage } from "../../app/domain/offers/summaries.server";
+import { getEarningRules } from "../../app/domain/points/rules.server";
+import { monthlyPointsFlow, programStats } from "../../app/domain/points/stats.server";
+import { programStatsPage } from "../../app/domain/points/summaries.server";
+import { referralOverview, referralOverviewPage } from "../../app/domain/referrals/summaries.server";
+import { latestTierJob } from "../../app/domain/tiers/definitions.server";
+import { tierCountsBasis, tierCountsPage, tierMemberCounts } from "../../app/domain/tiers/summaries.server";
+import { loadTierProgram } from "../../app/domain/tiers/tiers.server";
 import { refreshMerchantSummaries } from "../../app/jobs/tasks/summaries";
 import { newId } from "../../app/lib/ids";
 
@@ -72,6 +83,15 @@ async function seed(owner: DB, members: number): Promise<Merchant> {
       select '${merchantId}', 'jnl_' || substr(md5('${p}' || k::text || 'j'), 1, 26), 'spend', 'spend', ${memberIdSql("(k * 10 + 1)")}, 'bench-' || k, 'redeemed', -250, 'system',
              date_trunc('day', now()) - interval '100 days' + (k % 60) * interval '1 day'
       from generate_series(1, ${redemptions}) k`);
+    await q(`insert into ledger_entries (merchant_id, journal_id, seq, account, member_id, amount)
+      select j.merchant_id, j.id, x.seq, x.account, case when x.seq = 1 then j.member_id end, x.amount
+      from ledger_journals j, (values (1, 'member_available', -250), (2, 'merchant_redeemed', 250)) x(seq, account, amount)
+      where j.merchant_id = '${merchantId}'`);
+    await q(`insert into tiers (merchant_id, id, name, rank, threshold) values
+      ('${merchantId}', 'tie_${p}silver', 'Silver', 1, 100), ('${merchantId}', 'tie_${p}gold', 'Gold', 2, 1000)`);
+    await q(`insert into member_tiers (merchant_id, member_id, tier_id, earned_tier_id)
+      select '${merchantId}', ${memberIdSql("i")}, t, t
+      from generate_series(1, ${members}) i, lateral (select case i % 3 when 0 then null when 1 then 'tie_${p}silver' else 'tie_${p}gold' end as t) x`);
     await q(`insert into cltv_models (merchant_id, id, model_version, time_unit, calibration_end, currency, customers, repeat_customers, unique_rows,
         bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b, bgnbd_log_likelihood, bgnbd_converged, bgnbd_iterations, scored_members, duration_ms)
       values ('${merchantId}', '${modelId}', 'bench', 'week', current_date, 'USD', ${members}, ${Math.round(members / 3)}, 1000,
@@ -115,6 +135,12 @@ function pages(m: Merchant): Record<string, () => Promise<unknown>> {
     "admin incrementality report": () => t((trx) => loadReportPage(trx, m.id, m.experimentId, {})),
     "admin incrementality report, 90-day window": () => t((trx) => loadReportPage(trx, m.id, m.experimentId, { windowDays: 90 })),
     "admin reports list": () => t((trx) => listReportPrograms(trx, m.id)),
+    "admin program page (stats, flow)": () => t(async (trx) => programStatsPage(trx, m, await getEarningRules(trx, m.id))),
+    "admin tiers page (members per tier)": () =>
+      t(async (trx) => tierCountsPage(trx, m.id, tierCountsBasis(await loadTierProgram(trx, m.id), await latestTierJob(trx, m.id)))),
+    // An offer's counts are its experiment's; the loyalty holdout stands in for an offer's (every member assigned).
+    "admin offer page (arm counts)": () => t((trx) => offerCountsPage(trx, m.id, m.experimentId, { status: "active" })),
+    "admin referrals page (funnel, top)": () => t((trx) => referralOverviewPage(trx, m)),
   };
 }
 
@@ -130,6 +156,11 @@ function rawPages(m: Merchant): Record<string, () => Promise<unknown>> {
         const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control }));
         return withHashPlans(trx, () => buildReportSeries(trx, m.id, m.experimentId, report, arms, report.hasPrediction));
       }),
+    "admin program page (stats, flow)": () =>
+      t(async (trx) => ({ stats: await programStats(trx, m.id), flow: await monthlyPointsFlow(trx, m.id, 12, { timezone: m.timezone, at: new Date() }) })),
+    "admin tiers page (members per tier)": () => t((trx) => tierMemberCounts(trx, m.id)),
+    "admin offer page (arm counts)": () => t((trx) => experimentCounts(trx, m.id, m.experimentId)),
+    "admin referrals page (funnel, top)": () => t((trx) => referralOverview(trx, m, new Date())),
   };
 }
 
@@ -145,7 +176,7 @@ export async function run(ownerUrl: string): Promise<void> {
       merchants.push(await seed(owner, n));
       console.log(`seeded ${n.toLocaleString("en-US")} members in ${((performance.now() - t0) / 1000).toFixed(1)} s — load ${load()}`);
     }
-    for (const t of ["members", "orders", "experiment_assignments", "ledger_journals", "member_stats", "experiment_member_facts", "experiment_member_months"]) {
+    for (const t of ["members", "orders", "experiment_assignments", "ledger_journals", "ledger_entries", "member_tiers", "member_stats", "experiment_member_facts", "experiment_member_months"]) {
       await sql`vacuum analyze ${sql.table(t)}`.execute(owner);
     }
 
@@ -168,7 +199,7 @@ export async function run(ownerUrl: string): Promise<void> {
     for (const [name, [a, b]] of Object.entries(page)) console.log(`${name.padEnd(44)} ${a!.toFixed(1).padStart(9)} ${b!.toFixed(1).padStart(9)}  ${(b! / a!).toFixed(2)}`);
     console.log(`\nraw computation before the summaries (information; median of ${RAW_RUNS}; ms)`);
     for (const [name, [a, b]] of Object.entries(raw)) console.log(`${name.padEnd(44)} ${a!.toFixed(1).padStart(9)} ${b!.toFixed(1).padStart(9)}  ${(b! / a!).toFixed(2)}`);
-    console.log(`\nsummaries job (dashboard + CLTV + every experiment × 6 windows): ${(refresh[0]! / 1000).toFixed(2)} s at ${size(SMALL)}, ${(refresh[1]! / 1000).toFixed(2)} s at ${size(LARGE)} — load ${load()}`);
+    console.log(`\nsummaries job (dashboard + CLTV + every experiment × 6 windows + program pages): ${(refresh[0]! / 1000).toFixed(2)} s at ${size(SMALL)}, ${(refresh[1]! / 1000).toFixed(2)} s at ${size(LARGE)} — load ${load()}`);
   } finally {
     await owner.destroy();
   }

@@ -5,7 +5,7 @@ import { createExperiment, recordExperimentEvent } from "~/domain/experiments/as
 import { DomainError, notFound } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import type { JobStatus } from "~db/schema";
-import { assignSegment, experimentCounts, requireGrantableReward, type ExperimentCounts } from "./offers.server";
+import { assignSegment, requireGrantableReward } from "./offers.server";
 import type { GrantReward } from "./ports.server";
 import type { GiftForm } from "./schemas";
 import { requireSegment } from "~/domain/segments/segments.server";
@@ -72,10 +72,6 @@ export async function requireGift(trx: Trx, merchantId: string, giftId: string):
   const row = await giftQuery(trx, merchantId).where("g.id", "=", giftId).executeTakeFirst();
   if (!row) throw notFound("Surprise gift");
   return toGift(row);
-}
-
-export async function giftCounts(trx: Trx, merchantId: string, gift: SurpriseGift): Promise<ExperimentCounts> {
-  return experimentCounts(trx, merchantId, gift.experimentId);
 }
 
 /** The members a gift goes to: its experiment's treated members. */

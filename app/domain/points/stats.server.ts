@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import type { LedgerAccount } from "~db/schema";
-import { liabilityMinor } from "./rules";
+import { liabilityMinor, type EarningRules } from "./rules";
 import { getEarningRules } from "./rules.server";
 import type { ProgramStats } from "./types";
 
@@ -16,23 +16,36 @@ export type { ProgramStats };
  */
 
 export async function programStats(trx: Trx, merchantId: string): Promise<ProgramStats> {
+  const figures = await programLedgerFigures(trx, merchantId);
+  const merchant = await trx.selectFrom("merchants").select("currency").where("id", "=", merchantId).executeTakeFirstOrThrow();
+  return programStatsFrom(figures, await getEarningRules(trx, merchantId), merchant.currency);
+}
+
+/** What programStats aggregates from the ledger (the part that grows with the merchant): entry sums per account, holders. */
+export interface ProgramLedgerFigures {
+  sums: Partial<Record<LedgerAccount, number>>;
+  holders: number;
+}
+
+export async function programLedgerFigures(trx: Trx, merchantId: string): Promise<ProgramLedgerFigures> {
   const sums = await trx
     .selectFrom("ledger_entries")
     .select(["account", sql<number>`coalesce(sum(amount), 0)::bigint`.as("total")])
     .where("merchant_id", "=", merchantId)
     .groupBy("account")
     .execute();
-  const by = (account: LedgerAccount) => sums.find((s) => s.account === account)?.total ?? 0;
-
   const holders = await trx
     .selectFrom("member_balances")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("merchant_id", "=", merchantId)
     .where((eb) => eb.or([eb("available", ">", 0), eb("pending", ">", 0)]))
     .executeTakeFirstOrThrow();
-  const merchant = await trx.selectFrom("merchants").select("currency").where("id", "=", merchantId).executeTakeFirstOrThrow();
-  const rules = await getEarningRules(trx, merchantId);
+  return { sums: Object.fromEntries(sums.map((r) => [r.account, Number(r.total)])), holders: holders.n };
+}
 
+/** The page's figures from the ledger's; the point value (liability) and currency are applied here, on read. */
+export function programStatsFrom(figures: ProgramLedgerFigures, rules: EarningRules, currency: string): ProgramStats {
+  const by = (account: LedgerAccount) => figures.sums[account] ?? 0;
   // `0 - x`, not `-x`: an empty ledger must read 0, not -0.
   const available = by("member_available");
   const pending = by("member_pending");
@@ -47,9 +60,9 @@ export async function programStats(trx: Trx, merchantId: string): Promise<Progra
     available,
     pending,
     clawbackDebt: 0 - by("member_clawback"),
-    members: holders.n,
+    members: figures.holders,
     liabilityMinor: liabilityMinor(rules, outstanding),
-    currency: merchant.currency,
+    currency,
   };
 }
 

@@ -3,10 +3,15 @@ import { db, withTenant } from "~/db.server";
 import { refreshCltvSummary } from "~/domain/cltv/summaries.server";
 import { refreshExperimentSummaries } from "~/domain/incrementality/summaries.server";
 import { refreshDashboardSummary } from "~/domain/merchants/dashboard.server";
+import { refreshOfferSummaries } from "~/domain/offers/summaries.server";
+import { refreshPointsSummary } from "~/domain/points/summaries.server";
+import { refreshReferralSummary } from "~/domain/referrals/summaries.server";
+import { refreshTierSummaryNow } from "~/domain/tiers/summaries.server";
 import { SUMMARY_REFRESH_MINUTES } from "~/lib/summaries";
 
 /**
- * The merchant-wide pages' summaries (issue 14): dashboard, CLTV page, incrementality reports, recomputed from the raw
+ * The merchant-wide pages' summaries (issue 14): dashboard, CLTV page, incrementality reports and the program stats
+ * pages (program, tiers, each offer and gift, referrals), recomputed from the raw
  * tables every SUMMARY_REFRESH_MINUTES for every merchant, so the pages read one small row each. Events the pages must
  * show at once do not wait for this: CLTV scoring writes its summary itself, and a page whose summary was computed
  * under other settings (margin, point value, arms, model, currency, time zone) recomputes it on view.
@@ -27,6 +32,10 @@ export async function refreshMerchantSummaries(merchant: { id: string; currency:
   return withTenant(db(), merchant.id, async (trx) => {
     await refreshDashboardSummary(trx, merchant, at);
     await refreshCltvSummary(trx, merchant.id, merchant.currency, at);
+    await refreshPointsSummary(trx, merchant, at);
+    await refreshTierSummaryNow(trx, merchant.id, at);
+    await refreshOfferSummaries(trx, merchant.id, at);
+    await refreshReferralSummary(trx, merchant, at);
     return { experiments: await refreshExperimentSummaries(trx, merchant.id, at) };
   });
 }

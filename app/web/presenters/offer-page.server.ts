@@ -1,18 +1,20 @@
 import { offerBenefit } from "~/components/offers/portal-offers";
 import { db, withTenant } from "~/db.server";
 import { listAnnouncements } from "~/domain/offers/announcements.server";
-import { experimentCounts, getOffer, grantableRewards, instantToLocal, type Offer } from "~/domain/offers/offers.server";
+import { getOffer, grantableRewards, instantToLocal, type Offer } from "~/domain/offers/offers.server";
+import { offerCountsPage } from "~/domain/offers/summaries.server";
 import { listSegments } from "~/domain/segments/segments.server";
 import { now } from "~/lib/clock.server";
 
-/** The admin's offer page: the offer, its experiment's counts, its announcements and the form's choices; null if unknown. */
+/** The admin's offer page: the offer, its experiment's counts (as of `asOf`), its announcements and the form's choices; null if unknown. */
 export async function offerPage(merchant: { id: string; slug: string; timezone: string }, offerId: string) {
   const found = await withTenant(db(), merchant.id, async (trx) => {
     const offer = await getOffer(trx, merchant.id, offerId);
     if (!offer) return null;
     return {
       offer,
-      counts: await experimentCounts(trx, merchant.id, offer.experimentId),
+      // The arm and event counts scan the experiment's assignments: read from the maintained summary (issue 14).
+      counts: await offerCountsPage(trx, merchant.id, offer.experimentId, { status: offer.status }),
       announcements: await listAnnouncements(trx, merchant.id, offerId),
       segments: (await listSegments(trx, merchant.id)).map((s) => ({ id: s.id, name: s.name })),
       rewards: await grantableRewards(trx, merchant.id),
@@ -51,7 +53,8 @@ export async function offerPage(merchant: { id: string; slug: string; timezone: 
       stockTotal: offer.stockTotal ? String(offer.stockTotal) : "",
       holdoutPercent: String(offer.holdoutBps / 100),
     },
-    counts: found.counts,
+    counts: found.counts.counts,
+    asOf: found.counts.asOf.toISOString(),
     announcements: found.announcements.map((a) => ({ id: a.id, status: a.status, total: a.total, sent: a.sent, skipped: a.skipped, perMinute: a.perMinute, createdAt: a.createdAt.toISOString(), error: a.error })),
     segments: found.segments,
     rewards: found.rewards,

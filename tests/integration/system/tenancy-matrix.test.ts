@@ -152,7 +152,7 @@ const MATRIX: Record<string, Entry> = {
     ],
   },
   "routes/admin.$merchant.referrals": admin("admin.$merchant.referrals", "/admin/$merchant/referrals"),
-  "routes/admin.$merchant.referrals._index": admin("admin.$merchant.referrals._index", "/admin/$merchant/referrals/"),
+  "routes/admin.$merchant.referrals._index": admin("admin.$merchant.referrals._index", "/admin/$merchant/referrals/", { actionBody: { intent: "refresh" } }),
   "routes/admin.$merchant.referrals.tree.$memberId": admin("admin.$merchant.referrals.tree.$memberId", "/admin/$merchant/referrals/tree/$memberId", {
     ids: (B) => ({ memberId: B.memberId }),
     // A valid correction, so the action reaches the member lookup: B's member is not found under A.
@@ -392,7 +392,7 @@ const MATRIX: Record<string, Entry> = {
     actionBody: { intent: "archive" },
   }),
   "routes/admin.$merchant.offers.gifts.new": admin("admin.$merchant.offers.gifts.new", "/admin/$merchant/offers/gifts/new", { actionBody: { name: "Hijacked" } }),
-  "routes/admin.$merchant.offers.gifts.$giftId": admin("admin.$merchant.offers.gifts.$giftId", "/admin/$merchant/offers/gifts/$giftId", { ids: () => ({ giftId: B_OFFERS.giftId }) }),
+  "routes/admin.$merchant.offers.gifts.$giftId": admin("admin.$merchant.offers.gifts.$giftId", "/admin/$merchant/offers/gifts/$giftId", { ids: () => ({ giftId: B_OFFERS.giftId }), actionBody: { intent: "refresh" } }),
   "routes/p.$merchant.offers._index": portal("p.$merchant.offers._index", "/p/$merchant/offers"),
   "routes/p.$merchant.offers.$offerId": portal("p.$merchant.offers.$offerId", "/p/$merchant/offers/$offerId"),
   // Token-addressed (the token is 160 random bits, stored hashed); a token unknown at B changes nothing there.
@@ -630,6 +630,8 @@ const WRITE_ROLE: Record<string, "admin" | "owner"> = {
   // "Refresh now" of the pages on maintained summaries (issue 14).
   "routes/admin.$merchant._index": "admin",
   "routes/admin.$merchant.reports.$experimentId": "admin",
+  "routes/admin.$merchant.referrals._index": "admin",
+  "routes/admin.$merchant.offers.gifts.$giftId": "admin",
 };
 
 describe("role matrix on admin actions", () => {

@@ -17,21 +17,3 @@ export async function openReviewCount(trx: Trx, merchantId: string): Promise<num
 export async function catalogRewardOptions(trx: Trx, merchantId: string): Promise<Array<{ id: string; name: string }>> {
   return trx.selectFrom("rewards").select(["id", "name"]).where("merchant_id", "=", merchantId).where("status", "=", "active").orderBy("name").limit(500).execute();
 }
-
-/**
- * Candidates for "top referrers": the members with the most direct referrals. Network value is then computed for
- * each (one subtree aggregate apiece), so the page costs a bounded number of indexed queries however large the
- * program is.
- */
-export async function topReferrerCandidates(trx: Trx, merchantId: string, limit: number): Promise<Array<{ id: string; name: string | null; email: string; direct: number }>> {
-  return trx
-    .selectFrom("member_stats as s")
-    .innerJoin("members as m", (j) => j.onRef("m.merchant_id", "=", "s.merchant_id").onRef("m.id", "=", "s.member_id"))
-    .select(["m.id", "m.name", "m.email", "s.referral_count as direct"])
-    .where("s.merchant_id", "=", merchantId)
-    .where("s.referral_count", ">", 0)
-    .orderBy("s.referral_count", "desc")
-    .orderBy("m.id")
-    .limit(limit)
-    .execute();
-}
