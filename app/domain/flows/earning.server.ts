@@ -20,7 +20,8 @@ import {
 import { parseStoredRules } from "~/domain/points/rules.server";
 import { combinePercents } from "~/domain/tiers/model";
 import { tierBirthdayBonus } from "~/domain/tiers/program.server";
-import type { MemberBalance, Order } from "~db/schema";
+import type { Insertable } from "kysely";
+import type { MemberBalance, Order, OrdersTable } from "~db/schema";
 import { seam } from "./programs.server";
 
 /**
@@ -77,7 +78,14 @@ export interface EarningContext extends Record<string, unknown> {
  * exist). `at` is when the earning happened (the order's date); the order need not be inserted yet: `id` is the id it
  * will have. Undefined when the member does not exist.
  */
-export async function readEarningContext(trx: Trx, merchantId: string, memberId: string, at: Date, order?: { id: string }): Promise<EarningContext | undefined> {
+export async function readEarningContext(
+  trx: Trx,
+  merchantId: string,
+  memberId: string,
+  at: Date,
+  order?: { id: string },
+  insert?: Insertable<OrdersTable>,
+): Promise<EarningContext | undefined> {
   const columns: RawBuilder<unknown>[] = [];
   const laterals: RawBuilder<unknown>[] = [];
   seam.programs.forEach((p, i) => {
@@ -88,12 +96,17 @@ export async function readEarningContext(trx: Trx, merchantId: string, memberId:
     laterals.push(sql`left join lateral (${lateral}) ${sql.ref(`p${i}`)} on true`);
     columns.push(sql`${sql.ref(`p${i}`)}.*`);
   });
+  // `insert`: the order itself, written by the same statement (its insert is not visible to the reads below, as
+  // when it came after them); `order_inserted` says whether it was new.
   const res = await sql<EarningContext>`
-    select m.currency, m.timezone, r.rules, mem.status,
+    ${insert
+      ? sql`with o as (${trx.insertInto("orders").values(insert).onConflict((oc) => oc.columns(["merchant_id", "source", "external_order_id"]).doNothing()).returning("id")}) `
+      : sql``}select m.currency, m.timezone, r.rules, mem.status,
       ${order
         ? sql`exists (select 1 from orders o where o.merchant_id = ${merchantId} and o.member_id = ${memberId} and o.id <> ${order.id}
               and (o.occurred_at < ${at} or (o.occurred_at = ${at} and o.id < ${order.id})))`
         : sql`false`} as has_earlier
+      ${insert ? sql`, exists (select 1 from o) as order_inserted` : sql``}
       ${sql.join(columns.map((c) => sql`, ${c}`), sql``)}
     from merchants m
     join members mem on mem.merchant_id = m.id and mem.id = ${memberId}

@@ -124,29 +124,38 @@ async function purchase(trx: Trx, merchantId: string, input: PurchaseInput, opti
     throw err instanceof DomainError && err.code === "not_found" ? new DomainError("not_found", "Member not found", { field: memberField }) : err;
   });
   const orderId = newId("order");
-  const ctx = await readEarningContext(trx, merchantId, input.memberId, input.occurredAt, { id: orderId });
-  if (!ctx) throw new DomainError("not_found", "Member not found", { field: memberField });
+  const source: OrderSource = options.channel;
+  const row = {
+    merchant_id: merchantId,
+    id: orderId,
+    member_id: input.memberId,
+    source,
+    external_order_id: input.externalOrderId,
+    amount_minor: input.amountMinor,
+    currency: input.currency,
+    occurred_at: input.occurredAt,
+    stripe_payment_key: input.stripePaymentKey ?? null,
+    card_fingerprint: input.cardFingerprint ?? null,
+    created_at: now(),
+  };
+  // A channel that refuses a foreign currency inserts the order with the context read (one round trip fewer): the
+  // refusal throws, which rolls the order back. One that ignores it must store nothing, so it inserts after the rule.
+  const withContext = PURCHASE_POLICY[options.channel].foreignCurrency === "refuse";
+  const read = await readEarningContext(trx, merchantId, input.memberId, input.occurredAt, { id: orderId }, withContext ? row : undefined);
+  if (!read) throw new DomainError("not_found", "Member not found", { field: memberField });
+  const { order_inserted: fresh, ...ctx } = read as EarningContext & { order_inserted?: boolean };
   const currency = purchaseCurrencyRule(options.channel, input.currency, ctx.currency);
   if (!currency.ok) return { outcome: "ignored", reason: currency.reason };
-  const source: OrderSource = options.channel;
-  const inserted = await trx
-    .insertInto("orders")
-    .values({
-      merchant_id: merchantId,
-      id: orderId,
-      member_id: input.memberId,
-      source,
-      external_order_id: input.externalOrderId,
-      amount_minor: input.amountMinor,
-      currency: input.currency,
-      occurred_at: input.occurredAt,
-      stripe_payment_key: input.stripePaymentKey ?? null,
-      card_fingerprint: input.cardFingerprint ?? null,
-      created_at: now(),
-    })
-    .onConflict((oc) => oc.columns(["merchant_id", "source", "external_order_id"]).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  const inserted: Order | undefined = withContext
+    ? fresh
+      ? { ...row, refunded_minor: 0, dispute_status: "none" }
+      : undefined
+    : await trx
+        .insertInto("orders")
+        .values(row)
+        .onConflict((oc) => oc.columns(["merchant_id", "source", "external_order_id"]).doNothing())
+        .returningAll()
+        .executeTakeFirst();
   if (!inserted) return replayPurchase(trx, merchantId, source, input);
   return afterOrderInserted(trx, merchantId, inserted, balance, ctx, { channel: options.channel, actor: options.actor, awardPoints: input.awardPoints !== false });
 }

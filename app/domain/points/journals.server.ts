@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import { now } from "~/lib/clock.server";
-import type { Trx } from "~/db.server";
+import { writeBehind, type Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { newId, newIds } from "~/lib/ids";
 import { checkedPosting, isMemberAccount, memberChange, type Posting } from "./postings";
@@ -59,7 +59,11 @@ export async function postJournals(trx: Trx, merchantId: string, posts: readonly
       rows.push({ id: ids[k]!, journal: posts[k]!.journal, fx, change: memberChange(fx.entries) });
       out.push({ journalId: ids[k]!, points: rows[rows.length - 1]!.change.net });
     }
-    await sql`with ${sql.join(journalCtes(merchantId, rows, at), sql`, `)} select 1`.execute(trx);
+    const statement = sql`with ${sql.join(journalCtes(merchantId, rows, at), sql`, `)} select 1`;
+    // One journal (every live posting) is sent with the transaction's next statement or its commit: its result is
+    // not read. A bulk chunk goes at once (its arrays would be inlined as literals).
+    if (posts.length === 1) await writeBehind(trx, statement.compile(trx));
+    else await statement.execute(trx);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { now } from "~/lib/clock.server";
-import type { Trx } from "~/db.server";
+import { withBegin, type Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { newId, newIds } from "~/lib/ids";
@@ -58,7 +58,8 @@ export async function lockBalance(trx: Trx, merchantId: string, memberId: string
   // first write won the race — `on conflict do update` waits for it and locks that row; either way we hold the lock.
   // An unknown member (a foreign key violation: ids of other merchants included) is a clean 404, not a 500.
   try {
-    const { rows } = await sql<MemberBalance>`
+    // Usually a transaction's first statement: sent in the round trip of its `begin` (withBegin).
+    const { rows } = await trx.executeQuery(withBegin(sql<MemberBalance>`
       with s as (
         select * from "member_balances" where merchant_id = ${merchantId} and member_id = ${memberId} for update
       ), i as (
@@ -67,7 +68,7 @@ export async function lockBalance(trx: Trx, merchantId: string, memberId: string
         on conflict (merchant_id, member_id) do update set updated_at = member_balances.updated_at
         returning *
       )
-      select * from s union all select * from i`.execute(trx);
+      select * from s union all select * from i`.compile(trx)));
     return rows[0]!;
   } catch (err) {
     if ((err as { code?: string }).code === "23503") throw new DomainError("not_found", "Member not found", { field: "member" });
