@@ -198,49 +198,42 @@ export class HttpLoad {
 
 // ---- CPU accounting ---------------------------------------------------------------------------------------------
 
-/** The PostgreSQL server's processes (postmaster and its children), found from one of our backends; Linux only. */
-export async function postgresPids(): Promise<number[]> {
+/**
+ * CPU time (user + system, ms) the PostgreSQL server has used so far: the postmaster's own, what its children that
+ * ended have used (the kernel adds a reaped child's time to its parent's cutime/cstime), and what each live backend has
+ * used. Counting ended children is what keeps the figure right when backends come and go during a measurement (a
+ * pool closing idle connections, pgbench's): summing only the processes alive at the start went negative then.
+ * Assumes the usual 100 clock ticks per second.
+ */
+export async function postgresCpuMs(): Promise<number> {
   try {
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db());
-    const ppid = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
-    const postmaster = ppid(rows[0]!.pid);
-    const pids = [postmaster];
+    const stat = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const postmaster = Number(stat(rows[0]!.pid)[1]);
+    const p = stat(postmaster);
+    let ticks = Number(p[11]) + Number(p[12]) + Number(p[13]) + Number(p[14]);
     for (const d of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(d)) continue;
       try {
-        if (ppid(Number(d)) === postmaster) pids.push(Number(d));
+        const f = stat(Number(d));
+        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
       } catch {
-        // The process ended meanwhile.
+        // The process ended meanwhile (its time is now in the postmaster's cutime/cstime).
       }
     }
-    return pids;
+    return ticks * 10;
   } catch {
-    return [];
+    return 0;
   }
-}
-
-/** CPU time (user + system, ms) used so far by these processes (assumes the usual 100 clock ticks per second). */
-export function processesCpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // Ended.
-    }
-  }
-  return ticks * 10;
 }
 
 /** Runs `fn` and reports the CPU it cost this process (all threads) and the PostgreSQL server. */
 export async function withCpu<T>(fn: () => Promise<T>): Promise<{ result: T; nodeCpuMs: number; pgCpuMs: number }> {
-  const pids = await postgresPids();
-  const pg0 = processesCpuMs(pids);
+  const pg0 = await postgresCpuMs();
   const n0 = process.cpuUsage();
   const result = await fn();
   const n = process.cpuUsage(n0);
-  return { result, nodeCpuMs: (n.user + n.system) / 1000, pgCpuMs: processesCpuMs(pids) - pg0 };
+  return { result, nodeCpuMs: (n.user + n.system) / 1000, pgCpuMs: (await postgresCpuMs()) - pg0 };
 }
 
 export function mergeResults(rs: LoadResult[]): LoadResult {
