@@ -10,6 +10,7 @@ import { sql } from "kysely";
 import { createDb, db, withTenant, type DB } from "../../app/db.server";
 import { buildIncrementalityReport } from "../../app/domain/incrementality/report.server";
 import { newId } from "../../app/lib/ids";
+import { medianMs } from "./timing";
 
 // BENCH_INCREMENTALITY_MEMBERS scales it down for a quick look (the acceptance figure is at 1,000,000).
 const MEMBERS = Number(process.env.BENCH_INCREMENTALITY_MEMBERS ?? 1_000_000);
@@ -84,17 +85,7 @@ async function seed(app: DB, owner: DB): Promise<{ merchantId: string; experimen
   return { merchantId, experimentId };
 }
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(RUNS / 2)]!;
-}
+const median = (fn: () => Promise<unknown>) => medianMs(fn, { runs: RUNS, warmup: 1 });
 
 export async function run(ownerUrl: string): Promise<void> {
   const owner = createDb(ownerUrl, { role: null, max: 2 });

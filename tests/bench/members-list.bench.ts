@@ -8,6 +8,7 @@ import pg from "pg";
 import { APP_ROLE, createDb, db, withTenant, type DB } from "../../app/db.server";
 import { countMembersCapped, encodeCursor, listMembers, listMembersQuery, type MemberListQuery } from "../../app/domain/members/search.server";
 import { newId } from "../../app/lib/ids";
+import { medianMs } from "./timing";
 
 const MEMBERS = 100_000;
 const ORDERS = 150_000;
@@ -57,17 +58,7 @@ async function seed(app: DB, owner: DB): Promise<string> {
   return merchantId;
 }
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return (times[Math.floor((RUNS - 1) / 2)]! + times[Math.ceil((RUNS - 1) / 2)]!) / 2;
-}
+const median = (fn: () => Promise<unknown>) => medianMs(fn, { runs: RUNS, warmup: WARMUP });
 
 interface PlanNode {
   "Node Type": string;

@@ -9,6 +9,7 @@ import { sql } from "kysely";
 import { createDb, db, withTenant, type DB } from "../../app/db.server";
 import { ancestors, networkValue } from "../../app/domain/referrals/tree.server";
 import { newId } from "../../app/lib/ids";
+import { medianMs } from "./timing";
 
 const TREE = 100_000;
 const CHAIN = 10_000;
@@ -59,17 +60,7 @@ async function seed(app: DB, owner: DB): Promise<{ merchantId: string; root: str
   return { merchantId, root: r.root, chainTop: r.top, chainBottom: r.bottom, mid: r.mid };
 }
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return (times[Math.floor((RUNS - 1) / 2)]! + times[Math.ceil((RUNS - 1) / 2)]!) / 2;
-}
+const median = (fn: () => Promise<unknown>) => medianMs(fn, { runs: RUNS, warmup: WARMUP });
 
 export async function run(ownerUrl: string): Promise<void> {
   const app = db();

@@ -10,6 +10,7 @@ import { segmentMemberIds } from "../../app/domain/segments/compile.server";
 import type { Rule } from "../../app/domain/segments/rule";
 import { countSegment } from "../../app/domain/segments/segments.server";
 import { newId } from "../../app/lib/ids";
+import { medianMs } from "./timing";
 
 const MEMBERS = 100_000;
 const RUNS = 15;
@@ -48,17 +49,7 @@ async function seed(app: DB, owner: DB): Promise<string> {
   return merchantId;
 }
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return (times[Math.floor((RUNS - 1) / 2)]! + times[Math.ceil((RUNS - 1) / 2)]!) / 2;
-}
+const median = (fn: () => Promise<unknown>) => medianMs(fn, { runs: RUNS, warmup: WARMUP });
 
 const RULES: Record<string, Rule> = {
   "orders >= 3": { type: "group", op: "all", conditions: [{ type: "condition", attribute: "order_count", operator: "gte", value: 3 }] },

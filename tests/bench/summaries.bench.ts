@@ -32,6 +32,7 @@ import { tierCountsBasis, tierCountsPage, tierMemberCounts } from "../../app/dom
 import { loadTierProgram } from "../../app/domain/tiers/tiers.server";
 import { refreshMerchantSummaries } from "../../app/jobs/tasks/summaries";
 import { newId } from "../../app/lib/ids";
+import { medianMs } from "./timing";
 
 const SMALL = 10_000;
 const LARGE = Number(process.env.BENCH_SUMMARIES_LARGE ?? 1_000_000);
@@ -113,17 +114,7 @@ async function seed(owner: DB, members: number): Promise<Merchant> {
   return { id: merchantId, currency: "USD", timezone: "UTC", experimentId };
 }
 
-async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(runs / 2)]!;
-}
+const median = (runs: number, fn: () => Promise<unknown>) => medianMs(fn, { runs, warmup: 1 });
 
 /** The loaders' domain calls, each in its own tenant transaction as the loader runs it. */
 function pages(m: Merchant): Record<string, () => Promise<unknown>> {
