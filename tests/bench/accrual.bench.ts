@@ -22,6 +22,7 @@ import { APP_ROLE, db, withTenant } from "../../app/db.server";
 import { reconcileLedger } from "../../app/domain/points/balance.server";
 import { recordPurchase } from "../../app/domain/flows/purchase.server";
 import { newId } from "../../app/lib/ids";
+import { CpuProfiler, reportProfiles } from "./accrual-profile";
 import { benchMerchant, closedLoop, postJson, HttpLoad, mergeResults, startProductionServer, summary, withCpu, type LoadResult, type PreparedPost } from "./points-support";
 
 const CLIENTS = 8;
@@ -153,6 +154,10 @@ export async function run(ownerUrl: string): Promise<void> {
     const results: Record<"baseline" | "direct" | "http", LoadResult[]> = { baseline: [], direct: [], http: [] };
     const cpu = { baseline: { node: 0, pg: 0 }, direct: { node: 0, pg: 0 }, http: { node: 0, pg: 0, client: 0 } };
     const loads: string[] = [];
+    // ACCRUAL_BENCH_PROFILE=<file>: the server's thread profiled during the HTTP rounds only (accrual-profile.ts).
+    const profileFile = process.env.ACCRUAL_BENCH_PROFILE;
+    const profiler = profileFile ? new CpuProfiler() : null;
+    const profiles: Awaited<ReturnType<CpuProfiler["pause"]>>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const b = await withCpu(() => closedLoop(CLIENTS, PER_CLIENT, baseline));
       results.baseline.push(b.result);
@@ -162,12 +167,20 @@ export async function run(ownerUrl: string): Promise<void> {
       results.direct.push(d.result);
       cpu.direct.node += d.nodeCpuMs;
       cpu.direct.pg += d.pgCpuMs;
-      const h = await withCpu(() => load.run(httpOrders(PER_CLIENT)));
+      const orders = httpOrders(PER_CLIENT);
+      if (profiler) await (round === 0 ? profiler.start() : profiler.resume());
+      const h = await withCpu(() => load.run(orders));
+      if (profiler) profiles.push(await profiler.pause());
       results.http.push(h.result);
       cpu.http.node += h.nodeCpuMs;
       cpu.http.pg += h.pgCpuMs;
-      cpu.http.client += h.result.clientBusyMs;
+      // The client thread's own CPU; its event-loop busy time where /proc/thread-self is missing (overstated under load).
+      cpu.http.client += Number.isNaN(h.result.clientCpuMs) ? h.result.clientBusyMs : h.result.clientCpuMs;
       loads.push(loadAverage());
+    }
+    if (profiler && profileFile) {
+      profiler.close();
+      reportProfiles(profileFile, profiles.filter((p) => p !== null), CLIENTS * PER_CLIENT * ROUNDS);
     }
     const perOrder = (ms: number) => Math.round((ms / (CLIENTS * PER_CLIENT * ROUNDS)) * 100) / 100;
     const r2 = (v: number) => Math.round(v * 100) / 100;

@@ -100,6 +100,17 @@ export interface PreparedPost {
 const WORKER_SOURCE = `
 const http = require("node:http");
 const { parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
+// This thread's own CPU (user + system, ms) from /proc/thread-self (Linux; 10 ms ticks): unlike event-loop
+// utilisation it does not count the time the thread waited for a core, which a loaded machine inflates.
+function threadCpuMs() {
+  try {
+    const f = fs.readFileSync("/proc/thread-self/stat", "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
 // node:http with keep-alive rather than fetch: a lighter client leaves more of the shared CPU to the server.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 // A keep-alive socket the server closes as idle (its 5 s timeout, between rounds) can be picked for a request at the
@@ -136,6 +147,7 @@ parentPort.on("message", async ({ id, baseUrl, token, perClient }) => {
   const errors = [];
   const t0 = performance.now();
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = threadCpuMs();
   await Promise.all(perClient.map(async (requests) => {
     for (const r of requests) {
       const s = performance.now();
@@ -150,7 +162,8 @@ parentPort.on("message", async ({ id, baseUrl, token, perClient }) => {
     }
   }));
   const clientBusyMs = performance.eventLoopUtilization(elu0).active;
-  parentPort.postMessage({ id, latenciesMs, wallMs: performance.now() - t0, statuses, refusals, errors, clientBusyMs });
+  const clientCpuMs = threadCpuMs() - cpu0;
+  parentPort.postMessage({ id, latenciesMs, wallMs: performance.now() - t0, statuses, refusals, errors, clientBusyMs, clientCpuMs });
 });
 `;
 
@@ -167,8 +180,11 @@ export class HttpLoad {
     private token: string,
   ) {}
 
-  /** `clientBusyMs`: how long the client thread's event loop was busy (its share of the CPU). */
-  run(perClient: PreparedPost[][]): Promise<LoadResult & { refusals: Record<string, number>; clientBusyMs: number }> {
+  /**
+   * `clientBusyMs`: how long the client thread's event loop was busy; `clientCpuMs`: the CPU that thread used (NaN
+   * where /proc/thread-self is missing). The second is what to subtract from the process's CPU for the server's.
+   */
+  run(perClient: PreparedPost[][]): Promise<LoadResult & { refusals: Record<string, number>; clientBusyMs: number; clientCpuMs: number }> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       const onMessage = (m: {
@@ -179,6 +195,7 @@ export class HttpLoad {
         refusals: Record<string, number>;
         errors: string[];
         clientBusyMs: number;
+        clientCpuMs: number;
       }) => {
         if (m.id !== id) return;
         this.worker.off("message", onMessage);
