@@ -1,6 +1,8 @@
-import { createRemixRequest, sendRemixResponse } from "@remix-run/express/dist/server.js";
+import { createRemixHeaders, createRemixRequest, sendRemixResponse } from "@remix-run/express/dist/server.js";
 import { json, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
+import { MAX_BODY_BYTES } from "~/api/request.server";
+import { attachReadAheadBody, takeReadAheadBody } from "~/lib/body.server";
 import { compileRouteMatcher, type RouteMatch } from "./route-match.server";
 
 /**
@@ -47,7 +49,7 @@ export function createApiDispatcher(
     const match = matcher.match(url.pathname);
     const fn = match && servedHere(match) ? (match.route.module[kind] as Handler | undefined) : undefined;
     if (!match || !fn) return next();
-    serve(req, res, match, kind, fn, getLoadContext, handleError).catch(next);
+    serve(req, res, url, match, kind, fn, getLoadContext, handleError).catch(next);
   };
 }
 
@@ -59,13 +61,14 @@ function servedHere(match: RouteMatch): boolean {
 async function serve(
   req: ExpressRequest,
   res: ExpressResponse,
+  url: URL,
   match: RouteMatch,
   kind: "loader" | "action",
   fn: Handler,
   getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext,
   handleError: (error: unknown, args: { request: Request; params: Record<string, string | undefined>; context: AppLoadContext }) => void,
 ): Promise<void> {
-  const request = createRemixRequest(req, res);
+  const request = await apiRequest(req, res, url);
   const context = getLoadContext(req, res);
   const { params } = match;
   let response: Response;
@@ -98,6 +101,36 @@ async function serve(
   await sendRemixResponse(res, response);
 }
 
+/**
+ * The Request the express adapter's createRemixRequest builds (URL, headers, method, the abort signal tied to the
+ * response), but with a bounded body read from the socket first and handed over as bytes (body.server.ts) rather than
+ * as a web stream over the Node stream: in the accrual profile the stream and the Request around it cost more than
+ * the rest of the dispatch. Only a body whose Content-Length is within the API's bound and that is not chunked is read
+ * ahead (every route's readBoundedBody refuses a longer one from the header alone); any other keeps the adapter's
+ * streamed Request, so a chunked body is still counted while it is read.
+ */
+async function apiRequest(req: ExpressRequest, res: ExpressResponse, url: URL): Promise<Request> {
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const length = req.headers["content-length"];
+  const readAhead = hasBody && req.headers["transfer-encoding"] === undefined && (length === undefined || (/^\d+$/.test(length) && Number(length) <= MAX_BODY_BYTES));
+  if (hasBody && !readAhead) return createRemixRequest(req, res);
+  const body = hasBody ? await readNodeBody(req) : null;
+  let controller: AbortController | null = new AbortController();
+  const request = new Request(url.href, { method: req.method, headers: createRemixHeaders(req.headers), signal: controller.signal });
+  res.on("finish", () => (controller = null));
+  res.on("close", () => controller?.abort());
+  return body ? attachReadAheadBody(request, body) : request;
+}
+
+function readNodeBody(req: ExpressRequest): Promise<Buffer<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.once("end", () => resolve(Buffer.concat(chunks) as Buffer<ArrayBuffer>));
+    req.once("error", reject);
+  });
+}
+
 /** The URL @remix-run/express builds the Request with (createRemixRequest): the Host's port, Express's hostname. */
 function remixUrl(req: ExpressRequest): string {
   const [, forwardedPort] = req.get("X-Forwarded-Host")?.split(":") ?? [];
@@ -121,7 +154,9 @@ function handlerRequest(request: Request): Request {
   url.searchParams.delete("_routes");
   const init: RequestInit & { duplex?: "half" } = { method: request.method, body: request.body, headers: request.headers, signal: request.signal };
   if (init.body) init.duplex = "half";
-  return new Request(url.href, init);
+  const copy = new Request(url.href, init);
+  const ahead = takeReadAheadBody(request);
+  return ahead ? attachReadAheadBody(copy, ahead) : copy;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

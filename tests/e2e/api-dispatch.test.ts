@@ -36,6 +36,8 @@ interface Call {
   target: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Sent without Content-Length (Transfer-Encoding: chunked), in two writes. */
+  chunked?: boolean;
 }
 
 interface Answer {
@@ -54,7 +56,7 @@ function send(baseUrl: string, call: Call, tag: string): Promise<Answer> {
   const headers = Object.fromEntries(Object.entries(call.headers ?? {}).map(([k, v]) => [k, fill(v)]));
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname, port, method: call.method, path: fill(call.target), headers: { ...(body !== undefined ? { "content-length": Buffer.byteLength(body) } : {}), ...headers } },
+      { hostname, port, method: call.method, path: fill(call.target), headers: { ...(body !== undefined && !call.chunked ? { "content-length": Buffer.byteLength(body) } : {}), ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -66,7 +68,10 @@ function send(baseUrl: string, call: Call, tag: string): Promise<Answer> {
       },
     );
     req.on("error", reject);
-    req.end(body);
+    if (call.chunked && body !== undefined) {
+      req.write(body.slice(0, 10));
+      req.end(body.slice(10));
+    } else req.end(body);
   });
 }
 
@@ -139,6 +144,21 @@ function table(): Call[] {
   calls.push({ method: "PATCH", target: `/api/v1/members/${member}`, headers: json, body: JSON.stringify({ name: "Ada {tag}" }) });
   calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, origin: "https://evil.example", "idempotency-key": "{uuid}" }, body: order({ order_id: "o6-{tag}" }) });
   calls.push({ method: "PROPFIND", target: "/api/v1/orders", headers: auth });
+  // Bodies at and around the dispatcher's read-ahead (Content-Length within the API's 64 KiB bound, not chunked) and
+  // the streamed Request it leaves to the adapter otherwise; a query makes the handler get a copy of the request.
+  const padded = (n: number) => {
+    const base = order({ order_id: `o7-${n}-{tag}` });
+    // Exactly n bytes once {tag} (5 characters) becomes the 12-character tag.
+    return base.slice(0, -1) + `,"pad":"${"p".repeat(n - base.length - 16)}"}`;
+  };
+  calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}" }, body: order({ order_id: "o8-{tag}" }), chunked: true });
+  calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}" }, body: padded(65_536) });
+  calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}" }, body: padded(65_537) });
+  calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}" }, body: "" });
+  calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}", "content-length": "0" } });
+  calls.push({ method: "POST", target: "/api/v1/orders?x=1", headers: { ...json, "idempotency-key": "{uuid}" }, body: order({ order_id: "o9-{tag}" }) });
+  calls.push({ method: "PATCH", target: `/api/v1/members/${member}?index=&x=1`, headers: json, body: JSON.stringify({ name: "Bo {tag}" }) });
+  calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}" }, body: '{"order_id":"o10-{tag}","member":{"id":"' + member + '"},"amount_minor":100,"currency":"USD","occurred_at":"2026-01-02T03:04:05Z","note":"\u00e9\ud83d"}' });
   return calls;
 }
 
