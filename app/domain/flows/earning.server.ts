@@ -129,6 +129,33 @@ async function heldOut(trx: Trx, merchantId: string, memberId: string, row: Earn
   return false;
 }
 
+// The rules each merchant's last order was earned by, with the stored JSON they were parsed from: validating the
+// document with Zod on every order showed as ≈ 0.3 ms per API order in the accrual profile; comparing its JSON text
+// costs far less. Frozen, so nothing can change the shared copy; bounded, evicting the merchant stored longest ago.
+const RULES_CACHE_SIZE = 1000;
+const rulesCache = new Map<string, { json: string; rules: EarningRules }>();
+
+/** parseStoredRules for the order path, reusing the last parse while the stored document is the same text. */
+export function orderRules(merchantId: string, stored: unknown): EarningRules {
+  if (stored === null || stored === undefined) return parseStoredRules(merchantId, stored);
+  const json = JSON.stringify(stored);
+  const hit = rulesCache.get(merchantId);
+  if (hit && hit.json === json) return hit.rules;
+  const rules = deepFreeze(parseStoredRules(merchantId, stored));
+  rulesCache.delete(merchantId);
+  if (rulesCache.size >= RULES_CACHE_SIZE) rulesCache.delete(rulesCache.keys().next().value!);
+  rulesCache.set(merchantId, { json, rules });
+  return rules;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Earns the points a just-recorded order is worth (journal key `order:<id>`), for a caller that holds the member's
  * balance lock and read the earning context (`readEarningContext`) — the purchase flow. Orders of a deleted member or
@@ -138,7 +165,7 @@ async function heldOut(trx: Trx, merchantId: string, memberId: string, row: Earn
 export async function earnForNewOrder(trx: Trx, merchantId: string, order: Order, balance: MemberBalance, ctx: EarningContext, actor: Actor): Promise<EarnOutcome> {
   if (await heldOut(trx, merchantId, order.member_id, ctx)) return nothing();
   if (ctx.status === "deleted") return nothing();
-  const rules = parseStoredRules(merchantId, ctx.rules);
+  const rules = orderRules(merchantId, ctx.rules);
   const soFar = await earnedSoFar(trx, merchantId, order.member_id, rules, order.occurred_at, ctx.timezone);
   const breakdown = pointsOrRefuse(() =>
     orderPoints(rules, {
