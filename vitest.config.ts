@@ -1,5 +1,7 @@
 import { defineConfig } from "vitest/config";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import LongestFirstSequencer from "./tests/support/sequencer";
 
 const r = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = { "~": r("./app"), "~db": r("./db"), "~emails": r("./emails") };
@@ -10,6 +12,11 @@ const citusRecorder = process.env.CITUS_CHECK_LOG ? ["tests/support/citus-record
 export default defineConfig({
   resolve: { alias },
   test: {
+    // At least two workers (Vitest's default is cores - 1, one worker on a 2-core machine): an integration worker
+    // waits on its PostgreSQL backend about as long as it computes, so one worker leaves a core idle. The e2e
+    // project still runs one file at a time (fileParallelism: false), after the others.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         resolve: { alias },
@@ -28,10 +35,14 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["tests/support/global-setup.ts"],
           // The Citus check's statement recorder only when asked for (npm run check:citus sets CITUS_CHECK_LOG).
-          setupFiles: [...citusRecorder, "tests/support/fail-on-console-error.ts", "tests/support/worker-db.ts"],
+          setupFiles: [...citusRecorder, "tests/support/fail-on-console-error.ts", "tests/support/worker-db.ts", "tests/support/file-isolation.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           pool: "forks",
+          // A worker keeps its modules from one file to the next: importing the app again for each file cost seconds
+          // per file (most of a small file's time). Every file makes its own merchants and puts back what it changes
+          // in the process (tests/support/file-isolation.ts restores the environment and the clock after each file).
+          isolate: false,
         },
       },
       {
