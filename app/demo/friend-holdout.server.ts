@@ -2,7 +2,7 @@ import { sql, type Insertable } from "kysely";
 import type { Trx } from "~/db.server";
 import { bernoulli, deriveSeed, pick, seededRng, uniform } from "~/lib/random";
 import { CONTROL, createExperiment, isHeldOutOfProgram, TREATMENT } from "~/domain/experiments/assignment.server";
-import { earnPoints } from "~/domain/points/ledger.server";
+import { earnPointsMany } from "~/domain/points/ledger.server";
 import { newId } from "~/lib/ids";
 import { getOrCreateCode } from "~/domain/referrals/codes.server";
 import type { ReferralClicksTable, ReferralFriendArmsTable } from "~db/schema";
@@ -18,7 +18,7 @@ const DAY = 86_400_000;
  * months (so the demo's member and order counts stay the generator's), each placed in an arm in proportion to the
  * sign-ups the arms produce, with the landing devices that did not sign up added to match the rates. Their orders are
  * the generator's, alike in both arms, so the report's p_organic is about 0.08 / 0.22 ≈ 0.36 with a useful interval.
- * Set-based inserts; payouts go through the real ledger with the live idempotency keys.
+ * Set-based inserts; payouts go through the real ledger's bulk earning with the live idempotency keys.
  */
 export const DEMO_FRIEND_HOLDOUT = {
   percent: 30,
@@ -152,33 +152,52 @@ export async function seedDemoFriendHoldout(
   );
   const heldOut = async (memberId: string) => loyaltyHeldOut.has(memberId) || (!assigned.has(memberId) && (await isHeldOutOfProgram(trx, merchantId, "loyalty_program", memberId)));
   const perMonth = new Map<string, number>();
+  const payouts: Array<{ r: (typeof referrals)[number]; beneficiary: string; role: "friend" | "referrer"; points: number }> = [];
   for (const r of referrals) {
     if (!r.qualified_at) continue;
-    const payouts: Array<[string, "friend" | "referrer", number]> = [];
-    if (settings.friendReward.kind === "points") payouts.push([r.member_id, "friend", settings.friendReward.points]);
+    const mine: Array<[string, "friend" | "referrer", number]> = [];
+    if (settings.friendReward.kind === "points") mine.push([r.member_id, "friend", settings.friendReward.points]);
     const month = `${r.referrer_id}:${r.qualified_at.toISOString().slice(0, 7)}`;
     const used = perMonth.get(month) ?? 0;
     if (settings.referrerReward.kind === "points" && (settings.referrerCapPerMonth === null || used < settings.referrerCapPerMonth)) {
       perMonth.set(month, used + 1);
-      payouts.push([r.referrer_id, "referrer", settings.referrerReward.points]);
+      mine.push([r.referrer_id, "referrer", settings.referrerReward.points]);
     }
-    for (const [beneficiary, role, points] of payouts) {
+    for (const [beneficiary, role, points] of mine) {
       if (await heldOut(beneficiary)) continue;
-      const earned = await earnPoints(trx, merchantId, {
-        memberId: beneficiary,
-        points,
-        source: "referral",
-        idempotencyKey: `referral:${r.id}:${role}`,
-        description: role === "friend" ? "Welcome reward for joining through a friend" : "Referral reward",
-        earnedAt: r.qualified_at,
-        pendingUntil: r.status === "qualified" ? r.hold_until : null,
-        metadata: { referralId: r.id, role, level: role === "friend" ? 0 : 1 },
-        actor: { type: "system", id: null },
-      });
-      await trx
-        .insertInto("referral_payouts")
-        .values({ merchant_id: merchantId, id: newId("referralPayout"), referral_id: r.id, beneficiary_id: beneficiary, role, level: role === "friend" ? 0 : 1, kind: "points", points, journal_id: earned.journalId, status: "paid", digested_at: r.qualified_at, created_at: r.qualified_at })
-        .execute();
+      payouts.push({ r, beneficiary, role, points });
     }
   }
+  // Set-based: the ledger earnPoints would write one by one, in the same order (earnPointsMany; proven identical by
+  // tests/integration/flows/historical-earning.test.ts), and the payouts in one statement per 1,000.
+  const earned = await earnPointsMany(
+    trx,
+    merchantId,
+    payouts.map(({ r, beneficiary, role, points }) => ({
+      memberId: beneficiary,
+      points,
+      source: "referral",
+      idempotencyKey: `referral:${r.id}:${role}`,
+      description: role === "friend" ? "Welcome reward for joining through a friend" : "Referral reward",
+      earnedAt: r.qualified_at!,
+      pendingUntil: r.status === "qualified" ? r.hold_until : null,
+      metadata: { referralId: r.id, role, level: role === "friend" ? 0 : 1 },
+      actor: { type: "system" as const, id: null },
+    })),
+  );
+  const payoutRows = payouts.map(({ r, beneficiary, role, points }, i) => ({
+    merchant_id: merchantId,
+    id: newId("referralPayout"),
+    referral_id: r.id,
+    beneficiary_id: beneficiary,
+    role,
+    level: role === "friend" ? 0 : 1,
+    kind: "points" as const,
+    points,
+    journal_id: earned[i]!.journalId,
+    status: "paid" as const,
+    digested_at: r.qualified_at,
+    created_at: r.qualified_at!,
+  }));
+  await chunked(payoutRows, (p) => trx.insertInto("referral_payouts").values(p).execute());
 }

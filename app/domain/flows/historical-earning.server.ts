@@ -1,10 +1,9 @@
 import { sql } from "kysely";
-import { now } from "~/lib/clock.server";
 import type { Trx } from "~/db.server";
 import type { Actor } from "~/domain/audit/audit.server";
 import { DomainError } from "~/lib/errors";
 import { minorDigits } from "~/lib/money";
-import { earnManyLocked, type EarnInput } from "~/domain/points/ledger.server";
+import { earnManyLocked, lockBalances, type EarnInput } from "~/domain/points/ledger.server";
 import { capWindowStarts, orderPoints, type EarnedSoFar, type EarningRules } from "~/domain/points/rules";
 import { parseStoredRules } from "~/domain/points/rules.server";
 import type { Order } from "~db/schema";
@@ -141,33 +140,6 @@ async function oneByOne(trx: Trx, merchantId: string, orders: readonly Order[], 
 
 function seamIsKnown(): boolean {
   return seam.programs.every((p) => (!p.on?.orderRecorded || KNOWN.orderRecorded.has(p.name)) && (!p.earning || KNOWN.earning.has(p.name)));
-}
-
-/** Locks (creating where missing) the members' balance rows; returns each one's clawback debt. */
-async function lockBalances(trx: Trx, merchantId: string, memberIds: string[]): Promise<Map<string, number>> {
-  const locked = await trx
-    .selectFrom("member_balances")
-    .select(["member_id", "clawback_debt"])
-    .where("merchant_id", "=", merchantId)
-    .where(sql<boolean>`member_id = any(${memberIds}::text[])`)
-    .orderBy("member_id")
-    .forUpdate()
-    .execute();
-  const debts = new Map(locked.map((r) => [r.member_id, r.clawback_debt]));
-  const missing = memberIds.filter((m) => !debts.has(m));
-  if (missing.length === 0) return debts;
-  // A concurrent first write may win a row: `on conflict do update` then waits for it and locks it, as lockBalance.
-  try {
-    const created = await sql<{ member_id: string; clawback_debt: string }>`insert into member_balances (merchant_id, member_id, updated_at)
-      select ${merchantId}, u.member_id, ${now()} from unnest(${missing}::text[]) as u(member_id) order by u.member_id
-      on conflict (merchant_id, member_id) do update set updated_at = member_balances.updated_at
-      returning member_id, clawback_debt`.execute(trx);
-    for (const r of created.rows) debts.set(r.member_id, Number(r.clawback_debt));
-  } catch (err) {
-    if ((err as { code?: string }).code === "23503") throw new DomainError("not_found", "Member not found", { field: "member" });
-    throw err;
-  }
-  return debts;
 }
 
 /**

@@ -200,6 +200,71 @@ export async function earnManyLocked(trx: Trx, merchantId: string, debts: Readon
   });
 }
 
+/**
+ * earnPoints for many earnings at once (the demo seed's referral payouts): the same ledger as calling earnPoints on
+ * each in the order given — the members' balances locked (created where missing) in one statement, a key used
+ * before replayed as earnPoints replays it (the same checks), the new ones posted by earnManyLocked. The same new key
+ * twice in one call is refused (postJournals) where one by one the second would replay the first.
+ */
+export async function earnPointsMany(trx: Trx, merchantId: string, inputs: readonly EarnInput[]): Promise<EarnResult[]> {
+  if (inputs.length === 0) return [];
+  for (const input of inputs) assertPositivePoints(input.points);
+  const debts = await lockBalances(trx, merchantId, [...new Set(inputs.map((i) => i.memberId))].sort());
+  const keys = inputs.map((i) => i.idempotencyKey);
+  const priors = await trx
+    .selectFrom("ledger_journals as j")
+    .leftJoin("point_lots as l", (join) => join.onRef("l.merchant_id", "=", "j.merchant_id").onRef("l.journal_id", "=", "j.id"))
+    .select(["j.id", "j.idempotency_key", "j.member_id", "j.points", "l.id as lot_id"])
+    .where("j.merchant_id", "=", merchantId)
+    .where(sql<boolean>`j.idempotency_key = any(${keys}::text[])`)
+    .execute();
+  const prior = new Map(priors.map((p) => [p.idempotency_key, p]));
+  const fresh: EarnInput[] = [];
+  for (const input of inputs) {
+    const p = prior.get(input.idempotencyKey);
+    if (!p) fresh.push(input);
+    else if (p.member_id !== input.memberId || p.points !== input.points) {
+      throw new DomainError("idempotency_conflict", "This idempotency key was already used for a different ledger operation", { field: "Idempotency-Key" });
+    }
+  }
+  const earned = await earnManyLocked(trx, merchantId, debts, fresh);
+  let k = 0;
+  return inputs.map((input) => {
+    const p = prior.get(input.idempotencyKey);
+    return p ? { journalId: p.id, points: p.points, replayed: true, lotId: p.lot_id, lot: null } : earned[k++]!;
+  });
+}
+
+/**
+ * lockBalance for many members (pass them sorted: concurrent batches then lock in one order): their balance rows
+ * locked, created where missing; returns each one's clawback debt.
+ */
+export async function lockBalances(trx: Trx, merchantId: string, memberIds: readonly string[]): Promise<Map<string, number>> {
+  const locked = await trx
+    .selectFrom("member_balances")
+    .select(["member_id", "clawback_debt"])
+    .where("merchant_id", "=", merchantId)
+    .where(sql<boolean>`member_id = any(${memberIds}::text[])`)
+    .orderBy("member_id")
+    .forUpdate()
+    .execute();
+  const debts = new Map(locked.map((r) => [r.member_id, r.clawback_debt]));
+  const missing = memberIds.filter((m) => !debts.has(m));
+  if (missing.length === 0) return debts;
+  // A concurrent first write may win a row: `on conflict do update` then waits for it and locks it, as lockBalance.
+  try {
+    const created = await sql<{ member_id: string; clawback_debt: string }>`insert into member_balances (merchant_id, member_id, updated_at)
+      select ${merchantId}, u.member_id, ${now()} from unnest(${missing}::text[]) as u(member_id) order by u.member_id
+      on conflict (merchant_id, member_id) do update set updated_at = member_balances.updated_at
+      returning member_id, clawback_debt`.execute(trx);
+    for (const r of created.rows) debts.set(r.member_id, Number(r.clawback_debt));
+  } catch (err) {
+    if ((err as { code?: string }).code === "23503") throw new DomainError("not_found", "Member not found", { field: "member" });
+    throw err;
+  }
+  return debts;
+}
+
 // ---- spending -------------------------------------------------------------------------------------------------
 
 export interface SpendInput {

@@ -5,7 +5,7 @@ import { createExperiment } from "~/domain/experiments/assignment.server";
 import { earnForEvent } from "~/domain/flows/earning.server";
 import { earnRecordedOrders } from "~/domain/flows/historical-earning.server";
 import { earnRecordedOrder, setOrderRefundedTotal } from "~/domain/flows/purchase.server";
-import { spendPoints } from "~/domain/points/ledger.server";
+import { earnPoints, earnPointsMany, spendPoints, type EarnInput } from "~/domain/points/ledger.server";
 import type { EarningRules } from "~/domain/points/rules";
 import { saveTierProgram } from "~/domain/tiers/definitions.server";
 import { resetClock } from "~/lib/clock.server";
@@ -238,5 +238,68 @@ describe("earnRecordedOrders", () => {
     // The second order reached the tier (spend ≥ 10,000): the third earned with its multiplier.
     const third = await f.tx((trx) => trx.selectFrom("ledger_journals").select("metadata").where("merchant_id", "=", f.merchantId).where("idempotency_key", "=", "order:ord_tier3").executeTakeFirstOrThrow());
     expect((third.metadata as { breakdown: { tierPercent: number } }).breakdown.tierPercent).toBe(150);
+  });
+});
+
+describe("earnPointsMany", () => {
+  it("writes exactly the ledger earnPoints writes one by one (debts settled in order, balances created, keys replayed)", async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const members = [0, 1, 2, 3].map((i) => `mbr_pm${tag}${i}`);
+    const now = Date.now();
+    // Member 0 owes a debt (an old order earned, spent, refunded) that the earnings settle; member 3 has no balance
+    // row until earning; one key was used before (replayed, not posted again).
+    const setUp = async (f: LedgerFixture) =>
+      f.tx(async (trx) => {
+        await trx.insertInto("members").values(members.map((id) => ({ merchant_id: f.merchantId, id, email: `${id}@pm.test` }))).execute();
+        const [old] = await trx
+          .insertInto("orders")
+          .values({ merchant_id: f.merchantId, id: "ord_pmdebt", member_id: members[0]!, source: "import", external_order_id: "pm-debt", amount_minor: 30_000, currency: "USD", occurred_at: new Date(now - 400 * DAY) })
+          .returningAll()
+          .execute();
+        await earnRecordedOrder(trx, f.merchantId, old!, SYSTEM);
+        await spendPoints(trx, f.merchantId, { memberId: members[0]!, points: 100, idempotencyKey: "pm-spend", description: "Spent", actor: SYSTEM });
+        await setOrderRefundedTotal(trx, f.merchantId, { orderId: old!.id, refundedMinor: 30_000, causeKey: "pm-refund", actor: SYSTEM });
+        await earnPoints(trx, f.merchantId, { memberId: members[1]!, points: 300, source: "referral", idempotencyKey: "pm:0", description: "Earlier", earnedAt: new Date(now - 90 * DAY), actor: SYSTEM });
+      });
+    const inputs: EarnInput[] = Array.from({ length: 40 }, (_, i) => ({
+      memberId: members[i === 0 ? 1 : i % 4]!,
+      points: i === 0 ? 300 : 25 + ((i * 37) % 500),
+      source: "referral",
+      idempotencyKey: `pm:${i}`,
+      description: i % 2 ? "Referral reward" : "Welcome reward",
+      earnedAt: new Date(now - (60 - i) * DAY),
+      pendingUntil: i % 3 === 0 ? new Date(now + 10 * DAY) : null,
+      metadata: { n: i },
+      actor: SYSTEM,
+    }));
+    const one = await ledgerFixture(RULES, { timezone: "America/New_York" });
+    const set = await ledgerFixture(RULES, { timezone: "America/New_York" });
+    await setUp(one);
+    await setUp(set);
+    expect(await one.balance(members[0]!)).toMatchObject({ clawback_debt: 100 });
+
+    const a = await one.tx(async (trx) => {
+      const out = [];
+      for (const input of inputs) out.push(await earnPoints(trx, one.merchantId, input));
+      return out;
+    });
+    const b = await set.tx((trx) => earnPointsMany(trx, set.merchantId, inputs));
+    expect(b.map((r) => [r.points, r.replayed, r.lotId !== null])).toEqual(a.map((r) => [r.points, r.replayed, r.lotId !== null]));
+    expect(b[0]!.replayed).toBe(true);
+
+    const la = await one.tx((trx) => ledger(trx, one.merchantId));
+    const lb = await set.tx((trx) => ledger(trx, set.merchantId));
+    expect(lb.journals).toEqual(la.journals);
+    expect(lb.entries).toEqual(la.entries);
+    expect(lb.lots).toEqual(la.lots);
+    expect(lb.allocations).toEqual(la.allocations);
+    expect(lb.balances).toEqual(la.balances);
+    expect((await set.reconcile()).mismatches).toEqual([]);
+    // The comparison covered the debt's settlement and both pending and released lots.
+    expect(la.journals.some((j) => (j.metadata as { settledDebt?: number }).settledDebt === 100)).toBe(true);
+    expect(la.lots.some((l) => l.released === false) && la.lots.some((l) => l.released === true)).toBe(true);
+
+    // A key used before for another member is refused, as earnPoints refuses it.
+    await expect(set.tx((trx) => earnPointsMany(trx, set.merchantId, [{ ...inputs[1]!, memberId: members[2]! }]))).rejects.toMatchObject({ code: "idempotency_conflict" });
   });
 });
