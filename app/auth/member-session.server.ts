@@ -1,4 +1,4 @@
-import { withTenant, type DB, type Trx } from "~/db.server";
+import { withBegin, withTenant, type DB, type Trx } from "~/db.server";
 import { newId } from "~/lib/ids";
 import { now } from "~/lib/clock.server";
 import { cookieExpiry, initialExpiry, judgeSession } from "./session-policy";
@@ -55,13 +55,14 @@ export async function validateMemberSessionToken(
   const parsed = parseToken(token);
   if (!parsed) return null;
   return withTenant(database, merchantId, async (trx) => {
-    const row = await trx
+    // Sent with the transaction's `begin` in one round trip: every portal page a member opens validates the session.
+    const query = trx
       .selectFrom("member_sessions as s")
       .innerJoin("members as m", (j) => j.onRef("m.merchant_id", "=", "s.merchant_id").onRef("m.id", "=", "s.member_id"))
       .select(["s.id", "s.secret_hash", "s.created_at", "s.expires_at", "m.id as member_id", "m.email", "m.name", "m.status"])
       .where("s.merchant_id", "=", merchantId)
-      .where("s.id", "=", parsed.id)
-      .executeTakeFirst();
+      .where("s.id", "=", parsed.id);
+    const row = (await trx.executeQuery(withBegin(query.compile()))).rows[0];
     if (!row || !secretMatches(parsed.secret, row.secret_hash)) return null;
     const t = now();
     const verdict = judgeSession({ createdAt: row.created_at, expiresAt: row.expires_at }, t);

@@ -5,10 +5,7 @@ import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-poi
 import { portalTagline } from "~/components/portal/brand";
 import { MemberSummary, memberSummaryView } from "~/components/portal/member-summary";
 import { VisitorWelcome } from "~/components/portal/visitor-welcome";
-import { db } from "~/db.server";
-import { memberHome } from "~/domain/members/accounts.server";
-import { memberPointsView } from "~/web/presenters/points-portal.server";
-import { memberHeldOutOfLoyalty } from "~/domain/experiments/loyalty-holdout.server";
+import { portalHomeView } from "~/web/presenters/points-portal.server";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 
 const RECENT_HISTORY = 5;
@@ -17,11 +14,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const merchant = await requirePortalMerchant(params.merchant, request);
   const auth = await portalVisitor(request, merchant);
   if (!auth) return { kind: "visitor" as const, slug: merchant.slug, name: merchant.name, tagline: portalTagline(merchant.settings) };
-  const [home, points, heldOut] = await Promise.all([
-    memberHome(db(), merchant.id, auth.member.id),
-    memberPointsView(merchant, auth.member.id, { limit: RECENT_HISTORY }),
-    memberHeldOutOfLoyalty(db(), merchant.id, auth.member.id),
-  ]);
+  const { home, heldOut, points } = await portalHomeView(merchant, auth.member.id, RECENT_HISTORY);
   // Formatted on the server in the merchant's time zone, so the browser shows exactly the same text.
   return { kind: "member" as const, slug: merchant.slug, name: merchant.name, member: memberSummaryView(home, merchant), points, heldOut };
 }

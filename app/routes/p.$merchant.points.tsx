@@ -3,9 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { requireMember } from "~/web/guards.server";
 import { PointsBalanceCard, PointsHistory } from "~/components/points/portal-points";
 import { PortalLink } from "~/components/portal/portal-shell";
-import { memberPointsView } from "~/web/presenters/points-portal.server";
-import { db } from "~/db.server";
-import { memberHeldOutOfLoyalty } from "~/domain/experiments/loyalty-holdout.server";
+import { portalPointsView } from "~/web/presenters/points-portal.server";
 import { ProgramUnavailable } from "~/components/portal/program-unavailable";
 
 export const meta: MetaFunction = () => [{ title: "Your points" }];
@@ -16,8 +14,7 @@ const PAGE = 20;
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, member } = await requireMember(request, params.merchant);
   const cursor = new URL(request.url).searchParams.get("cursor");
-  const [view, heldOut] = await Promise.all([memberPointsView(merchant, member.id, { cursor, limit: PAGE }), memberHeldOutOfLoyalty(db(), merchant.id, member.id)]);
-  return { slug: merchant.slug, programName: merchant.name, heldOut, ...view };
+  return { slug: merchant.slug, programName: merchant.name, ...(await portalPointsView(merchant, member.id, { cursor, limit: PAGE })) };
 }
 
 export default function PortalPoints() {

@@ -30,7 +30,7 @@
  * self-time functions and packages are printed), PAGES_BENCH_HEAP=1 (the server writes a heap snapshot on SIGUSR2,
  * taken when warm and when settled; both are summarised by tests/bench/heap-summary.ts and kept in
  * PAGES_BENCH_HEAP_OUT, a directory, when set; the snapshot's own native memory stays in the RSS figures after it, so
- * compare RSS from runs without it), PAGES_BENCH_ONLY=<substring of a page name> (floor is always run),
+ * compare RSS from runs without it), PAGES_BENCH_ONLY=<substrings of page names, comma-separated> (floor is always run),
  * PAGES_BENCH_SERVER_FLAGS (extra node flags for the server only, e.g. `--max-semi-space-size=8`, to try settings
  * before they go into the start script; environment variables such as MALLOC_ARENA_MAX reach the server from this
  * process's environment).
@@ -206,7 +206,9 @@ async function demoPages(merchantId: string, ownerEmail: string, memberEmail: st
     { name: "admin CLTV", kind: "admin", path: "/admin/northwind/cltv", headers: staff },
     { name: "API member points", kind: "api", path: `/api/v1/members/${member.id}/points`, headers: api },
   ];
-  return all.filter((p) => p.kind === "floor" || !ONLY || p.name.includes(ONLY));
+  // A comma-separated list of substrings, e.g. "portal,member page".
+  const only = ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
+  return all.filter((p) => p.kind === "floor" || !only?.length || only.some((o) => p.name.includes(o)));
 }
 
 // ---- the server as its own process --------------------------------------------------------------------------------

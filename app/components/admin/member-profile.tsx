@@ -104,7 +104,8 @@ const ACTION_LABEL: Record<string, string> = {
   "points.clawback_forgiven": "Clawback forgiven",
 };
 
-function describeChange(before: unknown, after: unknown): string | null {
+/** An audit entry's change in words ("status: \"active\" → \"blocked\""), built by the loader: the raw documents stay on the server. */
+export function describeChange(before: unknown, after: unknown): string | null {
   if (!after || typeof after !== "object") return null;
   const keys = Object.keys(after as object);
   if (!keys.length) return null;
@@ -121,7 +122,7 @@ export function AuditTrail({
   entries,
   timezone,
 }: {
-  entries: Array<{ id: string; action: string; actor_type: string; actor_id: string | null; actor_name: string | null; before: unknown; after: unknown; created_at: D }>;
+  entries: Array<{ id: string; action: string; actor_type: string; actor_id: string | null; actor_name: string | null; change: string | null; created_at: D }>;
   timezone: string;
 }) {
   return (
@@ -132,7 +133,7 @@ export function AuditTrail({
       {entries.length ? (
         <ol className="divide-y divide-stone-100 rounded-lg border border-stone-200 bg-white">
           {entries.map((e) => {
-            const change = describeChange(e.before, e.after);
+            const change = e.change;
             return (
               <li key={e.id} className="px-4 py-3 text-sm">
                 <p>

@@ -6,7 +6,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "~/auth/passwor
 import { memberThrottleKey } from "~/auth/throttle";
 import { clearLoginFailures, throttledLogin, type LoginOrigin } from "~/auth/throttle.server";
 import { generateSecret, hashSecret, parseToken, secretMatches } from "~/auth/tokens.server";
-import { withTenant, type DB, type Trx } from "~/db.server";
+import { withBegin, withTenant, type DB, type Trx } from "~/db.server";
 import { recordAudit } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import { appUrl } from "~/lib/env.server";
@@ -210,36 +210,32 @@ export interface MemberHome {
 
 /** What the portal home shows today: the member's profile and their order history from `orders`. */
 export async function memberHome(database: DB, merchantId: string, memberId: string): Promise<MemberHome> {
-  return withTenant(database, merchantId, async (trx) => {
-    const member = await trx
-      .selectFrom("members")
-      .select(["name", "email", "birthday", "created_at"])
-      .where("merchant_id", "=", merchantId)
-      .where("id", "=", memberId)
-      .executeTakeFirst();
-    if (!member) throw notFound("Member");
-    const byCurrency = await trx
-      .selectFrom("orders")
-      .select([
-        "currency",
-        sql<number>`count(*)::int`.as("n"),
-        sql<string>`sum(amount_minor)::text`.as("total"),
-        sql<Date>`max(occurred_at)`.as("last"),
-      ])
-      .where("merchant_id", "=", merchantId)
-      .where("member_id", "=", memberId)
-      .groupBy("currency")
-      .orderBy("currency")
-      .execute();
-    const last = byCurrency.reduce<Date | null>((acc, r) => (acc && acc > r.last ? acc : r.last), null);
-    return {
-      name: member.name,
-      email: member.email,
-      birthday: member.birthday,
-      memberSince: member.created_at,
-      orderCount: byCurrency.reduce((n, r) => n + r.n, 0),
-      spend: byCurrency.map((r) => ({ currency: r.currency, amountMinor: Number(r.total) })),
-      lastOrderAt: last,
-    };
-  });
+  return withTenant(database, merchantId, (trx) => readMemberHome(trx, merchantId, memberId));
+}
+
+/** `memberHome` inside the caller's transaction, in one statement (a page reads it with its other reads). */
+export async function readMemberHome(trx: Trx, merchantId: string, memberId: string): Promise<MemberHome> {
+  // withBegin: when this opens the page's transaction, it goes with `begin` in one round trip.
+  const { rows } = await trx.executeQuery(withBegin(sql<{ name: string | null; email: string; birthday: string | null; created_at: Date; currency: string | null; n: number | null; total: string | null; last: Date | null }>`
+    select m.name, m.email, m.birthday, m.created_at, o.currency, o.n, o.total, o.last
+    from members m
+    left join lateral (
+      select currency, count(*)::int as n, sum(amount_minor)::text as total, max(occurred_at) as last
+      from orders where merchant_id = ${merchantId} and member_id = ${memberId} group by currency
+    ) o on true
+    where m.merchant_id = ${merchantId} and m.id = ${memberId}
+    order by o.currency`.compile(trx)));
+  const member = rows[0];
+  if (!member) throw notFound("Member");
+  const byCurrency = rows.filter((r) => r.currency !== null);
+  const last = byCurrency.reduce<Date | null>((acc, r) => (acc && acc > r.last! ? acc : r.last), null);
+  return {
+    name: member.name,
+    email: member.email,
+    birthday: member.birthday,
+    memberSince: member.created_at,
+    orderCount: byCurrency.reduce((n, r) => n + r.n!, 0),
+    spend: byCurrency.map((r) => ({ currency: r.currency!, amountMinor: Number(r.total) })),
+    lastOrderAt: last,
+  };
 }

@@ -1,9 +1,9 @@
 import { sql } from "kysely";
-import type { Trx } from "~/db.server";
+import { withBegin, type Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import type { JournalKind } from "~db/schema";
-import { inactivityExpiry } from "./rules";
-import { getEarningRules } from "./rules.server";
+import { inactivityExpiry, type EarningRules } from "./rules";
+import { parseStoredRules } from "./rules.server";
 import type { LedgerLine, MemberPointsBalance } from "./types";
 
 export type { LedgerLine, MemberPointsBalance };
@@ -12,58 +12,87 @@ export type { LedgerLine, MemberPointsBalance };
 
 
 export async function getMemberBalance(trx: Trx, merchantId: string, memberId: string): Promise<MemberPointsBalance> {
-  const balance = await trx
-    .selectFrom("member_balances")
-    .selectAll()
-    .where("merchant_id", "=", merchantId)
-    .where("member_id", "=", memberId)
-    .executeTakeFirst();
-  const pendingLots = await trx
-    .selectFrom("point_lots")
-    .select([sql<string>`sum(remaining)`.as("points"), "pending_until"])
-    .where("merchant_id", "=", merchantId)
-    .where("member_id", "=", memberId)
-    .where("released_at", "is", null)
-    .where("remaining", ">", 0)
-    .groupBy("pending_until")
-    .orderBy("pending_until")
-    .limit(50)
-    .execute();
-
-  let expiringNext: MemberPointsBalance["expiringNext"] = null;
-  const rules = await getEarningRules(trx, merchantId);
-  if (rules.expiry.mode === "inactivity") {
-    const at = balance?.last_activity_at ? inactivityExpiry(rules, balance.last_activity_at) : null;
-    const total = (balance?.available ?? 0) + (balance?.pending ?? 0);
-    if (at && total > 0) expiringNext = { points: total, at };
-  } else {
-    // Lots expire on their own dates; group the earliest date's lots (several orders of one day share it).
-    const next = await trx
-      .selectFrom("point_lots")
-      .select(["expires_at", sql<string>`sum(remaining)`.as("points")])
-      .where("merchant_id", "=", merchantId)
-      .where("member_id", "=", memberId)
-      .where("remaining", ">", 0)
-      .where("expires_at", "is not", null)
-      .groupBy("expires_at")
-      .orderBy("expires_at")
-      .limit(1)
-      .executeTakeFirst();
-    if (next?.expires_at) expiringNext = { points: Number(next.points), at: next.expires_at };
-  }
-
-  return {
-    available: balance?.available ?? 0,
-    pending: balance?.pending ?? 0,
-    clawbackDebt: balance?.clawback_debt ?? 0,
-    lifetimeEarned: balance?.lifetime_earned ?? 0,
-    lifetimeRedeemed: balance?.lifetime_redeemed ?? 0,
-    pendingLots: pendingLots.map((l) => ({ points: Number(l.points), releasesAt: l.pending_until })),
-    expiringNext,
-    lastActivityAt: balance?.last_activity_at ?? null,
-  };
+  return (await getMemberPoints(trx, merchantId, memberId)).balance;
 }
 
+export interface MemberPoints {
+  balance: MemberPointsBalance;
+  /** The merchant's earning rules, which the balance's texts need (pending days, expiry mode). */
+  rules: EarningRules;
+  /** One page of the ledger, when asked for. */
+  ledger?: LedgerPage;
+}
+
+/**
+ * The member's balance (with pending lots and the next expiry), the merchant's earning rules and, when asked, one
+ * page of the ledger — in one statement. The points screens show all three; read separately they were five
+ * round trips, the rules read twice (issue 14).
+ */
+export async function getMemberPoints(
+  trx: Trx,
+  merchantId: string,
+  memberId: string,
+  opts: { ledger?: { cursor?: string | null; limit?: number } } = {},
+): Promise<MemberPoints> {
+  const page = opts.ledger ? ledgerPageArgs(opts.ledger) : null;
+  // withBegin: when this opens the page's transaction, it goes with `begin` in one round trip.
+  const { rows } = await trx.executeQuery(withBegin(sql<{
+    rules: unknown;
+    available: number | null;
+    pending: number | null;
+    clawback_debt: number | null;
+    lifetime_earned: number | null;
+    lifetime_redeemed: number | null;
+    last_activity_at: Date | null;
+    pending_points: number[];
+    pending_until: Array<Date | null>;
+    expiring_at: Date | null;
+    expiring_points: number | null;
+    ledger: LedgerJsonRow[] | null;
+  }>`
+    select (select rules from earning_rules where merchant_id = ${merchantId}) as rules,
+      b.available, b.pending, b.clawback_debt, b.lifetime_earned, b.lifetime_redeemed, b.last_activity_at,
+      p.points as pending_points, p.until as pending_until, x.expires_at as expiring_at, x.points as expiring_points,
+      ${page ? sql`(select coalesce(json_agg(l order by l.seq desc), '[]') from (${ledgerPageSql(merchantId, memberId, page)}) l)` : sql`null`} as ledger
+    from (select 1) one
+    left join member_balances b on b.merchant_id = ${merchantId} and b.member_id = ${memberId}
+    cross join lateral (
+      select coalesce(array_agg(g.points order by g.pending_until), '{}') as points, coalesce(array_agg(g.pending_until order by g.pending_until), '{}') as until
+      from (
+        select sum(remaining) as points, pending_until from point_lots
+        where merchant_id = ${merchantId} and member_id = ${memberId} and released_at is null and remaining > 0
+        group by pending_until order by pending_until limit 50
+      ) g
+    ) p
+    -- The lots' own next expiry date (unused when the rules expire by inactivity: then it follows from the balance).
+    left join lateral (
+      select expires_at, sum(remaining) as points from point_lots
+      where merchant_id = ${merchantId} and member_id = ${memberId} and remaining > 0 and expires_at is not null
+      group by expires_at order by expires_at limit 1
+    ) x on true`.compile(trx)));
+  const r = rows[0]!;
+  const rules = parseStoredRules(merchantId, r.rules);
+  let expiringNext: MemberPointsBalance["expiringNext"] = null;
+  if (rules.expiry.mode === "inactivity") {
+    const at = r.last_activity_at ? inactivityExpiry(rules, r.last_activity_at) : null;
+    const total = (r.available ?? 0) + (r.pending ?? 0);
+    if (at && total > 0) expiringNext = { points: total, at };
+  } else if (r.expiring_at) {
+    // The earliest date's lots together (several orders of one day share it).
+    expiringNext = { points: Number(r.expiring_points), at: r.expiring_at };
+  }
+  const balance: MemberPointsBalance = {
+    available: r.available ?? 0,
+    pending: r.pending ?? 0,
+    clawbackDebt: r.clawback_debt ?? 0,
+    lifetimeEarned: r.lifetime_earned ?? 0,
+    lifetimeRedeemed: r.lifetime_redeemed ?? 0,
+    pendingLots: r.pending_points.map((points, i) => ({ points: Number(points), releasesAt: r.pending_until[i] ?? null })),
+    expiringNext,
+    lastActivityAt: r.last_activity_at,
+  };
+  return { balance, rules, ...(page ? { ledger: ledgerPage(r.ledger ?? [], page.limit) } : {}) };
+}
 
 export interface LedgerPage {
   rows: LedgerLine[];
@@ -82,56 +111,51 @@ function decodeCursor(cursor: string): number {
   }
 }
 
-/**
- * A member's ledger, newest first, with the running available/pending balances after each line. The running
- * totals are window sums over the member's journals (a member has hundreds, not millions), computed in SQL.
- */
-export async function listMemberLedger(
-  trx: Trx,
-  merchantId: string,
-  memberId: string,
-  opts: { cursor?: string | null; limit?: number } = {},
-): Promise<LedgerPage> {
-  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-  const after = opts.cursor ? decodeCursor(opts.cursor) : null;
-  const rows = await sql<{
-    id: string;
-    seq: string;
-    kind: JournalKind;
-    source: string;
-    description: string;
-    points: string;
-    available_change: string;
-    pending_change: string;
-    debt_change: string;
-    available_after: string;
-    pending_after: string;
-    order_id: string | null;
-    reason: string | null;
-    note: string | null;
-    actor_type: string;
-    actor_id: string | null;
-    created_at: Date;
-    effective_at: Date;
-  }>`
-    -- The member's entries summed per journal in one index range, materialised: joined per journal instead, the
-    -- planner (which guesses one journal per member) re-ran that range for every journal, O(journals²): the admin
-    -- member page's costliest statement (6.5 ms per call in the page bench, a member with 56 journals; issue 14).
-    with changes as materialized (
-      select e.merchant_id, e.journal_id,
-        coalesce(sum(e.amount) filter (where e.account = 'member_available'), 0) as available_change,
-        coalesce(sum(e.amount) filter (where e.account = 'member_pending'), 0) as pending_change,
-        coalesce(-sum(e.amount) filter (where e.account = 'member_clawback'), 0) as debt_change
-      from ledger_entries e
-      where e.merchant_id = ${merchantId} and e.member_id = ${memberId}
-      group by e.merchant_id, e.journal_id
-    ), lines as (
+/** A ledger line as the statement returns it: columns, or the same as JSON (numbers may be strings, dates are text). */
+interface LedgerJsonRow {
+  id: string;
+  seq: string | number;
+  kind: JournalKind;
+  source: string;
+  description: string;
+  points: string | number;
+  available_change: string | number;
+  pending_change: string | number;
+  debt_change: string | number;
+  available_after: string | number;
+  pending_after: string | number;
+  order_id: string | null;
+  reason: string | null;
+  note: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  created_at: Date | string;
+  effective_at: Date | string;
+}
+
+function ledgerPageArgs(opts: { cursor?: string | null; limit?: number }): { after: number | null; limit: number } {
+  return { limit: Math.min(Math.max(opts.limit ?? 50, 1), 200), after: opts.cursor ? decodeCursor(opts.cursor) : null };
+}
+
+/** One page of a member's ledger, newest first, with one row more than the page to tell whether there is a next. */
+function ledgerPageSql(merchantId: string, memberId: string, page: { after: number | null; limit: number }) {
+  return sql<LedgerJsonRow>`
+    -- Each journal's entries for the member, summed through the entries' primary key (merchant_id, journal_id, seq):
+    -- one short index probe per journal, whatever the planner guesses. Joined to a per-journal aggregate of the
+    -- member's entries instead, it picked a nested loop that re-read that aggregate for every journal, O(journals²):
+    -- 6.2 ms per call for the page bench's members even materialised, the costliest statement of the portal home,
+    -- the points page and the admin member page (issue 14).
+    with lines as (
       select j.id, j.seq, j.kind, j.source, j.description, j.points, j.order_id, j.reason, j.note, j.actor_type, j.actor_id, j.created_at, j.effective_at,
-        coalesce(c.available_change, 0) as available_change,
-        coalesce(c.pending_change, 0) as pending_change,
-        coalesce(c.debt_change, 0) as debt_change
+        c.available_change, c.pending_change, c.debt_change
       from ledger_journals j
-      left join changes c on c.merchant_id = j.merchant_id and c.journal_id = j.id
+      cross join lateral (
+        select coalesce(sum(e.amount) filter (where e.account = 'member_available'), 0) as available_change,
+          coalesce(sum(e.amount) filter (where e.account = 'member_pending'), 0) as pending_change,
+          coalesce(-sum(e.amount) filter (where e.account = 'member_clawback'), 0) as debt_change
+        from ledger_entries e
+        where e.merchant_id = j.merchant_id and e.journal_id = j.id and e.member_id = ${memberId}
+      ) c
       where j.merchant_id = ${merchantId} and j.member_id = ${memberId}
     ), running as (
       select *,
@@ -141,10 +165,13 @@ export async function listMemberLedger(
       window w as (order by seq rows between unbounded preceding and current row)
     )
     select * from running
-    where ${after !== null ? sql`seq < ${after}` : sql`true`}
+    where ${page.after !== null ? sql`seq < ${page.after}` : sql`true`}
     order by seq desc
-    limit ${limit + 1}`.execute(trx);
-  const page = rows.rows.slice(0, limit).map<LedgerLine>((r) => ({
+    limit ${page.limit + 1}`;
+}
+
+function ledgerPage(rows: LedgerJsonRow[], limit: number): LedgerPage {
+  const page = rows.slice(0, limit).map<LedgerLine>((r) => ({
     journalId: r.id,
     seq: Number(r.seq),
     kind: r.kind,
@@ -161,11 +188,26 @@ export async function listMemberLedger(
     note: r.note,
     actorType: r.actor_type,
     actorId: r.actor_id,
-    createdAt: r.created_at,
-    effectiveAt: r.effective_at,
+    createdAt: new Date(r.created_at),
+    effectiveAt: new Date(r.effective_at),
   }));
   const last = page.at(-1);
-  return { rows: page, nextCursor: rows.rows.length > limit && last ? encodeCursor(last.seq) : null };
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+}
+
+/**
+ * A member's ledger, newest first, with the running available/pending balances after each line. The running
+ * totals are window sums over the member's journals (a member has hundreds, not millions), computed in SQL.
+ */
+export async function listMemberLedger(
+  trx: Trx,
+  merchantId: string,
+  memberId: string,
+  opts: { cursor?: string | null; limit?: number } = {},
+): Promise<LedgerPage> {
+  const page = ledgerPageArgs(opts);
+  const { rows } = await ledgerPageSql(merchantId, memberId, page).execute(trx);
+  return ledgerPage(rows, page.limit);
 }
 
 export interface ReconcileMismatch {

@@ -3,8 +3,8 @@ import { balanceView, ledgerRow } from "~/components/points/views";
 import { db, withTenant } from "~/db.server";
 import { memberCltv } from "~/domain/cltv/report.server";
 import { getMemberProfile } from "~/domain/members/profile.server";
-import { getMemberBalance, listMemberLedger } from "~/domain/points/balance.server";
-import { getEarningRules } from "~/domain/points/rules.server";
+import { describeChange } from "~/components/admin/member-profile";
+import { getMemberPoints } from "~/domain/points/balance.server";
 import { memberRewardsPanel } from "~/domain/rewards/catalog.server";
 import { memberTags } from "~/domain/segments/segments.server";
 import { memberTierPanelData } from "~/domain/tiers/member-panel.server";
@@ -25,13 +25,13 @@ export async function memberPage(merchant: Merchant, memberId: string, cursor: s
   const found = await withTenant(db(), merchant.id, async (trx) => {
     const profile = await getMemberProfile(trx, merchant.id, memberId);
     if (!profile) return null;
-    const rules = await getEarningRules(trx, merchant.id);
-    const ledger = await orBadRequest(listMemberLedger(trx, merchant.id, memberId, { cursor, limit: LEDGER_PAGE }));
+    // The balance, the rules its texts need and the ledger page: one statement.
+    const { balance, rules, ledger } = await orBadRequest(getMemberPoints(trx, merchant.id, memberId, { ledger: { cursor, limit: LEDGER_PAGE } }));
     return {
       profile,
       rules,
-      ledger,
-      balance: await getMemberBalance(trx, merchant.id, memberId),
+      ledger: ledger!,
+      balance,
       tier: await memberTierPanelData(trx, merchant.id, memberId, at),
       cltv: await memberCltv(trx, merchant.id, memberId),
       referrals: await memberReferralPanel(trx, merchant.id, memberId, merchant.currency),
@@ -44,8 +44,15 @@ export async function memberPage(merchant: Merchant, memberId: string, cursor: s
   const staff = staffIds.length ? await db().selectFrom("staff_users").select(["id", "name"]).where("id", "in", staffIds).execute() : [];
   const names = Object.fromEntries(staff.map((s) => [s.id, s.name]));
   const base = `/admin/${merchant.slug}/members/${memberId}`;
+  const { member, orders, recentOrders, audit } = found.profile;
   return {
-    profile: found.profile,
+    // What the page shows: an audit entry's change as text, not the documents before and after.
+    profile: {
+      member,
+      orders,
+      recentOrders,
+      audit: audit.map(({ before, after, ...e }) => ({ ...e, change: describeChange(before, after) })),
+    },
     currency: merchant.currency,
     timezone: merchant.timezone,
     points: balanceView(found.balance, { pendingDays: found.rules.pendingDays, expiryMode: found.rules.expiry.mode }, merchant.timezone, at),

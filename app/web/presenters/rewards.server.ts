@@ -6,7 +6,7 @@ import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
 import { getMemberBalance } from "~/domain/points/balance.server";
 import { liabilityByReward, listRewards, redemptionLog } from "~/domain/rewards/catalog.server";
 import { rewardSummary } from "~/domain/rewards/notify.server";
-import { memberMeetsTier } from "~/domain/rewards/tier-check.server";
+import { tiersMemberMeets } from "~/domain/rewards/tier-check.server";
 import { now } from "~/lib/clock.server";
 import { formatMoney } from "~/lib/money";
 
@@ -56,14 +56,16 @@ export async function adminRewardsPage(merchant: MerchantRef) {
 export async function portalRewardsPage(merchant: MerchantRef & { name: string }, memberId: string, confirmId: string | null) {
   const at = now();
   const view = await withTenant(db(), merchant.id, async (trx) => {
+    // The balance first: its statement goes with the transaction's `begin` (withBegin).
+    const balance = await getMemberBalance(trx, merchant.id, memberId);
     const heldOut = await isHeldOutOfProgram(trx, merchant.id, "loyalty_program", memberId);
     if (heldOut) return { heldOut, available: 0, rewards: [] };
-    const balance = await getMemberBalance(trx, merchant.id, memberId);
     const all = (await listRewards(trx, merchant.id)).filter((r) => (!r.starts_at || r.starts_at <= at) && (!r.ends_at || r.ends_at > at));
-    const rewards = [];
-    for (const r of all) {
-      const tierOk = !r.min_tier_id || (await memberMeetsTier(trx, merchant.id, memberId, r.min_tier_id));
-      rewards.push({
+    // One statement for every tier-restricted reward (it was one per reward).
+    const met = await tiersMemberMeets(trx, merchant.id, memberId, all.flatMap((r) => (r.min_tier_id ? [r.min_tier_id] : [])));
+    const rewards = all.map((r) => {
+      const tierOk = !r.min_tier_id || met.has(r.min_tier_id);
+      return {
         id: r.id,
         name: r.name,
         description: r.description,
@@ -76,8 +78,8 @@ export async function portalRewardsPage(merchant: MerchantRef & { name: string }
         soldOut: r.stock_remaining === 0,
         tierOk,
         missing: Math.max(0, r.points_cost - balance.available),
-      });
-    }
+      };
+    });
     return { heldOut, available: balance.available, rewards };
   });
   const confirming = view.rewards.find((r) => r.id === confirmId && !r.atCheckout) ?? null;

@@ -8,6 +8,9 @@ export interface QrSvg {
 }
 
 const QUIET = 4;
+/** Codes kept, newest used last: a member's link never changes, and encoding it is most of the Refer page's own CPU. */
+const CACHED = 500;
+const cache = new Map<string, QrSvg>();
 
 /**
  * Encodes `text` (the member's share link) server-side. The page renders the path as React SVG, so no library
@@ -15,6 +18,25 @@ const QUIET = 4;
  * one rectangle each, which keeps the path short.
  */
 export function qrSvg(text: string): QrSvg {
+  const hit = cache.get(text);
+  if (hit) {
+    // Re-inserted so the least recently used code is the first to go (Map keeps insertion order).
+    cache.delete(text);
+    cache.set(text, hit);
+    return hit;
+  }
+  const made = encode(text);
+  cache.set(text, made);
+  if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
+  return made;
+}
+
+/** The number of codes cached (for tests: the cache is bounded). */
+export function qrCacheSize(): number {
+  return cache.size;
+}
+
+function encode(text: string): QrSvg {
   const qr = QRCode.create(text, { errorCorrectionLevel: "M" });
   const n = qr.modules.size;
   const dark = qr.modules.data;

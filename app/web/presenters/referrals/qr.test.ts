@@ -1,6 +1,6 @@
 import QRCode from "qrcode";
 import { describe, expect, it } from "vitest";
-import { qrSvg } from "./qr.server";
+import { qrCacheSize, qrSvg } from "./qr.server";
 
 /** Rasterises the path back into a grid (each `M x y h w v1 h-w z` is one run of dark modules). */
 function grid(path: string, size: number): boolean[][] {
@@ -31,5 +31,12 @@ describe("qrSvg", () => {
 
   it("grows with the text", () => {
     expect(qrSvg(`https://example.com/r/${"A".repeat(120)}`).size).toBeGreaterThan(qrSvg("https://example.com/r/AB").size);
+  });
+
+  it("encodes a link once and keeps a bounded number of codes", () => {
+    const text = "https://rewards.example.com/r/CACHE1";
+    expect(qrSvg(text)).toBe(qrSvg(text));
+    for (let i = 0; i < 600; i++) qrSvg(`https://rewards.example.com/r/C${i}`);
+    expect(qrCacheSize()).toBe(500);
   });
 });
