@@ -10,6 +10,7 @@ import {
   probabilityOfPurchases,
 } from "./bgnbd";
 import { compress } from "./summary";
+import { hyp2f1 } from "./special";
 
 function cdnowSummary() {
   return readFixture(CDNOW_SUMMARY)
@@ -98,5 +99,51 @@ describe("BG/NBD on the CDNOW sample", () => {
   it("the compressed weighted total equals the sum of per-customer log-likelihoods", () => {
     const perCustomer = cdnowSummary().reduce((s, c) => s + bgnbdLogLikelihood(fit, c.x, c.tx, c.T), 0);
     expect(bgnbdTotalLogLikelihood(fit, rows)).toBeCloseTo(perCustomer, 6);
+  });
+});
+
+describe("BG/NBD removable singularities (issue 16 §4): the limit, never NaN", () => {
+  const base = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+  it("a = 1: conditional and unconditional expectations equal the limit of their neighbours", () => {
+    const at = { ...base, a: 1 };
+    const cases: [number, number, number, number][] = [[39, 2, 30.43, 38.86], [39, 0, 0, 38.86], [52, 200, 70, 78]];
+    for (const [t, x, tx, T] of cases) {
+      const e = conditionalExpectedPurchases(at, t, x, tx, T);
+      expect(Number.isFinite(e)).toBe(true);
+      expect(e).toBeGreaterThan(0);
+      for (const d of [1e-2, 1e-4, 1e-6, 1e-8, 1e-12]) {
+        for (const a of [1 + d, 1 - d]) {
+          const near = conditionalExpectedPurchases({ ...at, a }, t, x, tx, T);
+          // Smooth in a: |E(1 ± d) − E(1)| is first order in d.
+          expect(Math.abs(near - e)).toBeLessThan(Math.max(10 * d * e, 1e-9 * e));
+        }
+      }
+    }
+    const u = expectedPurchases(at, 39);
+    expect(Number.isFinite(u)).toBe(true);
+    expect(Math.abs(expectedPurchases({ ...at, a: 1 + 1e-7 }, 39) - u)).toBeLessThan(1e-6 * u);
+    // Far enough from 1 that the plain formula is exact, the two agree with the limit's slope.
+    const slope = (expectedPurchases({ ...at, a: 1.01 }, 39) - expectedPurchases({ ...at, a: 0.99 }, 39)) / 0.02;
+    expect(Math.abs((expectedPurchases({ ...at, a: 1.01 }, 39) - u) / 0.01 - slope)).toBeLessThan(Math.abs(slope) * 0.05 + 1e-6);
+  });
+
+  it("c = a + b + x − 1 = 0 (x = 0, a + b = 1): ₂F₁ has a pole there and the expectation its finite limit", () => {
+    const at = { r: 0.341, alpha: 7.057, a: 0.3, b: 0.7 };
+    const e = conditionalExpectedPurchases(at, 52, 0, 0, 60);
+    const u = expectedPurchases(at, 52);
+    expect(Number.isFinite(e) && e > 0).toBe(true);
+    expect(Number.isFinite(u) && u > 0).toBe(true);
+    for (const d of [1e-3, 1e-6, 1e-10, 1e-14]) {
+      for (const b of [0.7 + d, 0.7 - d]) {
+        expect(Math.abs(conditionalExpectedPurchases({ ...at, b }, 52, 0, 0, 60) - e)).toBeLessThan(10 * d * e + 1e-12);
+        expect(Math.abs(expectedPurchases({ ...at, b }, 52) - u)).toBeLessThan(10 * d * u + 1e-12);
+      }
+    }
+    // The limit in closed form: c·₂F₁(m, n; c; z) → m·n·z·₂F₁(m+1, n+1; 2; z), so
+    // E[X(t)] = −(α/(α+t))^r · r·b·z·₂F₁(r+1, b+1; 2; z) / (a − 1), z = t/(α+t).
+    const z = 52 / (at.alpha + 52);
+    const want = (-Math.pow(at.alpha / (at.alpha + 52), at.r) * at.r * at.b * z * hyp2f1(at.r + 1, at.b + 1, 2, z)) / (at.a - 1);
+    expect(u).toBeCloseTo(want, 10);
   });
 });

@@ -4,7 +4,8 @@
  * conditional expectation overflow for heavy buyers.
  */
 import { minimizeMultiStart } from "./optimize";
-import { digamma, lnBeta, lnGamma, logAddExp, signedLogHyp2f1 } from "./special";
+import { betaGeometricBracket, digamma, lnBeta, lnGamma, logAddExp } from "./special";
+import { type FitOptions, penaltyWithGradient } from "./model-fit";
 import { type CompressedRow } from "./summary";
 
 export interface BgNbdParams {
@@ -15,7 +16,11 @@ export interface BgNbdParams {
 }
 
 export interface BgNbdFit extends BgNbdParams {
+  /** The optimum on the log scale (what the standard errors are computed on). */
+  logParams: number[];
+  /** Without the penalty. */
   logLikelihood: number;
+  penalizer: number;
   iterations: number;
   evaluations: number;
   /** ‖∇(−ℓ)‖∞ on log-parameters at the optimum. */
@@ -166,15 +171,24 @@ function negLogLikelihoodWithGradient(v: readonly number[], p: PreparedRows): { 
   return { f: -ll, g: [-r * gr, -alpha * gAlpha, -a * ga, -b * gb] };
 }
 
-const fromLog = ([r = 0, alpha = 0, a = 0, b = 0]: readonly number[]): BgNbdParams => ({
+export const bgnbdFromLog = ([r = 0, alpha = 0, a = 0, b = 0]: readonly number[]): BgNbdParams => ({
   r: Math.exp(r),
   alpha: Math.exp(alpha),
   a: Math.exp(a),
   b: Math.exp(b),
 });
 
-/** Maximum likelihood on log-parameters (unconstrained, no penalty), BFGS from several starts. */
-export function fitBgNbd(rows: readonly CompressedRow[]): BgNbdFit {
+/** −ℓ on log-parameters (for standard errors and independent checks). */
+export function bgnbdNegLogLikelihood(v: readonly number[], rows: readonly CompressedRow[]): number {
+  const ll = bgnbdTotalLogLikelihood(bgnbdFromLog(v), rows);
+  return Number.isFinite(ll) ? -ll : Infinity;
+}
+
+/**
+ * Maximum likelihood on log-parameters (unconstrained), BFGS from several starts; no penalty unless `penalizer` > 0
+ * (lifetimes' L2 shrinkage, model-fit.ts).
+ */
+export function fitBgNbd(rows: readonly CompressedRow[], options: FitOptions = {}): BgNbdFit {
   if (rows.length === 0) throw new Error("BG/NBD fit needs at least one customer");
   const prepared = prepare(rows);
   const customers = prepared.customers;
@@ -187,10 +201,14 @@ export function fitBgNbd(rows: readonly CompressedRow[]): BgNbdFit {
     [Math.log(2), la + 1, Math.log(2), Math.log(5)],
     [Math.log(0.2), la - 1, Math.log(1.5), Math.log(1)],
   ];
-  const res = minimizeMultiStart((v) => negLogLikelihoodWithGradient(v, prepared), starts);
+  const penalizer = options.penalizer ?? 0;
+  const res = minimizeMultiStart((v) => penaltyWithGradient(negLogLikelihoodWithGradient(v, prepared), v, penalizer, customers), starts);
+  const params = bgnbdFromLog(res.x);
   return {
-    ...fromLog(res.x),
-    logLikelihood: -res.fx,
+    ...params,
+    logParams: res.x,
+    logLikelihood: penalizer > 0 ? bgnbdTotalLogLikelihood(params, rows) : -res.fx,
+    penalizer,
     iterations: res.iterations,
     evaluations: res.evaluations,
     gradientNorm: res.gradientNorm,
@@ -212,40 +230,24 @@ export function probabilityAlive(p: BgNbdParams, x: number, tx: number, T: numbe
   return Math.exp(-logAliveDenominator(p, x, tx, T));
 }
 
-/** 1 − e^L as (sign, ln|·|). */
-function oneMinusExp(L: number): { sign: number; log: number } {
-  if (L < 0) return { sign: 1, log: Math.log(-Math.expm1(L)) };
-  if (L === 0) return { sign: 0, log: -Infinity };
-  return { sign: -1, log: L + Math.log(-Math.expm1(-L)) };
-}
-
-/** 1 − e^scale · F for F given as (sign, ln|F|), as (sign, ln|·|). */
-function oneMinusScaledF(scale: number, F: { sign: number; log: number }): { sign: number; log: number } {
-  if (F.sign > 0) return oneMinusExp(scale + F.log);
-  if (F.sign < 0) return { sign: 1, log: logAddExp(0, scale + F.log) };
-  if (F.sign === 0) return { sign: 1, log: 0 };
-  return { sign: Number.NaN, log: Number.NaN };
-}
-
-/** E[Y(t) | x, t_x, T]: expected repeat purchases in the next t for a customer with this history. */
+/**
+ * E[Y(t) | x, t_x, T]: expected repeat purchases in the next t for a customer with this history,
+ * (a+b+x−1)/(a−1)·[1 − q^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z)]/D with q = (α+T)/(α+T+t), z = t/(α+T+t). The bracket
+ * (betaGeometricBracket) returns the limit at a = 1 and at a+b+x−1 = 0 instead of NaN.
+ */
 export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
-  const c = a + b + x - 1;
-  const bracket = oneMinusScaledF((r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)), signedLogHyp2f1(r + x, b + x, c, t / (alpha + T + t)));
-  // (a+b+x−1)/(a−1) × bracket is positive; the signs are carried because each factor can be negative (a < 1, a + b < 1).
-  const sign = Math.sign(c) * Math.sign(a - 1) * bracket.sign;
-  const log = Math.log(Math.abs(c)) - Math.log(Math.abs(a - 1)) + bracket.log - logAliveDenominator(p, x, tx, T);
-  return sign * Math.exp(log);
+  const logQ = Math.log(alpha + T) - Math.log(alpha + T + t);
+  const factor = betaGeometricBracket(r + x, b + x, a + b + x - 1, t / (alpha + T + t), logQ);
+  return factor * Math.exp(-logAliveDenominator(p, x, tx, T));
 }
 
-/** E[X(t)]: expected purchases in (0, t] of a new customer. */
+/** E[X(t)]: expected purchases in (0, t] of a new customer (the conditional expectation at x = t_x = T = 0). */
 export function expectedPurchases(p: BgNbdParams, t: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
-  const c = a + b - 1;
-  const bracket = oneMinusScaledF(r * (Math.log(alpha) - Math.log(alpha + t)), signedLogHyp2f1(r, b, c, t / (alpha + t)));
-  return Math.sign(c) * Math.sign(a - 1) * bracket.sign * Math.exp(Math.log(Math.abs(c)) - Math.log(Math.abs(a - 1)) + bracket.log);
+  return betaGeometricBracket(r, b, a + b - 1, t / (alpha + t), Math.log(alpha) - Math.log(alpha + t));
 }
 
 /** P(X(t) = n) for a new customer (FHL 2005, eq. 8). */

@@ -86,3 +86,107 @@ export function signedLogHyp2f1(a: number, b: number, c: number, z: number): { s
 export function hyp2f1(a: number, b: number, c: number, z: number): number {
   return Math.exp(logHyp2f1(a, b, c, z));
 }
+
+/** ln(e^u − e^v) for u ≥ v (−Infinity when they are equal). */
+export function logSubExp(u: number, v: number): number {
+  if (v === -Infinity) return u;
+  if (!(u >= v)) return Number.NaN;
+  if (u === v) return -Infinity;
+  return u + Math.log(-Math.expm1(v - u));
+}
+
+/**
+ * ln[c·(₂F₁(a, b; c; z) − 1)] for a, b > 0, 0 ≤ z < 1 and c > −1, c ≠ 0 allowed to be 0: the series
+ * c·(F − 1) = ab·z·Σ_j (a+1)_j (b+1)_j z^j / ((c+1)_j (j+1)!) has only positive terms and no pole at c = 0, where it is
+ * the limit ab·z·₂F₁(a+1, b+1; 2; z) of c·₂F₁. The BG/NBD multiplies ₂F₁ by c = a+b+x−1, which is 0 when x = 0 and
+ * a + b = 1 (the removable singularity the issue names).
+ */
+export function logScaledHyp2f1Tail(a: number, b: number, c: number, z: number): number {
+  if (!(c > -1) || !(z >= 0) || !(z < 1) || !(a > 0) || !(b > 0)) return Number.NaN;
+  if (z === 0) return -Infinity;
+  let term = 1;
+  let sum = 1;
+  let logScale = 0;
+  for (let j = 0; j < MAX_TERMS; j++) {
+    const ratio = ((a + 1 + j) * (b + 1 + j) * z) / ((c + 1 + j) * (j + 2));
+    term *= ratio;
+    sum += term;
+    if (sum > RESCALE) {
+      sum /= RESCALE;
+      term /= RESCALE;
+      logScale += Math.log(RESCALE);
+    }
+    if ((term <= 1e-17 * sum && ratio < 1) || term === 0) return Math.log(a * b * z) + Math.log(sum) + logScale;
+  }
+  return Number.NaN;
+}
+
+/**
+ * ln of lim_{ε→0} [1 − (1−z)^m ₂F₁(m, n; n+ε; z)] / ε = (1−z)^m Σ_k (m)_k z^k / k! · Σ_{j<k} 1/(n+j), for m, n > 0 and
+ * 0 < z < 1: at ε = 0 the ₂F₁ is (1−z)^(−m) and the bracket vanishes, so the expectation's (a−1) in the denominator is
+ * cancelled (the a = 1 path of the BG/NBD and MBG/NBD). The derivative of (n)_k/(n+ε)_k at ε = 0 is −Σ_{j<k} 1/(n+j).
+ */
+export function logBracketLimitAtA1(m: number, n: number, z: number, logOneMinusZ: number): number {
+  if (!(m > 0) || !(n > 0) || !(z > 0) || !(z < 1)) return z === 0 ? -Infinity : Number.NaN;
+  let t = 1; // (m)_k z^k / k!
+  let h = 0; // Σ_{j<k} 1/(n+j)
+  let sum = 0;
+  let logScale = 0;
+  for (let k = 1; k < MAX_TERMS; k++) {
+    const ratio = ((m + k - 1) * z) / k;
+    t *= ratio;
+    h += 1 / (n + k - 1);
+    const term = t * h;
+    sum += term;
+    if (sum > RESCALE) {
+      sum /= RESCALE;
+      t /= RESCALE;
+      logScale += Math.log(RESCALE);
+    }
+    // h grows like ln k, slower than the geometric decay of t once ratio < 1.
+    if ((term <= 1e-17 * sum && ratio < 1) || t === 0) return m * logOneMinusZ + Math.log(sum) + logScale;
+  }
+  return Number.NaN;
+}
+
+/** Within this distance of a = 1 the expectations interpolate between the limit and the plain formula at the band's edge. */
+const A1_BAND = 1e-5;
+
+/**
+ * c·[1 − q^m ₂F₁(m, n; c; z)] / (c − n) with q = 1 − z given as ln q: the factor shared by the BG/NBD (c = a+b+x−1,
+ * n = b+x) and MBG/NBD (c = a+b+x, n = b+x+1) expected purchases, where c − n = a − 1. Positive for valid parameters.
+ * Guards both removable singularities: a = 1 (c = n, 0/0) and c = 0 (the pole of ₂F₁ times c); never NaN there.
+ */
+export function betaGeometricBracket(m: number, n: number, c: number, z: number, logQ: number): number {
+  if (z <= 0) return 0;
+  const eps = c - n;
+  if (Math.abs(eps) < A1_BAND) {
+    // Linear between the limit at a = 1 and the formula at the band's edge: error O(ε·band), no cancellation.
+    const atOne = Math.exp(Math.log(n) + logBracketLimitAtA1(m, n, z, logQ));
+    const edge = eps >= 0 ? A1_BAND : -A1_BAND;
+    const atEdge = bracketAwayFromA1(m, n, n + edge, edge, z, logQ);
+    return atOne + ((atEdge - atOne) * eps) / edge;
+  }
+  return bracketAwayFromA1(m, n, c, eps, z, logQ);
+}
+
+function bracketAwayFromA1(m: number, n: number, c: number, eps: number, z: number, logQ: number): number {
+  if (c < 1) {
+    // c·[1 − q^m F] = c(1 − q^m) − q^m·c(F − 1), the second part from the pole-free series.
+    const tail = Math.exp(m * logQ + logScaledHyp2f1Tail(m, n, c, z));
+    return (-c * Math.expm1(m * logQ) - tail) / eps;
+  }
+  const F = signedLogHyp2f1(m, n, c, z);
+  const L = m * logQ + F.log;
+  // 1 − e^L with its sign (F > 0 here since c ≥ 1).
+  const bracketSign = L < 0 ? 1 : L === 0 ? 0 : -1;
+  const bracketLog = L < 0 ? Math.log(-Math.expm1(L)) : L + Math.log(-Math.expm1(-L));
+  return Math.sign(eps) * bracketSign * Math.exp(Math.log(c) - Math.log(Math.abs(eps)) + bracketLog);
+}
+
+/** [1 − q^k] / k for q = e^{logQ}, and its limit −ln q at k = 0 (the Pareto/NBD's s = 1). */
+export function oneMinusPowOver(logQ: number, k: number): number {
+  const u = k * logQ;
+  const ratio = Math.abs(u) < 1e-5 ? 1 + u / 2 + (u * u) / 6 : Math.expm1(u) / u;
+  return -logQ * ratio;
+}
