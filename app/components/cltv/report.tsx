@@ -3,6 +3,7 @@ import { Badge, Button, Card, EmptyState, Table, Td, Th } from "~/components/ui"
 import type { CltvReport, SegmentRow } from "~/domain/cltv/report-types";
 import { formatMoney } from "~/lib/money";
 import { GroupedBars, Histogram } from "./charts";
+import { ModelComparisonCard } from "./model-comparison";
 
 const SEGMENT_LABEL: Record<SegmentRow["segment"], string> = {
   top: "Top 20%",
@@ -101,6 +102,9 @@ export function CltvReportView({ report, slug, canRefit, busy }: { report: CltvR
                     Download per-member scores (CSV)
                   </a>
                 ) : null}
+                <a href={`/admin/${slug}/cltv/rfm.csv`} className="text-sm font-medium text-brand-700 underline" download>
+                  Download RFM summary (CSV)
+                </a>
                 <CsvLink slug={slug} table="segments" />
               </div>
             </div>
@@ -132,6 +136,10 @@ export function CltvReportView({ report, slug, canRefit, busy }: { report: CltvR
               </tbody>
             </Table>
           </section>
+
+          {model.diagnostics.modelChoice ? (
+            <ModelComparisonCard comparison={model.diagnostics.modelChoice} scoredWith={model.diagnostics.scoredWith?.kind} holdout={model.diagnostics.validation?.holdout ?? null} />
+          ) : null}
 
           <Card title="How well the model fits" actions={<CsvLink slug={slug} table="fit" />}>
             <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">

@@ -1,5 +1,6 @@
 /** Plain data the CLTV pages render (shared by the *.server loaders and the UI components). */
 import type { ClassicFigures, ClassicInputs } from "./classic";
+import type { ModelComparison, PurchaseModelKind } from "./model-choice";
 
 export interface HoldoutView {
   start: string;
@@ -34,6 +35,13 @@ export interface FitDiagnostics {
   /** A second fit with the last part of the history held out (FHL 2005 figure 4), or null with too little history. */
   validation: { calibrationEnd: string; holdout: HoldoutView; bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number } } | null;
   settings: { grossMarginBps: number; annualDiscountRateBps: number };
+  /**
+   * BG/NBD, MBG/NBD and Pareto/NBD compared on the validation split (issue 16 §4); absent on fits before it and null
+   * without a validation split. `scoredWith` is the model the member scores come from, fitted on every order (for
+   * BG/NBD the same as the bgnbd columns).
+   */
+  modelChoice?: ModelComparison | null;
+  scoredWith?: { kind: PurchaseModelKind; params: Record<string, number>; logLikelihood: number; converged: boolean };
   fitMs: number;
   scoreMs: number;
   writeMs: number;

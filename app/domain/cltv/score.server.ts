@@ -12,13 +12,14 @@ import { newId } from "~/lib/ids";
 import { probabilityOfPurchases } from "./bgnbd";
 import { fitMerchantModelsDetailed, localDay, type FitResult } from "./fit.server";
 import type { CalibrationRow, FitDiagnostics } from "./report-types";
+import { compareModels, fitPurchaseModel, type ModelComparison, type PurchaseModelKind } from "./model-choice";
 import { scoreMembers, type MemberScore } from "./score";
 import { getCltvSettings } from "./settings.server";
 import { refreshCltvSummary } from "./summaries.server";
-import { dayNumber, type CustomerSummary, type TimeUnit } from "./summary";
+import { compress, dayNumber, type CustomerSummary, type TimeUnit } from "./summary";
 
 /** Bumped when the model, the optimiser or the scoring rules change, so stored scores say what made them. */
-export const MODEL_VERSION = "bgnbd-gg/bfgs-1";
+export const MODEL_VERSION = "choice-gg/bfgs-2";
 const WRITE_BATCH = 5000;
 /** The validation fit holds out the last third of the history, at most 26 weeks, when there are 90+ days of it. */
 const MIN_VALIDATION_SPAN_DAYS = 90;
@@ -54,17 +55,30 @@ function calibrationTable(summaries: readonly CustomerSummary[], bg: FitResult["
   return actual.map((a, k) => ({ x: k === groups - 1 ? `${k}+` : String(k), actual: a, expected: expected[k]! }));
 }
 
-async function validationFit(trx: Trx, merchantId: string, today: string, firstDay: string | null, timeUnit: TimeUnit): Promise<FitDiagnostics["validation"]> {
-  if (!firstDay) return null;
+interface Validation {
+  validation: FitDiagnostics["validation"];
+  /** The three purchase models compared on the same split; null without one. */
+  modelChoice: ModelComparison | null;
+}
+
+async function validationFit(trx: Trx, merchantId: string, today: string, firstDay: string | null, timeUnit: TimeUnit): Promise<Validation> {
+  const none = { validation: null, modelChoice: null };
+  if (!firstDay) return none;
   const span = dayNumber(today) - dayNumber(firstDay);
-  if (span < MIN_VALIDATION_SPAN_DAYS) return null;
+  if (span < MIN_VALIDATION_SPAN_DAYS) return none;
   const holdoutDays = Math.min(MAX_VALIDATION_HOLDOUT_DAYS, Math.floor(span / 3));
   const calibrationEnd = new Date((dayNumber(today) - holdoutDays) * 86_400_000).toISOString().slice(0, 10);
   try {
     const r = await fitMerchantModelsDetailed(trx, merchantId, { calibrationEnd, holdoutEnd: today, timeUnit });
-    return r.result.holdout ? { calibrationEnd, holdout: r.result.holdout, bgnbd: r.result.bgnbd } : null;
+    if (!r.result.holdout) return none;
+    // A holdout without a single repeat purchase cannot tell the models apart (the lowest prediction would win), and
+    // on such long-dead histories the Pareto/NBD fit is at its slowest: BG/NBD scores then, as without a holdout.
+    return {
+      validation: { calibrationEnd, holdout: r.result.holdout, bgnbd: r.result.bgnbd },
+      modelChoice: r.result.holdout.actual > 0 ? compareModels(r.summaries, r.result.holdout.length) : null,
+    };
   } catch (err) {
-    if (err instanceof DomainError && err.code === "insufficient_data") return null;
+    if (err instanceof DomainError && err.code === "insufficient_data") return none;
     throw err;
   }
 }
@@ -146,11 +160,20 @@ export async function fitAndScoreMerchant(trx: Trx, merchantId: string, opts: Fi
   const { result, summaries, bg, gg } = detailed;
   const fitMs = performance.now() - started;
 
+  // Model choice on the validation split first: the members are scored with the model that predicted its holdout best.
+  const { validation, modelChoice } = await validationFit(trx, merchantId, result.calibrationEnd, detailed.firstDay, timeUnit);
+  const chosen: PurchaseModelKind = modelChoice?.chosen ?? "bgnbd";
+  const purchaseModel = chosen === "bgnbd" ? undefined : fitPurchaseModel(chosen, compress(summaries));
+  const scoredWith: FitDiagnostics["scoredWith"] = purchaseModel
+    ? { kind: chosen, params: purchaseModel.params, logLikelihood: purchaseModel.logLikelihood, converged: purchaseModel.converged }
+    : { kind: "bgnbd", params: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b }, logLikelihood: bg.logLikelihood, converged: bg.converged };
+
   const scoreStarted = performance.now();
   const scores = scoreMembers(
     summaries.map((s) => ({ memberId: s.customerId, x: s.x, tx: s.tx, T: s.T, zbar: s.zbar, spend: s.spend })),
     {
       bgnbd: bg,
+      purchaseModel,
       gammaGamma: gg,
       timeUnit,
       meanSpend: detailed.meanSpend,
@@ -161,8 +184,6 @@ export async function fitAndScoreMerchant(trx: Trx, merchantId: string, opts: Fi
   );
   const calibration = calibrationTable(summaries, result.bgnbd);
   const scoreMs = performance.now() - scoreStarted;
-
-  const validation = await validationFit(trx, merchantId, result.calibrationEnd, detailed.firstDay, timeUnit);
 
   const writeStarted = performance.now();
   const modelId = newId("cltvModel");
@@ -177,6 +198,8 @@ export async function fitAndScoreMerchant(trx: Trx, merchantId: string, opts: Fi
     calibration,
     validation,
     settings: { grossMarginBps: settings.grossMarginBps, annualDiscountRateBps: settings.annualDiscountRateBps },
+    modelChoice,
+    scoredWith,
     fitMs: Math.round(fitMs),
     scoreMs: Math.round(scoreMs),
     writeMs: Math.round(writeMs),

@@ -11,6 +11,7 @@
  */
 import { conditionalExpectedPurchases, probabilityAlive, type BgNbdParams } from "./bgnbd";
 import { conditionalExpectedSpend, type GammaGammaParams } from "./gamma-gamma";
+import type { PurchasePredictor } from "./model-choice";
 import type { TimeUnit } from "./summary";
 
 export const HORIZON_MONTHS = 36;
@@ -23,6 +24,8 @@ export const AT_RISK_P_ALIVE = 0.5;
 
 export interface ScoringInput {
   bgnbd: BgNbdParams;
+  /** The merchant's chosen purchase model (model-choice.ts); the BG/NBD above when absent. */
+  purchaseModel?: Pick<PurchasePredictor, "expected" | "pAlive">;
   gammaGamma: GammaGammaParams | null;
   timeUnit: TimeUnit;
   /** Fallback spend per purchase day (currency units) when there is no usable Gamma-Gamma fit. */
@@ -71,6 +74,11 @@ export function scoreMembers(members: readonly MemberHistory[], input: ScoringIn
   const monthUnits = DAYS_PER_MONTH / unitDays;
   const discount = Array.from({ length: HORIZON_MONTHS + 1 }, (_, k) => Math.pow(1 + annualDiscountRate, -k / 12));
   const gg = input.gammaGamma && input.gammaGamma.q > 1 ? input.gammaGamma : null;
+  // Every model here has E[Y(t) | x, t_x, T] = g(x, T, t)·P(alive | x, t_x, T), which is what the shared curves use.
+  const model = input.purchaseModel ?? {
+    expected: (t: number, x: number, tx: number, T: number) => conditionalExpectedPurchases(bgnbd, t, x, tx, T),
+    pAlive: (x: number, tx: number, T: number) => probabilityAlive(bgnbd, x, tx, T),
+  };
 
   // Cumulative E[Y(k months)]·D for k = 0..36, per (x, T).
   const curves = new Map<string, Float64Array>();
@@ -80,15 +88,15 @@ export function scoreMembers(members: readonly MemberHistory[], input: ScoringIn
     if (!c) {
       c = new Float64Array(HORIZON_MONTHS + 1);
       // With t_x = T the denominator D is computed, then multiplied back out: E·D is independent of t_x.
-      const d = 1 / probabilityAlive(bgnbd, x, T, T);
-      for (let k = 1; k <= HORIZON_MONTHS; k++) c[k] = conditionalExpectedPurchases(bgnbd, k * monthUnits, x, T, T) * d;
+      const d = 1 / model.pAlive(x, T, T);
+      for (let k = 1; k <= HORIZON_MONTHS; k++) c[k] = model.expected(k * monthUnits, x, T, T) * d;
       curves.set(key, c);
     }
     return c;
   };
 
   const scored = members.map((m) => {
-    const pAlive = probabilityAlive(bgnbd, m.x, m.tx, m.T);
+    const pAlive = model.pAlive(m.x, m.tx, m.T);
     const curve = curveFor(m.x, m.T);
     const spend = gg ? conditionalExpectedSpend(gg, m.x, m.x > 0 ? m.zbar : 0) : input.meanSpend;
     const perPurchase = spend * grossMargin;
