@@ -95,23 +95,15 @@ export interface DetailedFit {
   firstDay: string | null;
 }
 
-export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, opts: FitOptions = {}): Promise<DetailedFit> {
-  const started = performance.now();
-  const timeUnit = opts.timeUnit ?? "week";
-  if (timeUnit !== "week" && timeUnit !== "day") throw new DomainError("validation_failed", "Time unit must be day or week", { field: "timeUnit" });
-  const merchant = await trx.selectFrom("merchants").select(["currency", "timezone"]).where("id", "=", merchantId).executeTakeFirst();
-  if (!merchant) throw new DomainError("not_found", "Merchant not found", { field: "merchant" });
-
-  const today = localDay(now(), merchant.timezone);
-  if (opts.calibrationEnd !== undefined) {
-    if (!isCalendarDay(opts.calibrationEnd)) throw new DomainError("validation_failed", "Calibration end must be a date like 2026-06-30", { field: "calibrationEnd" });
-    if (opts.calibrationEnd > today) throw new DomainError("validation_failed", "Calibration end must not be in the future", { field: "calibrationEnd" });
-  }
-  if (opts.holdoutEnd !== undefined && !isCalendarDay(opts.holdoutEnd)) {
-    throw new DomainError("validation_failed", "Holdout end must be a date like 2026-06-30", { field: "holdoutEnd" });
-  }
-  const calibrationEnd = opts.calibrationEnd ?? today;
-
+/**
+ * The merchant's purchases as one transaction per member per local purchase day (amounts in currency units), with the
+ * order count, the last purchase day and the currency's minor-unit scale.
+ */
+export async function readPurchaseDays(
+  trx: Trx,
+  merchantId: string,
+  merchant: { currency: string; timezone: string },
+): Promise<{ transactions: Transaction[]; orders: number; lastDay: string; scale: number }> {
   // One row per member per local purchase day, aggregated by PostgreSQL (it scales to hundreds of thousands of orders).
   // Fully refunded orders are not purchases; zero-amount orders that were never refunded still are.
   const dayOfOrder = sql<string>`to_char(occurred_at at time zone ${merchant.timezone}, 'YYYY-MM-DD')`;
@@ -135,6 +127,28 @@ export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, op
     if (r.day > lastDay) lastDay = r.day;
     return { customerId: r.member_id, date: r.day, amount: Number(r.amount_minor) / scale };
   });
+
+  return { transactions, orders, lastDay, scale };
+}
+
+export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, opts: FitOptions = {}): Promise<DetailedFit> {
+  const started = performance.now();
+  const timeUnit = opts.timeUnit ?? "week";
+  if (timeUnit !== "week" && timeUnit !== "day") throw new DomainError("validation_failed", "Time unit must be day or week", { field: "timeUnit" });
+  const merchant = await trx.selectFrom("merchants").select(["currency", "timezone"]).where("id", "=", merchantId).executeTakeFirst();
+  if (!merchant) throw new DomainError("not_found", "Merchant not found", { field: "merchant" });
+
+  const today = localDay(now(), merchant.timezone);
+  if (opts.calibrationEnd !== undefined) {
+    if (!isCalendarDay(opts.calibrationEnd)) throw new DomainError("validation_failed", "Calibration end must be a date like 2026-06-30", { field: "calibrationEnd" });
+    if (opts.calibrationEnd > today) throw new DomainError("validation_failed", "Calibration end must not be in the future", { field: "calibrationEnd" });
+  }
+  if (opts.holdoutEnd !== undefined && !isCalendarDay(opts.holdoutEnd)) {
+    throw new DomainError("validation_failed", "Holdout end must be a date like 2026-06-30", { field: "holdoutEnd" });
+  }
+  const calibrationEnd = opts.calibrationEnd ?? today;
+
+  const { transactions, orders, lastDay, scale } = await readPurchaseDays(trx, merchantId, merchant);
 
   const holdoutEnd = opts.calibrationEnd === undefined ? undefined : (opts.holdoutEnd ?? (lastDay > calibrationEnd ? lastDay : calibrationEnd));
   const summaries = buildSummary(transactions, { calibrationEnd, holdoutEnd, timeUnit });
