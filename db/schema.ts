@@ -546,6 +546,8 @@ export interface ExperimentMemberFactsTable {
   pre_spend_minor: Generated<number>;
   points_redeemed: Generated<number>;
   rewards_minor: Generated<number>;
+  points_costed: Generated<number>;
+  points_cost_minor: Generated<number>;
   predicted_minor: number | null;
   joined: Generated<boolean>;
 }
@@ -559,6 +561,8 @@ export interface ExperimentMemberMonthsTable {
   revenue_minor: Generated<number>;
   points_redeemed: Generated<number>;
   rewards_minor: Generated<number>;
+  points_costed: Generated<number>;
+  points_cost_minor: Generated<number>;
   events: Generated<number>;
 }
 export interface ReferralCodesTable {
@@ -627,6 +631,8 @@ export interface CltvSettingsTable {
   acquisition_cost_minor: Generated<number>;
   retention_cost_minor_per_year: Generated<number>;
   annual_discount_rate_bps: Generated<number>;
+  /** How points-funded rewards are costed in the incrementality report (2026-12-07T0700). */
+  points_cost_basis: Generated<"point_value" | "reward_cost">;
   updated_at: Generated<Date>;
   updated_by: string | null;
 }
@@ -653,6 +659,8 @@ export interface ExperimentSummariesTable {
   arms: Json;
   series: Json;
   referral: ColumnType<unknown, string | null, string | null>;
+  /** The outstanding-points liability's breakage estimate at refresh (2026-12-07T0700). */
+  liability: ColumnType<unknown, string | null | undefined, string | null>;
 }
 /** The program stats pages' summaries (db/migrations/2026-12-07T0400_program_summaries.ts). */
 export type ProgramSummaryPage = "tiers" | "points" | "offer" | "referrals";
@@ -692,6 +700,8 @@ export interface RewardsTable {
   ends_at: TimestampNullable;
   status: Generated<"active" | "archived">;
   stripe_coupon_id: string | null;
+  /** What one unit costs the merchant (2026-12-07T0700); null = not set. */
+  cost_minor: Generated<number | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -724,6 +734,9 @@ export interface RewardRedemptionsTable {
   stripe_customer_id: string | null;
   stripe_promotion_code_id: string | null;
   stripe_balance_transaction_id: string | null;
+  /** The reward's cost_minor at grant; applied_minor: what the merchant gave up when it was used (2026-12-07T0700). */
+  cost_minor: Generated<number | null>;
+  applied_minor: Generated<number | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

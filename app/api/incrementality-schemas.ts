@@ -33,12 +33,22 @@ const ArmSchema = z.object({
   arm: z.string(),
   control: z.boolean(),
   n: z.number().int(),
-  mean: z.number().meta({ description: "Net value per member in minor units: gross margin + predicted residual CLTV − program cost" }),
+  mean: z.number().meta({ description: "Net value per member in minor units: gross margin + predicted residual CLTV − program cost (outstanding-points liability included)" }),
   sd: z.number(),
   revenue: z.object({ mean: z.number(), sd: z.number() }).meta({ description: "Spend per member (orders net of refunds), minor units" }),
   gross_margin_per_member: z.number(),
   predicted_cltv_per_member: z.number().nullable().meta({ description: "The CLTV model's 12-month CLTV; null when no member is scored" }),
-  cost: z.object({ per_member: z.number(), total: z.number(), points_redeemed: z.number(), rewards_minor: z.number() }),
+  cost: z
+    .object({
+      per_member: z.number(),
+      total: z.number().meta({ description: "points_minor + rewards_minor + liability_minor" }),
+      points_redeemed: z.number(),
+      points_minor: z.number().meta({ description: "Redeemed points costed per `points_cost_basis`, minor units" }),
+      rewards_minor: z.number().meta({ description: "Rewards without points at what they took off when used (a code never used costs 0), minor units" }),
+      liability_minor: z.number().meta({ description: "Points held now (available + pending) × point value × (1 − breakage), minor units" }),
+    })
+    .meta({ description: "What the merchant gave up, counted when it gave it up (issue 16)" }),
+  outstanding_points: z.number().meta({ description: "Points the arm's members hold at report time (available + pending)" }),
   join_rate: z.number().nullable(),
 });
 
@@ -96,6 +106,18 @@ export const IncrementalityResponse = z
     program: z.object({ id: z.string(), kind: z.string(), name: z.string(), assignment: z.string(), holdout_bps: z.number().int(), status: z.string() }),
     currency: z.string(),
     gross_margin_bps: z.number().int(),
+    points_cost_basis: z
+      .enum(["point_value", "reward_cost"])
+      .meta({ description: "How points-funded rewards are costed (CLTV setting): the point value, or the reward's cost to the merchant where one is set" }),
+    breakage: z
+      .object({
+        bps: z.number().int().meta({ description: "Expected breakage of outstanding points, basis points" }),
+        source: z.enum(["history", "default"]).meta({ description: "history: expired share of the merchant's settled lots; default: too little history" }),
+        settled_lots: z.number().int(),
+        settled_points: z.number(),
+        expired_points: z.number(),
+      })
+      .meta({ description: "The breakage the outstanding-points liability is discounted by" }),
     window: z.object({ from: z.string().nullable(), to: z.string().nullable(), window_days: z.number().int().nullable() }),
     arms: z.array(ArmSchema),
     comparisons: z.array(ComparisonSchema),
@@ -112,6 +134,14 @@ export function toApiReport(r: IncrementalityReport, arm?: string): z.infer<type
     program: { id: r.experiment.id, kind: r.experiment.kind, name: r.experiment.name, assignment: r.experiment.assignment, holdout_bps: r.experiment.holdoutBps, status: r.experiment.status },
     currency: r.currency,
     gross_margin_bps: r.grossMarginBps,
+    points_cost_basis: r.pointsCostBasis,
+    breakage: {
+      bps: r.breakage.breakageBps,
+      source: r.breakage.source,
+      settled_lots: r.breakage.settledLots,
+      settled_points: r.breakage.settledPoints,
+      expired_points: r.breakage.expiredPoints,
+    },
     window: { from: r.window.from, to: r.window.to, window_days: r.window.windowDays },
     arms: r.arms
       .filter((a) => keep(a.arm, a.control))
@@ -124,7 +154,15 @@ export function toApiReport(r: IncrementalityReport, arm?: string): z.infer<type
         revenue: { mean: a.revenue.mean, sd: a.revenue.sd },
         gross_margin_per_member: a.grossMarginPerMember,
         predicted_cltv_per_member: a.predicted.perMember,
-        cost: { per_member: a.cost.perMember, total: a.cost.total, points_redeemed: a.cost.pointsRedeemed, rewards_minor: a.cost.rewardsMinor },
+        cost: {
+          per_member: a.cost.perMember,
+          total: a.cost.total,
+          points_redeemed: a.cost.pointsRedeemed,
+          points_minor: a.cost.pointsMinor,
+          rewards_minor: a.cost.rewardsMinor,
+          liability_minor: a.cost.liabilityMinor,
+        },
+        outstanding_points: a.liability.outstandingPoints,
         join_rate: a.joinRate,
       })),
     comparisons: r.comparisons

@@ -5,7 +5,7 @@ import { CltvSettingsForm } from "~/components/cltv/settings-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { cltvSettingsFormSchema, decimalToScaled } from "~/web/forms/cltv-settings";
-import { getCltvSettings, saveCltvSettings } from "~/domain/cltv/settings.server";
+import { getCltvSettings, getPointsCostBasis, saveCltvSettings, savePointsCostBasis } from "~/domain/cltv/settings.server";
 import { readSubmission } from "~/lib/forms.server";
 import { minorDigits } from "~/lib/money";
 
@@ -13,7 +13,7 @@ export const meta: MetaFunction = () => [{ title: "CLTV · Settings · Perennial
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
-  const settings = await withTenant(db(), merchant.id, (trx) => getCltvSettings(trx, merchant.id));
+  const settings = await withTenant(db(), merchant.id, async (trx) => ({ ...(await getCltvSettings(trx, merchant.id)), pointsCostBasis: await getPointsCostBasis(trx, merchant.id) }));
   return { settings, role, currency: merchant.currency, digits: minorDigits(merchant.currency) };
 }
 
@@ -24,14 +24,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const v = submission.value;
   const actor = { type: "staff" as const, id: user.id, ip: clientIp(request) };
-  await withTenant(db(), merchant.id, (trx) =>
-    saveCltvSettings(trx, merchant.id, actor, {
+  await withTenant(db(), merchant.id, async (trx) => {
+    await saveCltvSettings(trx, merchant.id, actor, {
       grossMarginBps: decimalToScaled(v.grossMarginPercent, 2),
       acquisitionCostMinor: decimalToScaled(v.acquisitionCost, digits),
       retentionCostMinorPerYear: decimalToScaled(v.retentionCostPerYear, digits),
       annualDiscountRateBps: decimalToScaled(v.discountRatePercent, 2),
-    }),
-  );
+    });
+    await savePointsCostBasis(trx, merchant.id, actor, v.pointsCostBasis);
+  });
   return { result: submission.reply() };
 }
 

@@ -50,6 +50,14 @@ export const EXEMPTIONS: Exemption[] = [
   },
   {
     rule: "tenant-filter",
+    fingerprint: "dce4c050bb21bef6",
+    origin: "db/migrations/2026-12-07T0700_costs_at_use.ts (applied_minor backfill of codes used before it)",
+    sample: "update reward_redemptions set applied_minor = case when kind in ('fixed_discount', 'store_credit', '",
+    status: "exempt",
+    reason: "a migration's one-off backfill of every merchant's used codes, applied before distribution (after it: a multi-shard UPDATE with no function call, which Citus runs on every shard)",
+  },
+  {
+    rule: "tenant-filter",
     fingerprint: "75e0ed69c5e4cb4f",
     origin: "db/migrations/2026-12-07T0200_citus_lookups.ts (api_key_directory backfill)",
     sample: "insert into api_key_directory (key_id, merchant_id) select id, merchant_id from api_keys",

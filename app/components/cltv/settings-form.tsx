@@ -2,7 +2,7 @@ import { getFormProps, getInputProps, useForm, type FieldMetadata, type Submissi
 import { parseWithZod } from "@conform-to/zod/v4";
 import { Form, useNavigation } from "@remix-run/react";
 import { canAct } from "~/components/admin/use-admin";
-import { Alert, Button, Card, FormErrors, TextField } from "~/components/ui";
+import { Alert, Button, Card, FormErrors, SelectField, TextField } from "~/components/ui";
 import { cltvSettingsFormSchema, scaledToDecimal } from "~/web/forms/cltv-settings";
 import type { StaffRole } from "~db/schema";
 
@@ -11,6 +11,7 @@ export interface CltvSettingsView {
   acquisitionCostMinor: number;
   retentionCostMinorPerYear: number;
   annualDiscountRateBps: number;
+  pointsCostBasis: "point_value" | "reward_cost";
 }
 
 /** CLTV economics. Validated in the browser and on the server with one schema (Conform + Zod); errors sit next to each field. */
@@ -36,6 +37,7 @@ export function CltvSettingsForm({
       acquisitionCost: scaledToDecimal(settings.acquisitionCostMinor, digits),
       retentionCostPerYear: scaledToDecimal(settings.retentionCostMinorPerYear, digits),
       discountRatePercent: scaledToDecimal(settings.annualDiscountRateBps, 2),
+      pointsCostBasis: settings.pointsCostBasis,
     },
     // Validated in the browser too: without it every keystroke after a failed save posts to the server to
     // revalidate, each post cancelling the one before.
@@ -59,6 +61,21 @@ export function CltvSettingsForm({
             <DecimalField field={fields.acquisitionCost} label="Acquisition cost per member" hint="What it costs to win one member (ads, sign-up bonus). Used by the classic LTV figures." />
             <DecimalField field={fields.retentionCostPerYear} label="Retention cost per member per year" hint="What keeping a member costs each year (rewards, e-mails, service)." />
           </div>
+        </Card>
+        <Card title="Rewards bought with points (incrementality report)">
+          <SelectField
+            id={fields.pointsCostBasis.id}
+            name={fields.pointsCostBasis.name}
+            defaultValue={fields.pointsCostBasis.initialValue as string | undefined}
+            key={fields.pointsCostBasis.key}
+            label="Cost of a reward bought with points"
+            errors={fields.pointsCostBasis.errors}
+            hint="Point value: the points spent × what a point is worth (earning rules). Reward's cost: what the reward costs you, where you set one on the reward (else the point value)."
+            options={[
+              { value: "point_value", label: "Point value (nominal)" },
+              { value: "reward_cost", label: "The reward's cost to you, where set" },
+            ]}
+          />
         </Card>
       </fieldset>
       {editable ? (

@@ -73,6 +73,13 @@ export function RewardEditor({
           <TextField {...f("minOrder")} key={k("minOrder")} label="Minimum order (optional)" inputMode="decimal" hint={money} className={uses(kind, "minOrder") ? undefined : "hidden"} />
           <TextField {...f("maxDiscount")} key={k("maxDiscount")} label="Cap per order" inputMode="decimal" hint={money} className={uses(kind, "maxDiscount") ? undefined : "hidden"} />
           <TextField {...f("productName")} key={k("productName")} label="Product" maxLength={200} className={uses(kind, "productName") ? undefined : "hidden"} />
+          <TextField
+            {...f("cost")}
+            key={k("cost")}
+            label="Cost to you per unit (optional)"
+            inputMode="decimal"
+            hint={`What one costs you (${money}). A free product or gift counts this in the incrementality report when used or handed over; rewards bought with points may be costed by it (Settings › CLTV).`}
+          />
         </div>
       </Card>
       <Card title="Who, how many, how often">

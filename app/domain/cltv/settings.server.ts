@@ -45,3 +45,29 @@ export async function saveCltvSettings(trx: Trx, merchantId: string, actor: Acto
   await recordAudit(trx, merchantId, actor, "cltv.settings_updated", { type: "merchant", id: merchantId }, { before, after: next });
   return next;
 }
+
+/**
+ * How the incrementality report costs rewards bought with points (issue 16): 'point_value' (the points × the point
+ * value of the earning rules) or 'reward_cost' (the reward's cost to the merchant where one is set, else the point
+ * value). Kept beside the CLTV economics; a change recomputes the reports' summaries (their basis holds it).
+ */
+export const POINTS_COST_BASES = ["point_value", "reward_cost"] as const;
+export type PointsCostBasis = (typeof POINTS_COST_BASES)[number];
+
+export async function getPointsCostBasis(trx: Trx, merchantId: string): Promise<PointsCostBasis> {
+  const row = await trx.selectFrom("cltv_settings").select("points_cost_basis").where("merchant_id", "=", merchantId).executeTakeFirst();
+  return row?.points_cost_basis ?? "point_value";
+}
+
+export async function savePointsCostBasis(trx: Trx, merchantId: string, actor: Actor, basis: PointsCostBasis): Promise<PointsCostBasis> {
+  const next = z.enum(POINTS_COST_BASES).parse(basis);
+  const before = await getPointsCostBasis(trx, merchantId);
+  if (before === next) return next;
+  await trx
+    .insertInto("cltv_settings")
+    .values({ merchant_id: merchantId, points_cost_basis: next, updated_by: actor.id })
+    .onConflict((oc) => oc.column("merchant_id").doUpdateSet({ points_cost_basis: next, updated_by: actor.id, updated_at: new Date() }))
+    .execute();
+  await recordAudit(trx, merchantId, actor, "cltv.points_cost_basis_updated", { type: "merchant", id: merchantId }, { before: { pointsCostBasis: before }, after: { pointsCostBasis: next } });
+  return next;
+}

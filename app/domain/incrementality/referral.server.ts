@@ -18,8 +18,8 @@ import { incrementalReferralInterval, incrementalReferralValue, rateRatioKatz, r
  *
  * Value of a converted friend: realized gross margin since the sign-up (orders net of refunds × gross margin) plus
  * the predicted residual CLTV (member_stats.cltv_12m_minor). Reward cost: the payouts of the offer arm's referrals
- * (friend, referrer and ancestors) not reversed — points × point value, plus catalog rewards granted at their
- * discount amount. p_organic and the incremental value: see referral-stats.ts.
+ * (friend, referrer and ancestors) not reversed — points × point value, plus catalog rewards at what they took off
+ * when used (a reward never used costs nothing; issue 16). p_organic and the incremental value: see referral-stats.ts.
  *
  * Window: landings, sign-ups and orders at or after `from` and before `to` count.
  */
@@ -128,7 +128,8 @@ export async function buildReferralSection(
 
   const payouts = await sql<{ points: number | null; rewards: number | null }>`
     select sum(p.points) filter (where p.kind = 'points')::float8 as points,
-      sum(coalesce(d.discount_minor, 0)) filter (where p.kind = 'reward')::float8 as rewards
+      sum(coalesce(d.applied_minor, 0)) filter (
+        where p.kind = 'reward' and d.status <> 'void' and coalesce(d.used_at, d.fulfilled_at) is not null)::float8 as rewards
     from referral_payouts p
     join referrals r on r.merchant_id = p.merchant_id and r.id = p.referral_id
     left join reward_redemptions d on d.merchant_id = p.merchant_id and d.id = p.redemption_id

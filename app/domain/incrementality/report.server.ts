@@ -3,6 +3,7 @@ import type { Trx } from "~/db.server";
 import { getExperiment, type Experiment } from "~/domain/experiments/assignment.server";
 import { getEarningRules } from "~/domain/points/rules.server";
 import { DomainError } from "~/lib/errors";
+import { estimateBreakage, liabilityPerPoint, type BreakageEstimate } from "./liability.server";
 import { buildReferralSection, type ReferralSection } from "./referral.server";
 import {
   complierEffect,
@@ -28,13 +29,22 @@ import {
  * Per member, over the window [assigned_at, assigned_at + windowDays) ∩ [from, to):
  *  - revenue            orders net of refunds;
  *  - gross margin       revenue × the merchant's gross margin (CLTV settings; 40% when never set);
- *  - program cost       points redeemed (spend journals) × the point value of the earning rules, plus rewards granted
- *                       without points (offers, surprise gifts, catalog rewards paid out to referrers) at their
- *                       discount / credit amount. Referral payouts in points are not counted when issued: they
- *                       become cost when redeemed, which the first term counts (counting both would count twice).
+ *  - program cost       what the merchant gave up, when it gave it up (issue 16):
+ *                       points redeemed (spend journals, at redemption) × the point value of the earning rules — or,
+ *                       under the CLTV setting "reward's cost" (points_cost_basis 'reward_cost'), a redemption's
+ *                       cost to the merchant where the reward has one (the rest still at the point value);
+ *                       plus rewards granted without points (offers, surprise gifts, catalog rewards paid out to
+ *                       referrers) at what they took off when USED (the discount applied to that order, the
+ *                       Stripe promotion code's discount, store credit drawn, a free product's or gift's cost),
+ *                       counted at the time of use: a code never used costs nothing. Referral payouts in points are
+ *                       not counted when issued: they become cost when redeemed.
+ *  - points liability   points the member holds at report time (available + pending) × point value × (1 − expected
+ *                       breakage) (liability.server.ts): the future cost the arm already holds. Always as of now,
+ *                       whatever the window.
  *  - predicted residual the CLTV model's 12-month CLTV (member_stats.cltv_12m_minor) when the model has scored the
  *    CLTV               merchant; members it has not scored count 0. Unavailable (null) when no member is scored.
- *  - net value          gross margin + predicted residual CLTV − program cost: the incremental CLTV's outcome.
+ *  - net value          gross margin + predicted residual CLTV − program cost − points liability: the incremental
+ *                       CLTV's outcome.
  *  - pre-period spend   orders in the `preDays` before assignment: the CUPED covariate.
  */
 
@@ -56,7 +66,13 @@ export interface ArmReport {
   n: number;
   revenue: Summary;
   grossMarginPerMember: number;
-  cost: { perMember: number; total: number; pointsRedeemed: number; pointsMinor: number; rewardsMinor: number };
+  /**
+   * Everything counted as cost: redeemed points (pointsMinor, costed per `pointsCostBasis`), rewards without points at
+   * use (rewardsMinor) and the outstanding points' liability (liabilityMinor); total and perMember include all three.
+   */
+  cost: { perMember: number; total: number; pointsRedeemed: number; pointsMinor: number; rewardsMinor: number; liabilityMinor: number };
+  /** Points held at report time (available + pending) and their expected cost (after breakage). */
+  liability: { outstandingPoints: number; minor: number; perMember: number };
   predicted: { scoredMembers: number; perMember: number | null };
   value: Summary;
   preSpend: Summary;
@@ -86,6 +102,10 @@ export interface IncrementalityReport {
   currency: string;
   grossMarginBps: number;
   pointValue: { points: number; minor: number };
+  /** How points-funded rewards are costed (CLTV setting): nominal point value, or the reward's cost where set. */
+  pointsCostBasis: PointsCostBasis;
+  /** The breakage the outstanding-points liability is discounted by, and where it came from. */
+  breakage: BreakageEstimate;
   window: { windowDays: number | null; from: string | null; to: string | null; preDays: number };
   arms: ArmReport[];
   comparisons: ArmComparison[];
@@ -95,6 +115,7 @@ export interface IncrementalityReport {
 }
 
 export const DEFAULT_GROSS_MARGIN_BPS = 4000;
+export type PointsCostBasis = "point_value" | "reward_cost";
 const REPORT_WORK_MEM = "256MB";
 
 export interface ArmRow {
@@ -111,6 +132,14 @@ export interface ArmRow {
   sum_xv: number | null;
   sum_points: number | null;
   sum_rewards: number | null;
+  /** Points of redemptions with a cost to the merchant, and that cost (the 'reward_cost' basis). */
+  sum_points_costed: number | null;
+  sum_points_cost: number | null;
+  /** Outstanding points b at report time: Σb, Σb², Σvb, Σxb (the liability is applied on assembly). */
+  sum_b: number | null;
+  sum_b2: number | null;
+  sum_vb: number | null;
+  sum_xb: number | null;
   scored: string;
   sum_pred: number | null;
   joined: string;
@@ -120,13 +149,15 @@ export interface ArmRow {
 export async function reportEconomics(trx: Trx, merchantId: string) {
   const [merchant, margin, rules] = await Promise.all([
     trx.selectFrom("merchants").select("currency").where("id", "=", merchantId).executeTakeFirstOrThrow(),
-    sql<{ gross_margin_bps: number }>`select gross_margin_bps from cltv_settings where merchant_id = ${merchantId}`.execute(trx),
+    sql<{ gross_margin_bps: number; points_cost_basis: PointsCostBasis }>`
+      select gross_margin_bps, points_cost_basis from cltv_settings where merchant_id = ${merchantId}`.execute(trx),
     getEarningRules(trx, merchantId),
   ]);
   return {
     currency: merchant.currency.trim(),
     grossMarginBps: margin.rows[0]?.gross_margin_bps ?? DEFAULT_GROSS_MARGIN_BPS,
     pointValue: { points: rules.pointValue.points, minor: rules.pointValue.minor },
+    pointsCostBasis: margin.rows[0]?.points_cost_basis ?? ("point_value" as PointsCostBasis),
   };
 }
 
@@ -143,18 +174,48 @@ export async function buildIncrementalityReport(trx: Trx, merchantId: string, ex
   const preDays = w.preDays ?? 365;
   const rows = await aggregateArms(trx, merchantId, experimentId, { ...w, preDays }, econ);
   const referral = experiment.kind === "referral_program" ? await buildReferralSection(trx, merchantId, econ, { from: w.from, to: w.to }) : undefined;
-  return assembleReport(experiment, econ, w, rows, referral);
+  const breakage = await estimateBreakage(trx, merchantId, new Date());
+  return assembleReport(experiment, econ, w, rows, referral, breakage);
+}
+
+/**
+ * The per-arm sums with the liability applied: value v' = v − L·b for L minor units per outstanding point, so
+ * Σv' = Σv − LΣb, Σv'² = Σv² − 2LΣvb + L²Σb², Σxv' = Σxv − LΣxb.
+ */
+function withLiability(r: ArmRow, perPoint: number): ArmRow {
+  const L = perPoint;
+  const sb = r.sum_b ?? 0;
+  return {
+    ...r,
+    sum_v: (r.sum_v ?? 0) - L * sb,
+    sum_v2: (r.sum_v2 ?? 0) - 2 * L * (r.sum_vb ?? 0) + L * L * (r.sum_b2 ?? 0),
+    sum_xv: (r.sum_xv ?? 0) - L * (r.sum_xb ?? 0),
+  };
 }
 
 /** The report from the per-arm sufficient statistics (pure: the same for the raw path and the summary). */
-export function assembleReport(experiment: Experiment, econ: ReportEconomics, w: ReportWindow, rows: ArmRow[], referral: ReferralSection | undefined): IncrementalityReport {
+export function assembleReport(
+  experiment: Experiment,
+  econ: ReportEconomics,
+  w: ReportWindow,
+  rawRows: ArmRow[],
+  referral: ReferralSection | undefined,
+  breakage: BreakageEstimate,
+): IncrementalityReport {
   const preDays = w.preDays ?? 365;
+  const perPoint = liabilityPerPoint(econ.pointValue, breakage.breakageBps);
+  const rows = rawRows.map((r) => withLiability(r, perPoint));
+  const pointMinor = econ.pointValue.minor / econ.pointValue.points;
 
   const arms: ArmReport[] = rows.map((r) => {
     const n = Number(r.n);
     const points = r.sum_points ?? 0;
-    const pointsMinor = (points * econ.pointValue.minor) / econ.pointValue.points;
+    const pointsMinor =
+      econ.pointsCostBasis === "reward_cost" ? (points - (r.sum_points_costed ?? 0)) * pointMinor + (r.sum_points_cost ?? 0) : points * pointMinor;
     const rewards = r.sum_rewards ?? 0;
+    const outstanding = r.sum_b ?? 0;
+    const liabilityMinor = outstanding * perPoint;
+    const costTotal = pointsMinor + rewards + liabilityMinor;
     const scored = Number(r.scored);
     const joined = Number(r.joined);
     return {
@@ -163,7 +224,8 @@ export function assembleReport(experiment: Experiment, econ: ReportEconomics, w:
       n,
       revenue: summarize(n, r.sum_y ?? 0, r.sum_y2 ?? 0),
       grossMarginPerMember: n ? ((r.sum_y ?? 0) * econ.grossMarginBps) / 10000 / n : 0,
-      cost: { perMember: n ? (pointsMinor + rewards) / n : 0, total: pointsMinor + rewards, pointsRedeemed: points, pointsMinor, rewardsMinor: rewards },
+      cost: { perMember: n ? costTotal / n : 0, total: costTotal, pointsRedeemed: points, pointsMinor, rewardsMinor: rewards, liabilityMinor },
+      liability: { outstandingPoints: outstanding, minor: liabilityMinor, perMember: n ? liabilityMinor / n : 0 },
       predicted: { scoredMembers: scored, perMember: scored > 0 && n ? (r.sum_pred ?? 0) / n : null },
       value: summarize(n, r.sum_v ?? 0, r.sum_v2 ?? 0),
       preSpend: summarize(n, r.sum_x ?? 0, r.sum_x2 ?? 0),
@@ -209,6 +271,7 @@ export function assembleReport(experiment: Experiment, econ: ReportEconomics, w:
   const report: IncrementalityReport = {
     experiment,
     ...econ,
+    breakage,
     window: { windowDays: w.windowDays ?? null, from: w.from?.toISOString() ?? null, to: w.to?.toISOString() ?? null, preDays },
     arms,
     comparisons,
@@ -218,8 +281,25 @@ export function assembleReport(experiment: Experiment, econ: ReportEconomics, w:
   return report;
 }
 
+/** A point-free redemption whose cost happened (used, or a gift fulfilled); a points-funded one with a cost set. */
+const COSTS_AT_USE = sql`r.points_spent = 0 and r.status <> 'void' and coalesce(r.used_at, r.fulfilled_at) is not null`;
+const POINTS_COSTED = sql`r.points_spent > 0 and r.cost_minor is not null`;
+
+/** The cost of redeemed points per the basis: points × point value, or costed redemptions at their cost. */
+export function pointsCostSql(
+  econ: { pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis },
+  points: ReturnType<typeof sql>,
+  costed: ReturnType<typeof sql>,
+  cost: ReturnType<typeof sql>,
+) {
+  const pointMinor = econ.pointValue.minor / econ.pointValue.points;
+  return econ.pointsCostBasis === "reward_cost"
+    ? sql`(((${points})::float8 - (${costed})::float8) * ${pointMinor}::float8 + (${cost})::float8)`
+    : sql`((${points})::float8 * ${pointMinor}::float8)`;
+}
+
 /** Conditions shared by the report and the charts: an event at `at` counts for a member assigned at `a.assigned_at`. */
-function inWindow(at: ReturnType<typeof sql.ref>, w: ReportWindow) {
+function inWindow(at: ReturnType<typeof sql.ref> | ReturnType<typeof sql.raw>, w: ReportWindow) {
   return sql`${at} >= a.assigned_at
     and (${w.windowDays ?? null}::int is null or ${at} < a.assigned_at + make_interval(days => ${w.windowDays ?? null}::int))
     and (${w.from ?? null}::timestamptz is null or ${at} >= ${w.from ?? null}::timestamptz)
@@ -242,24 +322,27 @@ export async function aggregateArms(
   merchantId: string,
   experimentId: string,
   w: ReportWindow & { preDays: number },
-  econ: { grossMarginBps: number; pointValue: { points: number; minor: number } },
+  econ: { grossMarginBps: number; pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis },
 ): Promise<ArmRow[]> {
   if (!isDefaultWindow(w)) return aggregateArmsFromSources(trx, merchantId, experimentId, w, econ);
   const margin = econ.grossMarginBps / 10000;
-  const pointMinor = econ.pointValue.minor / econ.pointValue.points;
   const res = await sql<ArmRow>`
     with m as (
-      select arm,
-        revenue_minor::float8 as y,
-        pre_spend_minor::float8 as x,
-        points_redeemed::float8 as points,
-        rewards_minor::float8 as rewards,
-        predicted_minor::float8 as pred,
-        revenue_minor::float8 * ${margin}::float8 + coalesce(predicted_minor, 0)::float8
-          - points_redeemed::float8 * ${pointMinor}::float8 - rewards_minor::float8 as v,
-        joined
-      from experiment_member_facts
-      where merchant_id = ${merchantId} and experiment_id = ${experimentId}
+      select f.arm,
+        f.revenue_minor::float8 as y,
+        f.pre_spend_minor::float8 as x,
+        f.points_redeemed::float8 as points,
+        f.rewards_minor::float8 as rewards,
+        f.points_costed::float8 as pc,
+        f.points_cost_minor::float8 as pcm,
+        f.predicted_minor::float8 as pred,
+        f.revenue_minor::float8 * ${margin}::float8 + coalesce(f.predicted_minor, 0)::float8
+          - ${pointsCostSql(econ, sql.ref("f.points_redeemed"), sql.ref("f.points_costed"), sql.ref("f.points_cost_minor"))} - f.rewards_minor::float8 as v,
+        (coalesce(b.available, 0) + coalesce(b.pending, 0))::float8 as b,
+        f.joined
+      from experiment_member_facts f
+      left join member_balances b on b.merchant_id = f.merchant_id and b.member_id = f.member_id
+      where f.merchant_id = ${merchantId} and f.experiment_id = ${experimentId}
     ),
     s as (
       select arm,
@@ -267,13 +350,15 @@ export async function aggregateArms(
         sum(y) as sum_y, sum(y * y) as sum_y2,
         sum(x) as sum_x, sum(x * x) as sum_x2, sum(x * y) as sum_xy,
         sum(v) as sum_v, sum(v * v) as sum_v2, sum(x * v) as sum_xv,
-        sum(points) as sum_points, sum(rewards) as sum_rewards,
+        sum(points) as sum_points, sum(rewards) as sum_rewards, sum(pc) as sum_points_costed, sum(pcm) as sum_points_cost,
+        sum(b) as sum_b, sum(b * b) as sum_b2, sum(v * b) as sum_vb, sum(x * b) as sum_xb,
         count(pred) as scored, sum(pred) as sum_pred,
         count(*) filter (where joined) as joined
       from m group by arm
     )
     select r.arm, r.is_control, coalesce(s.n, 0) as n,
       s.sum_y, s.sum_y2, s.sum_x, s.sum_x2, s.sum_xy, s.sum_v, s.sum_v2, s.sum_xv, s.sum_points, s.sum_rewards,
+      s.sum_points_costed, s.sum_points_cost, s.sum_b, s.sum_b2, s.sum_vb, s.sum_xb,
       coalesce(s.scored, 0) as scored, s.sum_pred, coalesce(s.joined, 0) as joined
     from experiment_arms r
     left join s on s.arm = r.arm
@@ -293,10 +378,9 @@ export async function aggregateArmsFromSources(
   merchantId: string,
   experimentId: string,
   w: ReportWindow & { preDays: number },
-  econ: { grossMarginBps: number; pointValue: { points: number; minor: number } },
+  econ: { grossMarginBps: number; pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis },
 ): Promise<ArmRow[]> {
   const margin = econ.grossMarginBps / 10000;
-  const pointMinor = econ.pointValue.minor / econ.pointValue.points;
   const res = await withHashPlans(trx, () => sql<ArmRow>`
     with a as (
       select member_id, arm, assigned_at from experiment_assignments
@@ -317,9 +401,11 @@ export async function aggregateArmsFromSources(
       group by j.member_id
     ),
     g as (
-      select r.member_id, sum(coalesce(r.discount_minor, 0))::float8 as rewards
+      select r.member_id,
+        sum(coalesce(r.applied_minor, 0)) filter (where ${COSTS_AT_USE} and ${inWindow(sql.raw("coalesce(r.used_at, r.fulfilled_at)"), w)})::float8 as rewards,
+        sum(r.points_spent) filter (where ${POINTS_COSTED} and ${inWindow(sql.ref("r.created_at"), w)})::float8 as pc,
+        sum(r.cost_minor) filter (where ${POINTS_COSTED} and ${inWindow(sql.ref("r.created_at"), w)})::float8 as pcm
       from a join reward_redemptions r on r.merchant_id = ${merchantId} and r.member_id = a.member_id
-      where r.points_spent = 0 and r.status <> 'void' and ${inWindow(sql.ref("r.created_at"), w)}
       group by r.member_id
     ),
     j as (
@@ -332,9 +418,12 @@ export async function aggregateArmsFromSources(
         coalesce(o.x, 0) as x,
         coalesce(p.points, 0) as points,
         coalesce(g.rewards, 0) as rewards,
+        coalesce(g.pc, 0) as pc,
+        coalesce(g.pcm, 0) as pcm,
         s.cltv_12m_minor::float8 as pred,
         coalesce(o.y, 0) * ${margin}::float8 + coalesce(s.cltv_12m_minor, 0)::float8
-          - coalesce(p.points, 0) * ${pointMinor}::float8 - coalesce(g.rewards, 0) as v,
+          - ${pointsCostSql(econ, sql`coalesce(p.points, 0)`, sql`coalesce(g.pc, 0)`, sql`coalesce(g.pcm, 0)`)} - coalesce(g.rewards, 0) as v,
+        (coalesce(b.available, 0) + coalesce(b.pending, 0))::float8 as b,
         j.member_id is not null as joined
       from a
       left join o on o.member_id = a.member_id
@@ -342,13 +431,15 @@ export async function aggregateArmsFromSources(
       left join g on g.member_id = a.member_id
       left join j on j.member_id = a.member_id
       left join member_stats s on s.merchant_id = ${merchantId} and s.member_id = a.member_id
+      left join member_balances b on b.merchant_id = ${merchantId} and b.member_id = a.member_id
     )
     select r.arm, r.is_control,
       count(m.arm) as n,
       sum(m.y) as sum_y, sum(m.y * m.y) as sum_y2,
       sum(m.x) as sum_x, sum(m.x * m.x) as sum_x2, sum(m.x * m.y) as sum_xy,
       sum(m.v) as sum_v, sum(m.v * m.v) as sum_v2, sum(m.x * m.v) as sum_xv,
-      sum(m.points) as sum_points, sum(m.rewards) as sum_rewards,
+      sum(m.points) as sum_points, sum(m.rewards) as sum_rewards, sum(m.pc) as sum_points_costed, sum(m.pcm) as sum_points_cost,
+      sum(m.b) as sum_b, sum(m.b * m.b) as sum_b2, sum(m.v * m.b) as sum_vb, sum(m.x * m.b) as sum_xb,
       count(m.pred) as scored, sum(m.pred) as sum_pred,
       count(*) filter (where m.joined) as joined
     from experiment_arms r

@@ -1,11 +1,13 @@
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
+import { pointsCostSql, type PointsCostBasis } from "./report.server";
 import { summarize, welch } from "./stats";
 
 /**
  * The report's charts: value per member by month since assignment, per arm, and the distribution of value per
- * member. Value events are orders (× gross margin), redeemed points (× point value, negative) and rewards granted
- * without points (negative), as in the report. A month is 30.4375 days; month k of a member counts only once it is
+ * member. Value events are orders (× gross margin), redeemed points (× point value, negative; under the 'reward_cost'
+ * basis a costed redemption's cost replaces its points' value) and rewards without points at use (negative), as in the
+ * report. The outstanding points' liability is a figure as of now, not an event: the charts leave it out. A month is 30.4375 days; month k of a member counts only once it is
  * complete (assigned at least k + 1 months ago), so late joiners do not drag the curves down.
  */
 
@@ -32,7 +34,7 @@ export interface ReportSeries {
   distribution: Distribution;
 }
 
-type Econ = { grossMarginBps: number; pointValue: { points: number; minor: number } };
+type Econ = { grossMarginBps: number; pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis };
 
 /**
  * The charts from experiment_member_months (value components per member and month since assignment) and
@@ -118,12 +120,17 @@ async function seriesInputs(
       select a.member_id, a.arm, a.assigned_at, j.effective_at, j.points::float8 * ${pointMinor}::float8
       from a join ledger_journals j on j.merchant_id = ${merchantId} and j.member_id = a.member_id where j.kind = 'spend' and j.effective_at >= a.assigned_at
       union all
-      select a.member_id, a.arm, a.assigned_at, r.created_at, -coalesce(r.discount_minor, 0)::float8
+      select a.member_id, a.arm, a.assigned_at, coalesce(r.used_at, r.fulfilled_at), -coalesce(r.applied_minor, 0)::float8
       from a join reward_redemptions r on r.merchant_id = ${merchantId} and r.member_id = a.member_id
-      where r.points_spent = 0 and r.status <> 'void' and r.created_at >= a.assigned_at
+      where r.points_spent = 0 and r.status <> 'void' and coalesce(r.used_at, r.fulfilled_at) >= a.assigned_at
+      union all
+      select a.member_id, a.arm, a.assigned_at, r.created_at,
+        ${pointsCostSql(econ, sql`r.points_spent`, sql`0`, sql`0`)} - ${pointsCostSql(econ, sql`r.points_spent`, sql`r.points_spent`, sql`r.cost_minor`)}
+      from a join reward_redemptions r on r.merchant_id = ${merchantId} and r.member_id = a.member_id
+      where r.points_spent > 0 and r.cost_minor is not null and r.created_at >= a.assigned_at
     )`;
   // Per member and month: value and the month's number (k) — from the months table, or from the events.
-  const monthValue = sql`(revenue_minor::float8 * ${margin}::float8 - points_redeemed::float8 * ${pointMinor}::float8 - rewards_minor::float8)`;
+  const monthValue = sql`(revenue_minor::float8 * ${margin}::float8 - ${pointsCostSql(econ, sql`points_redeemed`, sql`points_costed`, sql`points_cost_minor`)} - rewards_minor::float8)`;
   const memberMonths =
     basis === "facts"
       ? sql`

@@ -3,6 +3,7 @@ import type { Trx } from "~/db.server";
 import { getExperiment, type Experiment } from "~/domain/experiments/assignment.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
 import { DomainError } from "~/lib/errors";
+import { estimateBreakage, type BreakageEstimate } from "./liability.server";
 import { buildReferralSection, type ReferralSection } from "./referral.server";
 import { aggregateArms, assembleReport, reportEconomics, withHashPlans, type ArmRow, type IncrementalityReport, type ReportEconomics, type ReportWindow } from "./report.server";
 import { buildReportSeries, reportSeriesInputs, seriesFromInputs, type ReportSeries, type SeriesInputs } from "./series.server";
@@ -82,26 +83,38 @@ interface Computed {
   rows: ArmRow[];
   series: SeriesInputs;
   referral: ReferralSection | null;
+  /** The liability's breakage at `at` (from the merchant's settled lots). */
+  breakage: BreakageEstimate;
 }
 
 /** The raw computation of one window at `at`, exactly as the page ran it before the summaries. */
-async function computeWindow(trx: Trx, merchantId: string, experiment: Experiment, econ: ReportEconomics, windowDays: number | null, at: Date, reuse?: { hasPrediction: boolean; series: SeriesInputs; referral: ReferralSection | null }): Promise<Computed> {
+async function computeWindow(
+  trx: Trx,
+  merchantId: string,
+  experiment: Experiment,
+  econ: ReportEconomics,
+  windowDays: number | null,
+  at: Date,
+  reuse?: { hasPrediction: boolean; series: SeriesInputs; referral: ReferralSection | null; breakage: BreakageEstimate },
+): Promise<Computed> {
   const rows = await aggregateArms(trx, merchantId, experiment.id, { windowDays, preDays: 365 }, econ);
   const hasPrediction = rows.some((r) => Number(r.scored) > 0);
-  // The charts and the referral section do not depend on the window after assignment: computed once per refresh.
-  if (reuse && reuse.hasPrediction === hasPrediction) return { rows, series: reuse.series, referral: reuse.referral };
+  // The charts, the referral section and the breakage do not depend on the window after assignment: computed once per refresh.
+  if (reuse && reuse.hasPrediction === hasPrediction) return { rows, series: reuse.series, referral: reuse.referral, breakage: reuse.breakage };
   const series = await withHashPlans(trx, () => reportSeriesInputs(trx, merchantId, experiment.id, econ, hasPrediction, at));
   const referral = experiment.kind === "referral_program" ? await buildReferralSection(trx, merchantId, econ, {}) : null;
-  return { rows, series, referral };
+  const breakage = reuse?.breakage ?? (await estimateBreakage(trx, merchantId, at));
+  return { rows, series, referral, breakage };
 }
 
 async function store(trx: Trx, merchantId: string, experimentId: string, key: number, at: Date, basis: ExperimentBasis, c: Computed): Promise<void> {
   await sql`
-    insert into experiment_summaries as s (merchant_id, experiment_id, window_days, computed_at, basis, arms, series, referral)
+    insert into experiment_summaries as s (merchant_id, experiment_id, window_days, computed_at, basis, arms, series, referral, liability)
     values (${merchantId}, ${experimentId}, ${key}, ${at}, ${JSON.stringify(basis)}::jsonb, ${JSON.stringify(c.rows)}::jsonb,
-      ${JSON.stringify(c.series)}::jsonb, ${c.referral ? JSON.stringify(c.referral) : null}::jsonb)
+      ${JSON.stringify(c.series)}::jsonb, ${c.referral ? JSON.stringify(c.referral) : null}::jsonb, ${JSON.stringify(c.breakage)}::jsonb)
     on conflict (merchant_id, experiment_id, window_days) do update set
-      computed_at = excluded.computed_at, basis = excluded.basis, arms = excluded.arms, series = excluded.series, referral = excluded.referral
+      computed_at = excluded.computed_at, basis = excluded.basis, arms = excluded.arms, series = excluded.series, referral = excluded.referral,
+      liability = excluded.liability
     where s.computed_at <= excluded.computed_at`.execute(trx);
 }
 
@@ -110,10 +123,10 @@ export async function refreshExperimentSummary(trx: Trx, merchantId: string, exp
   const experiment = await getExperiment(trx, merchantId, experimentId);
   if (!experiment) throw new DomainError("not_found", "Experiment not found");
   const basis = await currentBasis(trx, merchantId, experiment);
-  let first: { hasPrediction: boolean; series: SeriesInputs; referral: ReferralSection | null } | undefined;
+  let first: { hasPrediction: boolean; series: SeriesInputs; referral: ReferralSection | null; breakage: BreakageEstimate } | undefined;
   for (const days of SUMMARY_WINDOWS) {
     const c = await computeWindow(trx, merchantId, experiment, basis.econ, days, at, first);
-    first ??= { hasPrediction: c.rows.some((r) => Number(r.scored) > 0), series: c.series, referral: c.referral };
+    first ??= { hasPrediction: c.rows.some((r) => Number(r.scored) > 0), series: c.series, referral: c.referral, breakage: c.breakage };
     await store(trx, merchantId, experimentId, days ?? 0, at, basis, c);
   }
 }
@@ -137,22 +150,23 @@ export async function readIncrementalityReport(trx: Trx, merchantId: string, exp
   const basis = await currentBasis(trx, merchantId, experiment);
   const row = await trx
     .selectFrom("experiment_summaries")
-    .select(["computed_at", "basis", "arms", "series", "referral"])
+    .select(["computed_at", "basis", "arms", "series", "referral", "liability"])
     .where("merchant_id", "=", merchantId)
     .where("experiment_id", "=", experimentId)
     .where("window_days", "=", key)
     .executeTakeFirst();
   let c: Computed;
   let asOf: Date;
-  if (row && canonical(row.basis) === canonical(basis)) {
-    c = { rows: row.arms as ArmRow[], series: row.series as SeriesInputs, referral: (row.referral as ReferralSection | null) ?? null };
+  // A row from before the liability was kept (liability null) is recomputed like one under another basis.
+  if (row && row.liability && canonical(row.basis) === canonical(basis)) {
+    c = { rows: row.arms as ArmRow[], series: row.series as SeriesInputs, referral: (row.referral as ReferralSection | null) ?? null, breakage: row.liability as BreakageEstimate };
     asOf = row.computed_at;
   } else {
     asOf = new Date();
     c = await computeWindow(trx, merchantId, experiment, basis.econ, key === 0 ? null : key, asOf);
     await store(trx, merchantId, experimentId, key, asOf, basis, c);
   }
-  const report = assembleReport(experiment, basis.econ, { ...w, preDays: 365 }, c.rows, c.referral ?? undefined);
+  const report = assembleReport(experiment, basis.econ, { ...w, preDays: 365 }, c.rows, c.referral ?? undefined, c.breakage);
   const series = opts.series ? seriesFromInputs(c.series, report.arms.map((a) => ({ arm: a.arm, control: a.control }))) : null;
   return { report, series, asOf };
 }
@@ -163,7 +177,7 @@ async function liveReport(trx: Trx, merchantId: string, experiment: Experiment, 
   const econ = await reportEconomics(trx, merchantId);
   const rows = await aggregateArms(trx, merchantId, experiment.id, { ...w, preDays: w.preDays ?? 365 }, econ);
   const referral = experiment.kind === "referral_program" ? await buildReferralSection(trx, merchantId, econ, { from: w.from, to: w.to }) : undefined;
-  const report = assembleReport(experiment, econ, w, rows, referral);
+  const report = assembleReport(experiment, econ, w, rows, referral, await estimateBreakage(trx, merchantId, asOf));
   const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control }));
   const series = opts.series ? await withHashPlans(trx, () => buildReportSeries(trx, merchantId, experiment.id, report, arms, report.hasPrediction, asOf)) : null;
   return { report, series, asOf };

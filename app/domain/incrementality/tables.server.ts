@@ -8,6 +8,23 @@ import { toMajor } from "~/lib/money";
 
 const n = (x: number) => (Number.isFinite(x) ? x : null);
 
+/** What the costs table counts, in words: when each cost counts, how points-funded rewards are costed, which breakage. */
+export function costsCaption(r: IncrementalityReport): string {
+  const basis =
+    r.pointsCostBasis === "reward_cost"
+      ? "points-funded rewards at their cost to the merchant where one is set (else the point value)"
+      : "redeemed points at the point value";
+  const b = r.breakage;
+  const breakage =
+    b.source === "history"
+      ? `${(b.breakageBps / 100).toFixed(1)}% expected breakage, measured: ${b.expiredPoints} of ${b.settledPoints} points on ${b.settledLots} settled lots expired unredeemed`
+      : `${(b.breakageBps / 100).toFixed(1)}% expected breakage, the default (only ${b.settledLots} settled lots / ${b.settledPoints} points: too little history)`;
+  return (
+    `Program cost: what was given up, when. Rewards without points count when used, at what they took off (a code never used costs nothing); ` +
+    `${basis}, when redeemed; points held now count as a liability at the point value × (1 − breakage), ${breakage}.`
+  );
+}
+
 export function reportTables(r: IncrementalityReport, s: ReportSeries): ReportTable[] {
   const cur = r.currency;
   const u = (minor: number | null) => (minor === null || !Number.isFinite(minor) ? null : toMajor(minor, cur));
@@ -40,6 +57,28 @@ export function reportTables(r: IncrementalityReport, s: ReportSeries): ReportTa
         u(a.value.sd),
         u(a.preSpend.mean),
         a.joinRate,
+      ]),
+    },
+    {
+      name: "costs",
+      caption: costsCaption(r),
+      columns: [
+        { label: "Arm", kind: "text" },
+        { label: "Points redeemed", kind: "int" },
+        { label: `Redeemed points' cost per member (${cur})`, kind: "money" },
+        { label: `Rewards without points, at use, per member (${cur})`, kind: "money" },
+        { label: "Points held now", kind: "int" },
+        { label: `Points liability per member (${cur})`, kind: "money" },
+        { label: `Program cost per member (${cur})`, kind: "money" },
+      ],
+      rows: r.arms.map((a) => [
+        a.arm,
+        a.cost.pointsRedeemed,
+        u(a.n ? a.cost.pointsMinor / a.n : 0),
+        u(a.n ? a.cost.rewardsMinor / a.n : 0),
+        a.liability.outstandingPoints,
+        u(a.liability.perMember),
+        u(a.cost.perMember),
       ]),
     },
     {

@@ -11,5 +11,5 @@ export interface ReportTable {
   rows: (string | number | boolean | null)[][];
 }
 
-export const TABLE_NAMES = ["arms", "comparisons", "cuped", "power", "months", "distribution", "referral_arms", "referral_value"] as const;
+export const TABLE_NAMES = ["arms", "costs", "comparisons", "cuped", "power", "months", "distribution", "referral_arms", "referral_value"] as const;
 export type TableName = (typeof TABLE_NAMES)[number];

@@ -35,6 +35,7 @@ function columns(input: RewardInput) {
     min_order_minor: input.minOrderMinor,
     max_discount_minor: input.maxDiscountMinor,
     product_name: input.productName,
+    cost_minor: input.costMinor,
     min_tier_id: input.minTierId,
     limit_count: input.limitCount,
     limit_period: input.limitPeriod,
@@ -98,11 +99,11 @@ export async function setRewardStatus(trx: Trx, merchantId: string, rewardId: st
   await recordAudit(trx, merchantId, actor, status === "archived" ? "reward.archived" : "reward.restored", { type: "reward", id: rewardId });
 }
 
-/** Staff hand a gift over: issued → fulfilled, once (audited). */
+/** Staff hand a gift over: issued → fulfilled, once (audited). The gift's cost (if set) is what it cost, now. */
 export async function fulfilGift(trx: Trx, merchantId: string, redemptionId: string, actor: Actor): Promise<RewardRedemption> {
   const r = await trx
     .updateTable("reward_redemptions")
-    .set({ status: "fulfilled", fulfilled_at: now(), fulfilled_by: actor.id, updated_at: now() })
+    .set({ status: "fulfilled", fulfilled_at: now(), fulfilled_by: actor.id, applied_minor: sql`cost_minor`, updated_at: now() })
     .where("merchant_id", "=", merchantId)
     .where("id", "=", redemptionId)
     .where("kind", "=", "gift")

@@ -59,7 +59,16 @@ async function findCode(trx: Trx, merchantId: string, raw: string, lock: boolean
   return row;
 }
 
-function discountFor(r: RewardRedemption, orderAmountMinor: number): number {
+/**
+ * What using the code on this order costs the merchant (issue 16): the discount it applies, or for a free product the
+ * reward's cost (0 when the merchant has not set one). Stored on the redemption when the code is used; the
+ * incrementality report counts it then, and a code never used costs nothing.
+ */
+export function costAtUse(r: Pick<RewardRedemption, "kind" | "percent_off" | "discount_minor" | "cost_minor">, orderAmountMinor: number): number {
+  return r.kind === "free_product" ? (r.cost_minor ?? 0) : discountFor(r, orderAmountMinor);
+}
+
+function discountFor(r: Pick<RewardRedemption, "kind" | "percent_off" | "discount_minor">, orderAmountMinor: number): number {
   switch (r.kind) {
     case "percent_discount":
       return Math.floor((orderAmountMinor * (r.percent_off ?? 0)) / 100);
@@ -119,7 +128,7 @@ export async function useCode(
   const at = now();
   const updated = await trx
     .updateTable("reward_redemptions")
-    .set({ status: "used", used_at: at, used_order_id: input.orderId, updated_at: at })
+    .set({ status: "used", used_at: at, used_order_id: input.orderId, applied_minor: costAtUse(r, input.orderAmountMinor), updated_at: at })
     .where("merchant_id", "=", merchantId)
     .where("id", "=", r.id)
     .returningAll()
@@ -136,7 +145,7 @@ export async function releaseCode(trx: Trx, merchantId: string, input: { code: s
   if (r.used_order_id !== input.orderId) throw new DomainError("conflict", "This code was used by another order", { field: "order_id" });
   await trx
     .updateTable("reward_redemptions")
-    .set({ status: "issued", used_at: null, used_order_id: null, updated_at: now() })
+    .set({ status: "issued", used_at: null, used_order_id: null, applied_minor: null, updated_at: now() })
     .where("merchant_id", "=", merchantId)
     .where("id", "=", r.id)
     .execute();

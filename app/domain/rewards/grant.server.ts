@@ -189,6 +189,7 @@ export async function grantReward(trx: Trx, merchantId: string, input: GrantRewa
     percent_off: reward.percent_off,
     min_order_minor: reward.min_order_minor,
     product_name: reward.product_name,
+    cost_minor: reward.cost_minor,
     expires_at: expiresAt,
     created_at: at,
     updated_at: at,

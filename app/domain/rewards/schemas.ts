@@ -31,6 +31,8 @@ export const RewardInputSchema = z
     minOrderMinor: z.number().int("Minimum order must be a whole number").min(0, "Minimum order cannot be negative").max(100_000_000, "Minimum order is too large").nullable().default(null),
     maxDiscountMinor: minor("Cap").nullable().default(null),
     productName: z.string().trim().min(1, "Product is required").max(200, "Product must be at most 200 characters").nullable().default(null),
+    /** What one unit costs the merchant (a free product's or a gift's cost); counted as the cost when used (issue 16). */
+    costMinor: z.number({ error: "Cost must be a whole number of minor units" }).int("Cost must be a whole number of minor units").min(0, "Cost cannot be negative").max(100_000_000, "Cost is too large").nullable().default(null),
     minTierId: z.string().trim().min(1).max(64).nullable().default(null),
     stockTotal: z.number().int("Stock must be a whole number").min(0, "Stock cannot be negative").max(10_000_000, "Stock is too large").nullable().default(null),
     limitCount: z.number().int("Limit must be a whole number").min(1, "Limit must be at least 1").max(10_000, "Limit is too large").nullable().default(null),

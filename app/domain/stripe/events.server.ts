@@ -6,6 +6,7 @@ import { enrollMember } from "~/domain/flows/enrolment.server";
 import { purchaseCurrencyRule, recordPurchase, setOrderDisputeStatus, setOrderRefundedTotal } from "~/domain/flows/purchase.server";
 import { attributeFromStripe } from "~/domain/flows/referral-rewards.server";
 import { stripeReferralCodes } from "~/domain/referrals/stripe-codes";
+import { recordStripeRewardUse } from "~/domain/rewards/stripe-use.server";
 import { DomainError } from "~/lib/errors";
 import type { DisputeStatus, Order } from "~db/schema";
 import { factFromEvent, stripeEventSchema, type StripeEventEnvelope, type StripeFact } from "./mapping";
@@ -170,7 +171,9 @@ async function applyOrder(trx: Trx, merchantId: string, event: StripeEventEnvelo
   if (recorded.outcome === "ignored") return `ignored: ${recorded.reason}`;
   const payment = await upsertPayment(trx, merchantId, { paymentKey, orderId: recorded.order.id, amountMinor: f.amountMinor, customerEmail: f.email });
   const late = await pushPaymentFacts(trx, merchantId, recorded.order, payment, event.id, actor);
-  return `order ${recorded.order.id} recorded for member ${member.id}: ${recorded.points} points${late}`;
+  // Reward codes and store credit this purchase used: their cost is what Stripe took off (issue 16).
+  const used = await recordStripeRewardUse(trx, merchantId, { memberId: member.id, orderId: recorded.order.id, occurredAt: f.occurredAt, ...f.discounts });
+  return `order ${recorded.order.id} recorded for member ${member.id}: ${recorded.points} points${late}${used ? `; ${used} reward${used === 1 ? "" : "s"} used` : ""}`;
 }
 
 /**

@@ -18,7 +18,30 @@ describe("factFromEvent", () => {
       amountMinor: 4250,
       currency: "USD",
       occurredAt: new Date(1_700_000_000_000),
+      discounts: { promotions: [], totalMinor: 0, subtotalMinor: 4250, customerId: null, creditAppliedMinor: 0 },
     });
+  });
+
+  it("reads what promotion codes and store credit took off (issue 16: cost at use)", () => {
+    const one = checkoutSession({ email: "a@b.co", amount: 3200, paymentIntent: "pi_1" });
+    Object.assign(one, { amount_subtotal: 4000, discounts: [{ coupon: "c", promotion_code: "promo_1" }], total_details: { amount_discount: 800 } });
+    expect(fact(stripeEvent("checkout.session.completed", one))).toMatchObject({
+      discounts: { promotions: [{ promotionCodeId: "promo_1", amountMinor: 800 }], totalMinor: 800, subtotalMinor: 4000 },
+    });
+    // Two codes without a breakdown: no per-code amount; with the breakdown (expanded): each code's own.
+    const two = checkoutSession({ email: "a@b.co", amount: 3000, paymentIntent: "pi_2" });
+    Object.assign(two, { discounts: [{ promotion_code: "promo_a" }, { promotion_code: { id: "promo_b" } }], total_details: { amount_discount: 1000 } });
+    expect(fact(stripeEvent("checkout.session.completed", two))).toMatchObject({
+      discounts: { promotions: [{ promotionCodeId: "promo_a", amountMinor: null }, { promotionCodeId: "promo_b", amountMinor: null }] },
+    });
+    Object.assign(two, { total_details: { amount_discount: 1000, breakdown: { discounts: [{ amount: 600, discount: { promotion_code: "promo_a" } }, { amount: 400, discount: "di_x" }] } } });
+    expect(fact(stripeEvent("checkout.session.completed", two))).toMatchObject({ discounts: { promotions: [{ promotionCodeId: "promo_a", amountMinor: 600 }] } });
+    // A discount shape we do not know leaves the order intact, without discounts.
+    Object.assign(two, { discounts: "garbled" });
+    expect(fact(stripeEvent("checkout.session.completed", two))).toMatchObject({ kind: "order", discounts: { promotions: [] } });
+    // An invoice that drew 6.00 of a 10.00 customer credit.
+    const inv = { id: "in_c", amount_paid: 1400, currency: "usd", customer_email: "a@b.co", customer: "cus_1", starting_balance: -1000, ending_balance: -400 };
+    expect(fact(stripeEvent("invoice.paid", inv))).toMatchObject({ discounts: { customerId: "cus_1", creditAppliedMinor: 600 } });
   });
 
   it("a session that created an invoice shares the invoice's order id; no PaymentIntent falls back to the session", () => {

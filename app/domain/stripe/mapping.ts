@@ -28,6 +28,8 @@ export type StripeFact =
       amountMinor: number;
       currency: string;
       occurredAt: Date;
+      /** What the purchase drew from rewards (issue 16: cost at use). */
+      discounts: StripeDiscounts;
     }
   | {
       kind: "payment";
@@ -57,6 +59,20 @@ export type StripeFact =
     }
   | { kind: "ignore"; reason: string };
 
+/**
+ * Promotion codes applied to a purchase, with the amount each took off when Stripe says it (the session's
+ * `total_details.breakdown`, an invoice's `total_discount_amounts` with the discount expanded, or the session's one
+ * discount when it has only one); `amountMinor` null: several discounts and no breakdown. `subtotalMinor` is the amount
+ * before discounts; `creditAppliedMinor` what an invoice drew from the customer's balance (store credit).
+ */
+export interface StripeDiscounts {
+  promotions: { promotionCodeId: string; amountMinor: number | null }[];
+  totalMinor: number;
+  subtotalMinor: number | null;
+  customerId: string | null;
+  creditAppliedMinor: number;
+}
+
 const stripeId = z.string().min(1).max(255);
 /** An id, or the object when the field was expanded. */
 const ref = z
@@ -68,6 +84,33 @@ const currencyCode = z
   .string()
   .regex(/^[a-zA-Z]{3}$/)
   .transform((c) => c.toUpperCase());
+
+/** A discount: an id (di_…, nothing to match) or the object with its promotion code. */
+const discountRef = z.union([stripeId, z.object({ promotion_code: ref })]).transform((v) => (typeof v === "string" ? null : (v.promotion_code ?? null)));
+
+/**
+ * The discount fields, parsed apart from the purchase: a shape we do not expect there leaves the rewards' use
+ * unrecorded (said in the outcome's absence) but never loses the order.
+ */
+const sessionDiscountSchema = z.object({
+  customer: ref,
+  amount_subtotal: minor.nullish(),
+  discounts: z.array(z.object({ promotion_code: ref })).nullish(),
+  total_details: z
+    .object({
+      amount_discount: minor.nullish(),
+      breakdown: z.object({ discounts: z.array(z.object({ amount: minor, discount: discountRef })).nullish() }).nullish(),
+    })
+    .nullish(),
+});
+const invoiceDiscountSchema = z.object({
+  customer: ref,
+  subtotal: minor.nullish(),
+  starting_balance: z.number().int().nullish(),
+  ending_balance: z.number().int().nullish(),
+  total_discount_amounts: z.array(z.object({ amount: minor, discount: discountRef })).nullish(),
+});
+const NO_DISCOUNTS: StripeDiscounts = { promotions: [], totalMinor: 0, subtotalMinor: null, customerId: null, creditAppliedMinor: 0 };
 
 const sessionSchema = z.object({
   id: stripeId,
@@ -155,6 +198,7 @@ export function factFromEvent(event: StripeEventEnvelope): StripeFact {
       amount: s.amount_total,
       currency: s.currency,
       occurredAt: createdAt,
+      discounts: sessionDiscounts(object),
     });
   }
 
@@ -171,6 +215,7 @@ export function factFromEvent(event: StripeEventEnvelope): StripeFact {
       amount: inv.amount_paid,
       currency: inv.currency,
       occurredAt: paidAt ? new Date(paidAt * 1000) : createdAt,
+      discounts: invoiceDiscounts(object),
     });
   }
 
@@ -209,10 +254,51 @@ export function factFromEvent(event: StripeEventEnvelope): StripeFact {
   return { kind: "dispute", disputeId: d.id, paymentIntentId: d.payment_intent, chargeId: d.charge, status: d.status, funds };
 }
 
+function sessionDiscounts(object: unknown): StripeDiscounts {
+  const p = sessionDiscountSchema.safeParse(object);
+  if (!p.success) return NO_DISCOUNTS;
+  const s = p.data;
+  const total = s.total_details?.amount_discount ?? 0;
+  const breakdown = s.total_details?.breakdown?.discounts;
+  const listed = (s.discounts ?? []).map((d) => d.promotion_code ?? null);
+  let promotions: StripeDiscounts["promotions"];
+  if (breakdown) promotions = breakdown.flatMap((d) => (d.discount ? [{ promotionCodeId: d.discount, amountMinor: d.amount }] : []));
+  else if (listed.length === 1 && listed[0]) promotions = [{ promotionCodeId: listed[0], amountMinor: total }];
+  else promotions = listed.flatMap((p) => (p ? [{ promotionCodeId: p, amountMinor: null }] : []));
+  return { promotions, totalMinor: total, subtotalMinor: s.amount_subtotal ?? null, customerId: s.customer ?? null, creditAppliedMinor: 0 };
+}
+
+function invoiceDiscounts(object: unknown): StripeDiscounts {
+  const p = invoiceDiscountSchema.safeParse(object);
+  if (!p.success) return NO_DISCOUNTS;
+  const inv = p.data;
+  const amounts = inv.total_discount_amounts ?? [];
+  const promotions = amounts.flatMap((d) => (d.discount ? [{ promotionCodeId: d.discount, amountMinor: d.amount }] : []));
+  // A negative balance is a credit: what the invoice drew from it is how much less negative it ended.
+  const start = inv.starting_balance ?? 0;
+  const end = inv.ending_balance ?? start;
+  const credit = start < 0 ? Math.max(0, Math.min(-start, end - start)) : 0;
+  return {
+    promotions,
+    totalMinor: amounts.reduce((n, d) => n + d.amount, 0),
+    subtotalMinor: inv.subtotal ?? null,
+    customerId: inv.customer ?? null,
+    creditAppliedMinor: credit,
+  };
+}
+
 function orderFact(
   object: "checkout.session" | "invoice",
   objectId: string,
-  f: { externalOrderId: string; paymentKey: string; email: string | null; amount: number | null | undefined; currency: string | null | undefined; occurredAt: Date },
+  f: {
+    externalOrderId: string;
+    paymentKey: string;
+    email: string | null;
+    amount: number | null | undefined;
+    currency: string | null | undefined;
+    occurredAt: Date;
+    discounts: StripeDiscounts;
+  },
 ): StripeFact {
   const label = object === "invoice" ? "invoice" : "checkout session";
   if (!f.email) return ignore(`ignored: ${label} has no customer e-mail to match a member`);
@@ -230,5 +316,6 @@ function orderFact(
     amountMinor: f.amount,
     currency: currency.data,
     occurredAt: f.occurredAt,
+    discounts: f.discounts,
   };
 }

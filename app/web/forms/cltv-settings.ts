@@ -39,6 +39,7 @@ export function cltvSettingsFormSchema(digits: number) {
     acquisitionCost: money("acquisition cost per member", digits),
     retentionCostPerYear: money("retention cost per member per year", digits),
     discountRatePercent: percent("annual discount rate"),
+    pointsCostBasis: z.enum(["point_value", "reward_cost"], { message: "Choose how rewards bought with points are costed" }).default("point_value"),
   });
 }
 export type CltvSettingsForm = z.infer<ReturnType<typeof cltvSettingsFormSchema>>;

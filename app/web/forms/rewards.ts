@@ -20,6 +20,7 @@ const RawForm = z.object({
   minOrder: text,
   maxDiscount: text,
   productName: text,
+  cost: text,
   minTierId: text,
   stockTotal: text,
   limitCount: text,
@@ -31,7 +32,7 @@ const RawForm = z.object({
 export type RewardFormValues = z.input<typeof RawForm>;
 
 // Domain field → form field, where they differ.
-const ALIAS: Record<string, string> = { discountMinor: "discount", minOrderMinor: "minOrder", maxDiscountMinor: "maxDiscount" };
+const ALIAS: Record<string, string> = { discountMinor: "discount", minOrderMinor: "minOrder", maxDiscountMinor: "maxDiscount", costMinor: "cost" };
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === "";
 
@@ -90,6 +91,7 @@ export function rewardFormSchema(currency: string, timezone: string) {
       minOrderMinor: money("minOrder", "Minimum order"),
       maxDiscountMinor: money("maxDiscount", "Cap"),
       productName: blank(raw.productName) ? null : raw.productName!.trim(),
+      costMinor: money("cost", "Cost"),
       minTierId: blank(raw.minTierId) ? null : raw.minTierId!.trim(),
       stockTotal: int("stockTotal", "Stock"),
       limitCount: int("limitCount", "Limit"),
@@ -134,6 +136,7 @@ export function rewardToForm(
     min_order_minor: number | null;
     max_discount_minor: number | null;
     product_name: string | null;
+    cost_minor?: number | null;
     min_tier_id: string | null;
     stock_total: number | null;
     limit_count: number | null;
@@ -159,6 +162,7 @@ export function rewardToForm(
     minOrder: m(r.min_order_minor),
     maxDiscount: m(r.max_discount_minor),
     productName: r.product_name ?? "",
+    cost: m(r.cost_minor ?? null),
     minTierId: r.min_tier_id ?? "",
     stockTotal: n(r.stock_total),
     limitCount: n(r.limit_count),

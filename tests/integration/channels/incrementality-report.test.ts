@@ -121,9 +121,9 @@ describe("incrementality report", () => {
     expect(list.data.programs.map((p: { id: string }) => p.id)).toContain(experimentId);
     const page = await run(() => reportRoute.loader({ request: getRequest(`/admin/${m.slug}/reports/${experimentId}`, cookie), params: { merchant: m.slug, experimentId }, context: {} }));
     expect(page.status).toBe(200);
-    expect(page.data.tables.map((t: { name: string }) => t.name)).toEqual(["arms", "comparisons", "cuped", "power", "months", "distribution"]);
+    expect(page.data.tables.map((t: { name: string }) => t.name)).toEqual(["arms", "costs", "comparisons", "cuped", "power", "months", "distribution"]);
     expect(page.data.charts.cumulative.length).toBe(2);
-    for (const table of ["arms", "comparisons", "cuped", "power", "months", "distribution"]) {
+    for (const table of ["arms", "costs", "comparisons", "cuped", "power", "months", "distribution"]) {
       const res = (await exportRoute.loader({ request: getRequest(`/admin/${m.slug}/reports/${experimentId}/export/${table}`, cookie), params: { merchant: m.slug, experimentId, table }, context: {} })) as Response;
       expect(res.headers.get("content-type")).toMatch(/text\/csv/);
       const text = await res.text();

@@ -5,7 +5,8 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceClock, resetClock } from "~/lib/clock.server";
 import { withTenant } from "~/db.server";
-import { conditionalExpectedPurchases, probabilityAlive } from "~/domain/cltv/bgnbd";
+import { predictorFromParams, type ModelComparison } from "~/domain/cltv/model-choice";
+import type { FitDiagnostics } from "~/domain/cltv/report-types";
 import { fitAndScoreMerchant, MODEL_VERSION, runNightlyCltv } from "~/domain/cltv/score.server";
 import { buildSummary } from "~/domain/cltv/summary";
 import { buildTaskList, CRONTAB } from "~/jobs/worker.server";
@@ -101,16 +102,20 @@ describe("fitAndScoreMerchant", () => {
     expect(Math.abs(d.validation.holdout.predicted / d.validation.holdout.actual - 1)).toBeLessThan(0.25);
   });
 
-  it("scores every member with the BG/NBD and Gamma-Gamma formulas on the stored parameters", async () => {
+  it("scores every member with the chosen purchase model and Gamma-Gamma on the stored parameters", async () => {
     const m = await latestModel();
-    const bg = { r: m.bgnbd_r, alpha: m.bgnbd_alpha, a: m.bgnbd_a, b: m.bgnbd_b };
+    // The model with the lowest holdout error on the validation split (issue 16 §4), refitted on every order.
+    const diagnostics = m.diagnostics as unknown as FitDiagnostics;
+    expect(diagnostics.modelChoice?.chosen).toBe(diagnostics.scoredWith?.kind);
+    const chosen = predictorFromParams(diagnostics.scoredWith!.kind, diagnostics.scoredWith!.params);
+    if (diagnostics.scoredWith!.kind === "bgnbd") expect(diagnostics.scoredWith!.params).toEqual({ r: m.bgnbd_r, alpha: m.bgnbd_alpha, a: m.bgnbd_a, b: m.bgnbd_b });
     const { heavy, single } = await pickMembers();
     for (const id of [heavy, single]) {
       const s = await memberSummary(id);
       const st = await stats(id);
       expect(st.cltv_model_id).toBe(modelId);
-      expect(st.predicted_purchases_12m).toBeCloseTo(conditionalExpectedPurchases(bg, WEEKS_PER_12_MONTHS, s.x, s.tx, s.T), 9);
-      expect(st.p_alive).toBeCloseTo(probabilityAlive(bg, s.x, s.tx, s.T), 9);
+      expect(st.predicted_purchases_12m).toBeCloseTo(chosen.expected(WEEKS_PER_12_MONTHS, s.x, s.tx, s.T), 9);
+      expect(st.p_alive).toBeCloseTo(chosen.pAlive(s.x, s.tx, s.T), 9);
       // E[M | x, zbar]; the population mean pγ/(q−1) without repeat purchases.
       const spend = (m.gg_p! * (m.gg_gamma! + s.x * s.zbar)) / (m.gg_p! * s.x + m.gg_q! - 1);
       expect(st.expected_order_minor).toBe(Math.round(spend * 100));
@@ -122,8 +127,10 @@ describe("fitAndScoreMerchant", () => {
       expect(st.cltv_12m_minor!).toBeLessThanOrEqual(Math.round(undiscounted));
       expect(st.cltv_12m_minor!).toBeGreaterThanOrEqual(Math.floor(undiscounted / 1.1));
     }
+    // Without repeat purchases only the BG/NBD is sure the customer is alive (MBG/NBD and Pareto/NBD let them leave).
     const single0 = await stats(single);
-    expect(single0.p_alive).toBe(1);
+    if (diagnostics.scoredWith!.kind === "bgnbd") expect(single0.p_alive).toBe(1);
+    else expect(single0.p_alive).toBeLessThan(1);
   });
 
   it("splits members 20 / 60 / 20 by predicted CLTV, with percentiles and at-risk flags", async () => {
@@ -173,13 +180,14 @@ describe("fitAndScoreMerchant", () => {
     expect(r.status).toBe(200);
     await tx((trx) => fitAndScoreMerchant(trx, merchant.id));
     const m = await latestModel();
-    const bg = { r: m.bgnbd_r, alpha: m.bgnbd_alpha, a: m.bgnbd_a, b: m.bgnbd_b };
+    const { kind, params } = (m.diagnostics as unknown as FitDiagnostics).scoredWith!;
+    const chosen = predictorFromParams(kind, params);
     const { heavy } = await pickMembers();
     const s = await memberSummary(heavy);
     const st = await stats(heavy);
     const spend = (m.gg_p! * (m.gg_gamma! + s.x * s.zbar)) / (m.gg_p! * s.x + m.gg_q! - 1);
     for (const [months, value] of [[12, st.cltv_12m_minor], [24, st.cltv_24m_minor], [36, st.cltv_36m_minor]] as const) {
-      const expected = conditionalExpectedPurchases(bg, months * (WEEKS_PER_12_MONTHS / 12), s.x, s.tx, s.T) * spend * 0.5 * 100;
+      const expected = chosen.expected(months * (WEEKS_PER_12_MONTHS / 12), s.x, s.tx, s.T) * spend * 0.5 * 100;
       expect(Math.abs(value! - expected)).toBeLessThanOrEqual(1);
     }
     const settings = await tx((trx) => trx.selectFrom("cltv_settings").selectAll().where("merchant_id", "=", merchant.id).executeTakeFirstOrThrow());
@@ -226,6 +234,12 @@ describe("admin pages", () => {
     expect(report.distribution.counts.reduce((a: number, b: number) => a + b, 0)).toBe(2357);
     expect(report.segments.map((s: { segment: string; members: number }) => [s.segment, s.members]).slice(0, 3)).toEqual([["top", 471], ["middle", 1415], ["bottom", 471]]);
     expect(report.model.diagnostics.validation.holdout.byX).toHaveLength(8);
+    // The three purchase models side by side on the validation split, the chosen one the one that scores.
+    const choice = report.model.diagnostics.modelChoice as ModelComparison;
+    expect(choice.models.map((m) => m.kind)).toEqual(["bgnbd", "mbgnbd", "pareto_nbd"]);
+    expect(choice.chosen).toBe(choice.models.reduce((a, b) => (b.holdoutMae < a.holdoutMae ? b : a)).kind);
+    expect(report.model.diagnostics.scoredWith.kind).toBe(choice.chosen);
+    for (const m of choice.models) expect(Number.isFinite(m.logLikelihood) && Number.isFinite(m.aic) && Number.isFinite(m.holdoutMae)).toBe(true);
     // Classic figures from the last 12 months of CDNOW (1997-07-01 … 1998-07-01), margin 50% from the settings.
     expect(report.classicInputs.grossMargin).toBe(0.5);
     expect(report.classicInputs.activeCustomers).toBeGreaterThan(0);
@@ -260,7 +274,7 @@ describe("admin pages", () => {
     const denied = await post(analyst.cookie, { grossMarginPercent: "1", acquisitionCost: "0", retentionCostPerYear: "0", discountRatePercent: "0" });
     expect(denied.status).toBe(403);
     const page = await run(() => settingsPage.loader({ request: getRequest(`/admin/${merchant.slug}/settings/cltv`, analyst.cookie), params: { merchant: merchant.slug }, context: {} }));
-    expect(page.data.settings).toEqual({ grossMarginBps: 5000, acquisitionCostMinor: 1250, retentionCostMinorPerYear: 300, annualDiscountRateBps: 0 });
+    expect(page.data.settings).toEqual({ grossMarginBps: 5000, acquisitionCostMinor: 1250, retentionCostMinorPerYear: 300, annualDiscountRateBps: 0, pointsCostBasis: "point_value" });
   });
 
   it("the member page shows the member's CLTV panel data", async () => {
