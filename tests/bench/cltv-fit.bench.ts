@@ -15,7 +15,7 @@ import { scoreMembers } from "../../app/domain/cltv/score";
 import { fitAndScoreMerchant } from "../../app/domain/cltv/score.server";
 import { buildSummary, compress, type Transaction } from "../../app/domain/cltv/summary";
 import { newId } from "../../app/lib/ids";
-import { CDNOW_MASTER, readFixture } from "../fixtures";
+import { cdnowMasterTransactions } from "../support/cdnow-rows";
 import { DEFAULT_TRUTH, syntheticCustomers } from "../support/cltv-synthetic";
 
 
@@ -52,14 +52,7 @@ function benchFit(label: string, transactions: Transaction[], calibrationEnd: st
 }
 
 function cdnowMaster(): Transaction[] {
-  return readFixture(CDNOW_MASTER)
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map((line) => {
-      const [id = "", ymd = "", , dollars = "0"] = line.trim().split(/\s+/);
-      return { customerId: id, date: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`, amount: Number(dollars) };
-    });
+  return cdnowMasterTransactions();
 }
 
 /** The nightly path for 100,000 members in PostgreSQL: orders → fit → score → member_stats, in one tenant transaction. */

@@ -17,9 +17,9 @@ export function cdnowSampleRows(): CompressedRow[] {
   return compress(cdnowSampleCustomers());
 }
 
-/** The full CDNOW master (23,570 customers), calibration through 1997-09-30, weeks, compressed. */
-export function cdnowMasterRows(): CompressedRow[] {
-  const transactions = readFixture(CDNOW_MASTER)
+/** The full CDNOW master's transactions (23,570 customers), one per line of the fixture. */
+export function cdnowMasterTransactions(): { customerId: string; date: string; amount: number }[] {
+  return readFixture(CDNOW_MASTER)
     .trim()
     .split("\n")
     .slice(1)
@@ -27,5 +27,9 @@ export function cdnowMasterRows(): CompressedRow[] {
       const [id = "", ymd = "", , dollars = "0"] = line.trim().split(/\s+/);
       return { customerId: id, date: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`, amount: Number(dollars) };
     });
-  return compress(buildSummary(transactions, { calibrationEnd: "1997-09-30" }));
+}
+
+/** The full CDNOW master, calibration through 1997-09-30, weeks, compressed. */
+export function cdnowMasterRows(): CompressedRow[] {
+  return compress(buildSummary(cdnowMasterTransactions(), { calibrationEnd: "1997-09-30" }));
 }

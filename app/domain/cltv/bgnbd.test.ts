@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CDNOW_SUMMARY, readFixture } from "../../../tests/fixtures";
+import { cdnowSampleCustomers } from "../../../tests/support/cdnow-rows";
 import {
   bgnbdLogLikelihood,
   bgnbdTotalLogLikelihood,
@@ -12,16 +12,7 @@ import {
 import { compress } from "./summary";
 import { hyp2f1 } from "./special";
 
-function cdnowSummary() {
-  return readFixture(CDNOW_SUMMARY)
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map((l) => {
-      const [, x = NaN, tx = NaN, T = NaN] = l.split(",").map(Number);
-      return { x, tx, T };
-    });
-}
+const cdnowSummary = cdnowSampleCustomers;
 
 // Published values: Fader, Hardie & Lee (2005) and the BTYD / lifetimes test suites (cltv-reference.md).
 const ROUNDED = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };

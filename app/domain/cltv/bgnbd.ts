@@ -5,7 +5,7 @@
  */
 import { minimizeMultiStart } from "./optimize";
 import { betaGeometricBracket, digamma, lnBeta, lnGamma, logAddExp } from "./special";
-import { type FitOptions, penaltyWithGradient } from "./model-fit";
+import { type FitOptions, type ModelFitCore, fitCore, logTimeScaleStart, penaltyWithGradient } from "./model-fit";
 import { type CompressedRow } from "./summary";
 
 export interface BgNbdParams {
@@ -15,21 +15,7 @@ export interface BgNbdParams {
   b: number;
 }
 
-export interface BgNbdFit extends BgNbdParams {
-  /** The optimum on the log scale (what the standard errors are computed on). */
-  logParams: number[];
-  /** Without the penalty. */
-  logLikelihood: number;
-  penalizer: number;
-  iterations: number;
-  evaluations: number;
-  /** ‖∇(−ℓ)‖∞ on log-parameters at the optimum. */
-  gradientNorm: number;
-  starts: number;
-  converged: boolean;
-  customers: number;
-  uniqueRows: number;
-}
+export interface BgNbdFit extends BgNbdParams, ModelFitCore {}
 
 /** Log-likelihood of one customer with x repeat purchases, the last at t_x, observed for T. */
 export function bgnbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: number): number {
@@ -192,31 +178,24 @@ export function fitBgNbd(rows: readonly CompressedRow[], options: FitOptions = {
   if (rows.length === 0) throw new Error("BG/NBD fit needs at least one customer");
   const prepared = prepare(rows);
   const customers = prepared.customers;
-  // Scale α's start to the data's time unit (weeks vs days) so every start is in the right region.
-  const meanT = rows.reduce((s, r) => s + r.weight * r.T, 0) / customers;
-  const la = Math.log(Math.max(meanT / 10, 1e-3));
-  const starts = [
+  const penalizer = options.penalizer ?? 0;
+  const res = minimizeMultiStart(
+    (v) => penaltyWithGradient(negLogLikelihoodWithGradient(v, prepared), v, penalizer, customers),
+    betaGeometricStarts(logTimeScaleStart(rows, customers, 10)),
+  );
+  const params = bgnbdFromLog(res.x);
+  const logLikelihood = penalizer > 0 ? bgnbdTotalLogLikelihood(params, rows) : -res.fx;
+  return { ...params, ...fitCore(res, { logLikelihood, penalizer, customers, uniqueRows: rows.length }) };
+}
+
+/** The BG/NBD's and MBG/NBD's starts on log-parameters (r, α, a, b), α's around `la`. */
+export function betaGeometricStarts(la: number): number[][] {
+  return [
     [0, la, 0, 0],
     [Math.log(0.5), la, Math.log(0.5), Math.log(2)],
     [Math.log(2), la + 1, Math.log(2), Math.log(5)],
     [Math.log(0.2), la - 1, Math.log(1.5), Math.log(1)],
   ];
-  const penalizer = options.penalizer ?? 0;
-  const res = minimizeMultiStart((v) => penaltyWithGradient(negLogLikelihoodWithGradient(v, prepared), v, penalizer, customers), starts);
-  const params = bgnbdFromLog(res.x);
-  return {
-    ...params,
-    logParams: res.x,
-    logLikelihood: penalizer > 0 ? bgnbdTotalLogLikelihood(params, rows) : -res.fx,
-    penalizer,
-    iterations: res.iterations,
-    evaluations: res.evaluations,
-    gradientNorm: res.gradientNorm,
-    starts: res.starts,
-    converged: res.converged,
-    customers,
-    uniqueRows: rows.length,
-  };
 }
 
 /** ln D where P(alive) = 1/D. */

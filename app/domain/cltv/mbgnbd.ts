@@ -7,8 +7,8 @@
 import { minimizeMultiStart } from "./optimize";
 import { betaGeometricBracket, digamma, lnGamma, logAddExp } from "./special";
 import { type CompressedRow } from "./summary";
-import { type BgNbdParams } from "./bgnbd";
-import { type FitOptions, type ModelFitCore, penaltyWithGradient } from "./model-fit";
+import { type BgNbdParams, betaGeometricStarts, bgnbdFromLog } from "./bgnbd";
+import { type FitOptions, type ModelFitCore, fitCore, logTimeScaleStart, penaltyWithGradient } from "./model-fit";
 
 /** The MBG/NBD has the BG/NBD's four parameters (r, α for purchasing, a, b for dropout). */
 export type MbgNbdParams = BgNbdParams;
@@ -83,42 +83,19 @@ export function mbgnbdNegLogLikelihoodWithGradient(v: readonly number[], rows: r
   return { f: -ll, g: [-r * gr, -alpha * gAlpha, -a * ga, -b * gb] };
 }
 
-export const mbgnbdFromLog = ([r = 0, alpha = 0, a = 0, b = 0]: readonly number[]): MbgNbdParams => ({
-  r: Math.exp(r),
-  alpha: Math.exp(alpha),
-  a: Math.exp(a),
-  b: Math.exp(b),
-});
+/** The same four parameters on the same log scale as the BG/NBD's. */
+export const mbgnbdFromLog: (v: readonly number[]) => MbgNbdParams = bgnbdFromLog;
 
 /** Maximum likelihood on log-parameters, BFGS from several starts; `penalizer` > 0 adds lifetimes' L2 shrinkage. */
 export function fitMbgNbd(rows: readonly CompressedRow[], options: FitOptions = {}): MbgNbdFit {
   if (rows.length === 0) throw new Error("MBG/NBD fit needs at least one customer");
   const customers = rows.reduce((s, r) => s + r.weight, 0);
-  const meanT = rows.reduce((s, r) => s + r.weight * r.T, 0) / customers;
-  const la = Math.log(Math.max(meanT / 10, 1e-3));
-  const starts = [
-    [0, la, 0, 0],
-    [Math.log(0.5), la, Math.log(0.5), Math.log(2)],
-    [Math.log(2), la + 1, Math.log(2), Math.log(5)],
-    [Math.log(0.2), la - 1, Math.log(1.5), Math.log(1)],
-  ];
+  const starts = betaGeometricStarts(logTimeScaleStart(rows, customers, 10));
   const penalizer = options.penalizer ?? 0;
   const objective = (v: readonly number[]) => penaltyWithGradient(mbgnbdNegLogLikelihoodWithGradient(v, rows), v, penalizer, customers);
   const res = minimizeMultiStart(objective, starts);
   const params = mbgnbdFromLog(res.x);
-  return {
-    ...params,
-    logParams: res.x,
-    logLikelihood: mbgnbdTotalLogLikelihood(params, rows),
-    penalizer,
-    iterations: res.iterations,
-    evaluations: res.evaluations,
-    gradientNorm: res.gradientNorm,
-    starts: res.starts,
-    converged: res.converged,
-    customers,
-    uniqueRows: rows.length,
-  };
+  return { ...params, ...fitCore(res, { logLikelihood: mbgnbdTotalLogLikelihood(params, rows), penalizer, customers, uniqueRows: rows.length }) };
 }
 
 function logAliveDenominator(p: MbgNbdParams, x: number, tx: number, T: number): number {

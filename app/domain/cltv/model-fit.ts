@@ -2,6 +2,8 @@
  * What the purchase-count models (BG/NBD, MBG/NBD, Pareto/NBD) share about fitting: the options, the fields every fit
  * reports, lifetimes' L2 penalizer, and a numerical gradient for likelihoods whose analytic one is not worth writing.
  */
+import { type MinimizeResult } from "./optimize";
+import { type CompressedRow } from "./summary";
 
 export interface FitOptions {
   /**
@@ -25,6 +27,31 @@ export interface ModelFitCore {
   converged: boolean;
   customers: number;
   uniqueRows: number;
+}
+
+/**
+ * ln of a start for a model's time-scale parameter (α, β), so every start is in the right region whatever the data's
+ * time unit (weeks vs days): the customers' mean observation time T ÷ `divisor`.
+ */
+export function logTimeScaleStart(rows: readonly CompressedRow[], customers: number, divisor: number): number {
+  const meanT = rows.reduce((s, r) => s + r.weight * r.T, 0) / customers;
+  return Math.log(Math.max(meanT / divisor, 1e-3));
+}
+
+/** What every fit reports besides its parameters, from the optimiser's result. */
+export function fitCore(
+  res: MinimizeResult & { starts: number },
+  fit: { logLikelihood: number; penalizer: number; customers: number; uniqueRows: number },
+): ModelFitCore {
+  return {
+    logParams: res.x,
+    ...fit,
+    iterations: res.iterations,
+    evaluations: res.evaluations,
+    gradientNorm: res.gradientNorm,
+    starts: res.starts,
+    converged: res.converged,
+  };
 }
 
 /** Adds penalizer · customers · Σ v² (v the log-parameters) and its gradient. */

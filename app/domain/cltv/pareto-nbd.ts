@@ -7,7 +7,7 @@
 import { minimizeMultiStart } from "./optimize";
 import { lnGamma, logAddExp, logHyp2f1, logSubExp, oneMinusPowOver } from "./special";
 import { type CompressedRow } from "./summary";
-import { type FitOptions, type ModelFitCore, penaltyWithGradient, withNumericalGradient } from "./model-fit";
+import { type FitOptions, type ModelFitCore, fitCore, logTimeScaleStart, penaltyWithGradient, withNumericalGradient } from "./model-fit";
 
 export interface ParetoNbdParams {
   r: number;
@@ -90,8 +90,7 @@ export function paretoNbdNegLogLikelihood(v: readonly number[], rows: readonly C
 export function fitParetoNbd(rows: readonly CompressedRow[], options: FitOptions = {}): ParetoNbdFit {
   if (rows.length === 0) throw new Error("Pareto/NBD fit needs at least one customer");
   const customers = rows.reduce((s, r) => s + r.weight, 0);
-  const meanT = rows.reduce((s, r) => s + r.weight * r.T, 0) / customers;
-  const la = Math.log(Math.max(meanT / 4, 1e-3));
+  const la = logTimeScaleStart(rows, customers, 4);
   // Two starts and at most 100 iterations each: every evaluation costs nine likelihoods (the numerical gradient).
   const starts = [
     [0, la, 0, la],
@@ -101,19 +100,7 @@ export function fitParetoNbd(rows: readonly CompressedRow[], options: FitOptions
   const gradient = withNumericalGradient((v) => paretoNbdNegLogLikelihood(v, rows));
   const res = minimizeMultiStart((v) => penaltyWithGradient(gradient(v), v, penalizer, customers), starts, { maxIterations: 100 });
   const params = paretoNbdFromLog(res.x);
-  return {
-    ...params,
-    logParams: res.x,
-    logLikelihood: paretoNbdTotalLogLikelihood(params, rows),
-    penalizer,
-    iterations: res.iterations,
-    evaluations: res.evaluations,
-    gradientNorm: res.gradientNorm,
-    starts: res.starts,
-    converged: res.converged,
-    customers,
-    uniqueRows: rows.length,
-  };
+  return { ...params, ...fitCore(res, { logLikelihood: paretoNbdTotalLogLikelihood(params, rows), penalizer, customers, uniqueRows: rows.length }) };
 }
 
 /** P(alive | x, t_x, T) = 1/(1 + e^(A4 − A3)). */
