@@ -430,6 +430,7 @@ const MATRIX: Record<string, Entry> = {
   },
   // CLTV over the API and the per-member export: B's member through A's key → 404; A's model endpoint shows only A's.
   "routes/admin.$merchant.cltv.members[.csv]": admin("admin.$merchant.cltv.members[.csv]", "/admin/$merchant/cltv/members.csv"),
+  "routes/admin.$merchant.cltv.rfm[.csv]": admin("admin.$merchant.cltv.rfm[.csv]", "/admin/$merchant/cltv/rfm.csv"),
   "routes/api.v1.members.$id.cltv": pointsApi("/api/v1/members/$id/cltv", "loader"),
   "routes/api.v1.cltv": {
     cases: [
