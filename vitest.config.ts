@@ -7,6 +7,17 @@ const r = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = { "~": r("./app"), "~db": r("./db"), "~emails": r("./emails") };
 const citusRecorder = process.env.CITUS_CHECK_LOG ? ["tests/support/citus-record.ts"] : [];
 
+const BUILT_APP_FILES = ["tests/integration/channels/stripe-webhook.test.ts", "tests/integration/channels/stripe-ledger.test.ts"];
+const integration = {
+  environment: "node" as const,
+  globalSetup: ["tests/support/global-setup.ts"],
+  // The Citus check's statement recorder only when asked for (npm run check:citus sets CITUS_CHECK_LOG).
+  setupFiles: [...citusRecorder, "tests/support/fail-on-console-error.ts", "tests/support/worker-db.ts", "tests/support/file-isolation.ts"],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  pool: "forks" as const,
+};
+
 // Three suites: unit (beside the code, no database), integration (real PostgreSQL, a fresh database per worker
 // cloned from a migrated template), e2e (the built app in Debian's Chromium).
 export default defineConfig({
@@ -32,17 +43,23 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.{ts,tsx}"],
-          environment: "node",
-          globalSetup: ["tests/support/global-setup.ts"],
-          // The Citus check's statement recorder only when asked for (npm run check:citus sets CITUS_CHECK_LOG).
-          setupFiles: [...citusRecorder, "tests/support/fail-on-console-error.ts", "tests/support/worker-db.ts", "tests/support/file-isolation.ts"],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          pool: "forks",
+          exclude: BUILT_APP_FILES,
+          ...integration,
           // A worker keeps its modules from one file to the next: importing the app again for each file cost seconds
           // per file (most of a small file's time). Every file makes its own merchants and puts back what it changes
           // in the process (tests/support/file-isolation.ts restores the environment and the clock after each file).
           isolate: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The integration files that serve the production build in-process: the build carries its own copy of the
+          // app's modules, whose Zod schemas register their OpenAPI ids in Zod's one global registry, so they cannot
+          // share a process with files that imported the sources. Each gets a fresh process, as before.
+          name: "integration-built",
+          include: BUILT_APP_FILES,
+          ...integration,
         },
       },
       {
