@@ -89,12 +89,17 @@ export async function findJournalByKey(trx: Trx, merchantId: string, key: string
 async function replay(trx: Trx, merchantId: string, key: string, expect: { memberId: string; kind?: JournalKind; points?: number }): Promise<JournalResult | null> {
   const prior = await findJournalByKey(trx, merchantId, key);
   if (!prior) return null;
+  assertSameRequest(prior, expect);
+  return { journalId: prior.id, points: prior.points, replayed: true };
+}
+
+/** A key used before must name the same member (and kind and points, where given), or the request is refused. */
+function assertSameRequest(prior: { member_id: string; kind?: JournalKind; points: number }, expect: { memberId: string; kind?: JournalKind; points?: number }): void {
   if (prior.member_id !== expect.memberId || (expect.kind && prior.kind !== expect.kind) || (expect.points !== undefined && prior.points !== expect.points)) {
     throw new DomainError("idempotency_conflict", "This idempotency key was already used for a different ledger operation", {
       field: "Idempotency-Key",
     });
   }
-  return { journalId: prior.id, points: prior.points, replayed: true };
 }
 
 // ---- posting ---------------------------------------------------------------------------------------------
@@ -223,9 +228,7 @@ export async function earnPointsMany(trx: Trx, merchantId: string, inputs: reado
   for (const input of inputs) {
     const p = prior.get(input.idempotencyKey);
     if (!p) fresh.push(input);
-    else if (p.member_id !== input.memberId || p.points !== input.points) {
-      throw new DomainError("idempotency_conflict", "This idempotency key was already used for a different ledger operation", { field: "Idempotency-Key" });
-    }
+    else assertSameRequest(p, { memberId: input.memberId, points: input.points });
   }
   const earned = await earnManyLocked(trx, merchantId, debts, fresh);
   let k = 0;
