@@ -14,6 +14,11 @@ export const STRIPE_EVENT_TYPES = [
   "charge.dispute.closed",
   "charge.dispute.funds_withdrawn",
   "charge.dispute.funds_reinstated",
+  // Subscriptions (issue 16 §5): their state and failed renewals; paid renewals are invoice.paid above.
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "invoice.payment_failed",
 ] as const;
 
 export type StripeEventType = (typeof STRIPE_EVENT_TYPES)[number];

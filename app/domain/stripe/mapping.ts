@@ -180,6 +180,8 @@ function cleanEmail(...candidates: Array<string | null | undefined>): string | n
 
 export function factFromEvent(event: StripeEventEnvelope): StripeFact {
   if (!isHandledEventType(event.type)) return ignore(`ignored: ${event.type} is not an event Perennial uses`);
+  // Subscription states and failed renewals make no order: subscriptions.server.ts records them.
+  if (event.type.startsWith("customer.subscription.") || event.type === "invoice.payment_failed") return ignore("no order: a subscription event");
   const object = event.data.object;
   const createdAt = new Date(event.created * 1000);
 
