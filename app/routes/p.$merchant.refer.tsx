@@ -12,7 +12,7 @@ import { qrSvg } from "~/web/presenters/referrals/qr.server";
 import { shareableCode } from "~/domain/referrals/codes.server";
 import { sendInvite } from "~/domain/referrals/invites.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
-import { rewardText } from "~/domain/referrals/rewards.server";
+import { referralTerms } from "~/domain/referrals/terms";
 import { readSubmission } from "~/lib/forms.server";
 import { replyWithDomainError } from "~/web/form-action.server";
 
@@ -28,17 +28,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
   const base = { slug: merchant.slug, programName: merchant.name, referrals: found.referrals };
   if (!found.share) return { ...base, share: null };
-  const friendOffer = rewardText(found.settings.friendReward);
-  const referrerReward = rewardText(found.settings.referrerReward);
+  // The terms come from the settings already read: no statement more for this page (page-statements.test.ts).
+  const terms = referralTerms(found.settings, merchant.currency);
   return {
     ...base,
     share: {
       code: found.share.code,
       link: found.share.link,
       qr: qrSvg(found.share.link),
-      shares: shareLinks(found.share.link, merchant.name, friendOffer ? `${friendOffer} when you join` : null),
-      friendOffer,
-      referrerReward,
+      // The message goes out in the member's name: while some friends get no gift (friend holdout), it promises none.
+      shares: shareLinks(found.share.link, merchant.name, terms.friendGiftLine && !terms.holdoutNoteForFriend ? terms.friendGiftLine : null),
+      friendOffer: terms.friendGiftLine,
+      referrerLine: terms.referrerLine,
+      holdoutNote: terms.holdoutNoteForReferrer,
     },
   };
 }
@@ -63,10 +65,13 @@ export default function PortalRefer() {
       <div>
         <h1 className="text-2xl font-semibold tracking-tight text-stone-900">Refer a friend</h1>
         {share ? (
-          <p className="mt-1 text-sm text-stone-600">
-            {share.friendOffer ? `Friends who join with your link get ${share.friendOffer}. ` : ""}
-            {share.referrerReward ? `You get ${share.referrerReward} for each friend who qualifies.` : `Share ${programName} rewards with your friends.`}
-          </p>
+          <>
+            <p className="mt-1 text-sm text-stone-600">
+              {share.friendOffer ? `Friends who join with your link get ${share.friendOffer}. ` : ""}
+              {share.referrerLine ?? `Share ${programName} rewards with your friends.`}
+            </p>
+            {share.holdoutNote ? <p className="mt-1 text-xs text-stone-600">{share.holdoutNote}</p> : null}
+          </>
         ) : null}
       </div>
       {share ? (

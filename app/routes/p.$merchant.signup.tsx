@@ -81,6 +81,18 @@ export default function PortalSignup() {
           </Alert>
         </div>
       ) : null}
+      {referral.invitation ? (
+        // The invitation the friend came with stays in view while they join (issue 17, item 5).
+        <div className="mb-4 rounded-md border border-stone-200 bg-stone-50 px-4 py-3 text-sm text-stone-700" data-testid="signup-invitation">
+          <p className="font-medium text-stone-900">{referral.invitation.referrer} invited you.</p>
+          {referral.invitation.gift ? (
+            <p className="mt-1">
+              Your welcome gift: <strong>{referral.invitation.gift}</strong> {referral.invitation.giftCondition}.
+            </p>
+          ) : null}
+          {referral.invitation.holdoutNote ? <p className="mt-1 text-xs text-stone-600">{referral.invitation.holdoutNote}</p> : null}
+        </div>
+      ) : null}
       <Form method="post" {...getFormProps(form)} className="space-y-4">
         <FormErrors errors={form.errors} id={form.errorId} />
         <PersonNameField field={fields.name} />

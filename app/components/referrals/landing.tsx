@@ -5,8 +5,10 @@ const primary = "inline-flex items-center justify-center rounded-md bg-(--portal
 const secondary = "inline-flex items-center justify-center rounded-md border border-stone-300 bg-white px-5 py-2.5 text-sm font-medium text-stone-800 hover:bg-stone-50";
 
 /**
- * What a friend sees on opening a member's link: who invited them, what they get, and the way to join. A visitor
- * who is already a member is pointed to their rewards instead (a member cannot be referred).
+ * What a friend sees on opening a member's link: who invited them, what they get and when, and the way to join. A
+ * friend in the friend holdout sees the same page without the gift; while the holdout runs, every friend reads the
+ * terms' line about it. A visitor who is already a member is pointed to their rewards instead (a member cannot be
+ * referred).
  */
 export function ReferralLanding({ view, alreadyMember = false }: { view: LandingView; alreadyMember?: boolean }) {
   return (
@@ -30,6 +32,7 @@ export function ReferralLanding({ view, alreadyMember = false }: { view: Landing
             <div className="mt-6 rounded-lg border border-stone-200 bg-white px-6 py-5 shadow-sm">
               <h2 className="text-sm font-medium text-stone-600">Your welcome gift</h2>
               <p className="mt-1 text-xl font-semibold text-stone-900">{view.friendOffer}</p>
+              {view.giftCondition ? <p className="mt-1 text-sm text-stone-600">{view.giftCondition}</p> : null}
             </div>
           ) : (
             <p className="mx-auto mt-4 max-w-md text-stone-600">Join to collect points on your purchases and unlock rewards.</p>
@@ -45,6 +48,7 @@ export function ReferralLanding({ view, alreadyMember = false }: { view: Landing
           <p className="mt-4 text-xs text-stone-600">
             Invitation code <span className="font-mono tracking-wider text-stone-800">{view.code}</span> is applied when you join.
           </p>
+          {view.holdoutNote ? <p className="mx-auto mt-2 max-w-md text-xs text-stone-600">{view.holdoutNote}</p> : null}
         </>
       )}
     </section>
@@ -68,28 +72,6 @@ export function UnknownReferralLink({ programName, signupHref, preview = false }
         <Link to={signupHref} className={primary}>
           {preview ? `Join ${programName} rewards` : "Join anyway"}
         </Link>
-      </div>
-    </section>
-  );
-}
-
-/**
- * The program's plain join page, shown to friends in the referral program's friend holdout: the merchant's name and
- * a way to join, nothing about an invitation or a welcome gift.
- */
-export function PlainJoinPage({ programName, signupHref, loginHref, alreadyMember = false }: { programName: string; signupHref: string; loginHref: string; alreadyMember?: boolean }) {
-  return (
-    <section className="mx-auto max-w-lg py-10 text-center">
-      <h1 className="text-2xl font-semibold tracking-tight text-stone-900">{programName}</h1>
-      <div className="mt-6 flex flex-wrap justify-center gap-3">
-        <Link to={signupHref} className={primary}>
-          {alreadyMember ? "Go to your account" : "Sign up"}
-        </Link>
-        {alreadyMember ? null : (
-          <Link to={loginHref} className={secondary}>
-            Log in
-          </Link>
-        )}
       </div>
     </section>
   );

@@ -154,19 +154,19 @@ export function ReferralSettingsForm({
           ) : null}
         </Card>
 
+        <Card title="Measuring the friend's welcome gift">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
+            <NumberField field={f.friendHoldoutPercent!} label="Friend holdout (%)" hint="0 to 50; 0 turns it off." />
+          </div>
+          <FriendHoldoutTradeOff percent={Number(f.friendHoldoutPercent!.value) || 0} />
+        </Card>
+
         <Card title="Attribution and fraud checks">
           <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
             <NumberField field={f.cookieDays!} label="Link cookie lifetime (days)" hint="How long a click counts towards a later sign-up." />
             <NumberField field={f.velocityPerHour!} label="Sign-ups per hour before review" hint="Per referrer; more are flagged." />
             <NumberField field={f.ipWindowHours!} label="Same IP window (hours)" hint="Same IP and browser within it: flagged for review." />
             <NumberField field={f.invitesPerDay!} label="Invites per member per day" hint="E-mail invitations; 0 turns them off." />
-          </div>
-          <div className="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4">
-            <NumberField
-              field={f.friendHoldoutPercent!}
-              label="Friend holdout (%)"
-              hint="0 to 50. This share of friends opening a link see the plain join page without their welcome gift, so the incrementality report can tell how many would have joined anyway."
-            />
           </div>
           <div className="mt-4">
             <TextAreaField
@@ -186,5 +186,28 @@ export function ReferralSettingsForm({
         </Button>
       ) : null}
     </Form>
+  );
+}
+
+/**
+ * What the friend holdout costs and buys, in the merchant's terms, with the share they are typing (issue 17: the
+ * setting explains the trade-off). Held-out friends keep the invitation and count for the referrer; only the gift
+ * is withheld, so the report can tell what the gift itself adds.
+ */
+function FriendHoldoutTradeOff({ percent }: { percent: number }) {
+  const share = Math.min(50, Math.max(0, Math.round(percent)));
+  return (
+    <div className="mt-4 space-y-2 text-sm text-stone-600">
+      <p>
+        {share > 0
+          ? `About ${share} in 100 invited friends get no welcome gift. They still see who invited them, join as that member's referral, and count for the referrer, who is rewarded when they qualify.`
+          : "Every invited friend gets the welcome gift. Turn the holdout on to learn how many of them would have joined and qualified without it."}
+      </p>
+      <p>
+        The trade-off: a larger holdout measures the gift's effect sooner and more precisely, but more invited friends go without it, and some of them may
+        not join at all. 10–30% is usual. While it is above 0, the Refer page, the landing page and the invitation e-mail tell members and friends
+        that some invited friends receive no welcome gift as part of a measurement. The incrementality report shows the result.
+      </p>
+    </div>
   );
 }

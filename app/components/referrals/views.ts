@@ -29,7 +29,12 @@ export interface LandingView {
   /** The referrer's first name (or display name); nothing else about them. */
   referrer: string;
   code: string;
+  /** The friend's welcome gift ("300 points"), null without one or in the friend holdout. */
   friendOffer: string | null;
+  /** When the gift arrives: "after your first order of $15 or more" (null without a gift). */
+  giftCondition: string | null;
+  /** The friend holdout's line of the terms while it runs (domain/referrals/terms.ts), else null. */
+  holdoutNote: string | null;
   signupHref: string;
   loginHref: string;
 }

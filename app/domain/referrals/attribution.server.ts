@@ -8,13 +8,14 @@ import { newId } from "~/lib/ids";
 import type { ReferralsTable, ReferralVia } from "~db/schema";
 import { normalizeCode } from "./codes";
 import { findCodeOwner, getOrCreateCode } from "./codes.server";
-import { friendArmFor, isHoldoutFriend, recordHoldoutSignup } from "./friend-holdout.server";
+import { existingFriendArm, friendArmFor, isHoldoutFriend } from "./friend-holdout.server";
 import { openReview, signupFraudReasons } from "./fraud.server";
 import { getReferralSettings } from "./program.server";
 import type { GrantReward } from "./ports.server";
 import { evaluateReferral } from "./qualification.server";
 import { rewardText } from "./rewards.server";
-import type { ReferralSettings } from "./settings";
+import { friendHoldoutDisclosed } from "./terms";
+import type { QualifyingEvent, ReferralSettings } from "./settings";
 
 /**
  * Who referred whom. One referrer per member, fixed when the member is attributed (sign-up, API or first Stripe
@@ -33,19 +34,29 @@ export interface LandingInfo {
   referrerId: string;
   /** The referrer's first name, or null (the landing page says "a friend"): never their e-mail. */
   referrerFirstName: string | null;
-  /** The friend's offer in plain words ("500 points"), or null when the program gives the friend nothing. */
+  /**
+   * The friend's offer in plain words ("500 points"), or null when the program gives the friend nothing or this
+   * device is in the friend holdout.
+   */
   friendOffer: string | null;
+  /** What makes the friend's gift (and the referrer's reward) due, for the page's wording (terms.ts). */
+  qualifyingEvent: QualifyingEvent;
+  /** Whether the friend holdout runs (with a gift to hold out): the page's terms then say so (terms.ts). */
+  friendHoldoutOn: boolean;
   /** How long the landing page's cookie should live. */
   cookieDays: number;
   /**
-   * The friend holdout's arm for this device (null while the holdout is off). `holdout`: the page shows the plain
-   * join page, without the incentive (friendOffer is null then).
+   * The friend holdout's arm for this device (null while the holdout is off). `holdout`: the same invitation, without
+   * the welcome gift (friendOffer is null then); the friend still joins as a referral and counts for the referrer.
    */
   friendArm: "offer" | "holdout" | null;
 }
 
-/** Why a code does not attribute (the landing page shows a neutral "this link is not valid"). */
-async function usableReferrer(trx: Trx, merchantId: string, settings: ReferralSettings, rawCode: string) {
+/**
+ * The code's owner when the code attributes, else null: the landing page then shows a neutral "this link is not
+ * valid", and the sign-up page repeats no invitation.
+ */
+export async function usableReferrer(trx: Trx, merchantId: string, settings: ReferralSettings, rawCode: string) {
   if (!settings.enabled) return null;
   const owner = await findCodeOwner(trx, merchantId, rawCode);
   if (!owner || owner.status !== "active") return null;
@@ -91,6 +102,8 @@ export async function recordClick(
     referrerFirstName: owner.name?.trim().split(/\s+/)[0] ?? null,
     friendOffer: friendArm === "holdout" ? null : rewardText(settings.friendReward),
     cookieDays: settings.cookieDays,
+    qualifyingEvent: settings.qualifyingEvent,
+    friendHoldoutOn: friendHoldoutDisclosed(settings),
     friendArm,
   };
 }
@@ -153,7 +166,7 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
     if (existing.referrer_id === owner.memberId) return toResult(existing, false);
     throw new DomainError("already_referred", "This member was already referred by someone else; the referrer never changes", { field: "code" });
   }
-  // A friend who joined from the holdout's plain page stays unreferred, so the holdout measures what it should.
+  // A friend who joined from the earlier design's plain join page stays unreferred, so that period's measurement holds.
   if (await isHoldoutFriend(trx, merchantId, input.memberId)) {
     throw new DomainError("holdout_friend", "This member joined through the referral program's holdout and cannot be referred", { field: "member" });
   }
@@ -179,6 +192,9 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
   const prior = await trx.selectFrom("orders").select("id").where("merchant_id", "=", merchantId).where("member_id", "=", input.memberId).where("occurred_at", "<", cutoff).limit(1).executeTakeFirst();
   if (prior) throw new DomainError("existing_customer", "Existing customers cannot be referred", { field: "member" });
 
+  // The friend holdout's arm: the click's, else the device's (a code typed on a held-out device still gets no gift).
+  const friendArm = click ? click.friend_arm : settings.friendHoldoutPercent > 0 ? await existingFriendArm(trx, merchantId, clip(input.deviceId, 100)) : null;
+
   const facts = { friendId: input.memberId, referrerId: owner.memberId, deviceId: clip(input.deviceId, 100), ip: clip(input.ip, 64), userAgent: clip(input.userAgent, 500) };
   const fraud = await signupFraudReasons(trx, merchantId, settings, facts);
   const status: Referral["status"] = fraud.reject.length > 0 ? "rejected" : fraud.flag.length > 0 ? "flagged" : "pending";
@@ -200,7 +216,7 @@ export async function attributeMember(trx: Trx, merchantId: string, input: Attri
       status,
       reasons: [...fraud.reject, ...fraud.flag],
       click_id: click?.id ?? null,
-      friend_arm: click?.friend_arm === "offer" ? "offer" : null,
+      friend_arm: friendArm,
       device_id: facts.deviceId,
       ip: facts.ip,
       user_agent: facts.userAgent,
@@ -234,8 +250,6 @@ export interface SignupReferralFacts {
 export async function attributeAtSignup(trx: Trx, merchantId: string, memberId: string, input: SignupReferralFacts, grant: GrantReward): Promise<AttributionResult | null> {
   const settings = await getReferralSettings(trx, merchantId);
   if (settings.enabled) await getOrCreateCode(trx, merchantId, memberId);
-  // A held-out friend (friend holdout): recorded for measurement, never attributed.
-  if (await recordHoldoutSignup(trx, merchantId, memberId, settings, { deviceId: input.deviceId, codes: [input.typedCode, input.cookieCode] })) return null;
   // A typed code is the member's explicit choice, so it wins over a cookie from an earlier visit.
   const candidates: Array<{ code: string; via: "code" | "cookie" }> = [];
   if (input.typedCode?.trim()) candidates.push({ code: input.typedCode.trim(), via: "code" });

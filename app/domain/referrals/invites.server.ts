@@ -8,7 +8,7 @@ import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import { shareableCode } from "./codes.server";
 import { getReferralSettings } from "./program.server";
-import { rewardText } from "./rewards.server";
+import { referralTerms } from "./terms";
 
 export const InviteSchema = z.object({
   to: emailSchema,
@@ -49,14 +49,17 @@ export async function sendInvite(trx: Trx, merchantId: string, memberId: string,
   }
   const [member, merchant] = await Promise.all([
     trx.selectFrom("members").select(["name"]).where("merchant_id", "=", merchantId).where("id", "=", memberId).executeTakeFirstOrThrow(),
-    trx.selectFrom("merchants").select(["name"]).where("id", "=", merchantId).executeTakeFirstOrThrow(),
+    trx.selectFrom("merchants").select(["name", "currency"]).where("id", "=", merchantId).executeTakeFirstOrThrow(),
   ]);
+  // The e-mail's gift line says when the gift comes and, while the friend holdout runs, that some friends go without.
+  const terms = referralTerms(settings, merchant.currency);
+  const offer = terms.friendGiftLine && terms.holdoutNoteForFriend ? `${terms.friendGiftLine} (some invited friends receive no welcome gift, as part of a measurement)` : terms.friendGiftLine;
   const inviteId = newId("referralInvite");
   await trx.insertInto("referral_invites").values({ merchant_id: merchantId, id: inviteId, member_id: memberId, to_email: parsed.data.to, note: parsed.data.note, sent_at: now() }).execute();
   await enqueueEmail(trx, merchantId, {
     template: "referral-invite",
     to: parsed.data.to,
-    props: { fromName: member.name?.trim().split(/\s+/)[0] ?? null, merchantName: merchant.name, note: parsed.data.note, offer: rewardText(settings.friendReward), link: code.link },
+    props: { fromName: member.name?.trim().split(/\s+/)[0] ?? null, merchantName: merchant.name, note: parsed.data.note, offer, link: code.link },
   });
   return { inviteId, remainingToday: settings.invitesPerDay - n - 1 };
 }

@@ -95,15 +95,17 @@ async function referrerRewardCounts(trx: Trx, merchantId: string, referrerId: st
 }
 
 /**
- * Pays everything a qualified referral earns: the friend's welcome reward, the referrer's reward (within caps) and
- * the ancestors' per-level points (up to the depth cap). The caller holds the referral row lock. Idempotent.
+ * Pays everything a qualified referral earns: the friend's welcome reward (not in the friend holdout), the referrer's
+ * reward (within caps) and the ancestors' per-level points (up to the depth cap). The caller holds the referral row
+ * lock. Idempotent.
  */
 export async function payQualifiedReferral(trx: Trx, merchantId: string, referral: Referral, settings: ReferralSettings): Promise<{ paid: number }> {
   const merchant = await trx.selectFrom("merchants").select(["name", "slug", "timezone"]).where("id", "=", merchantId).executeTakeFirstOrThrow();
   let paid = 0;
   const holdNote = referral.hold_until && referral.hold_until > now() ? `Available from ${referral.hold_until.toISOString().slice(0, 10)}` : null;
 
-  if (settings.friendReward.kind !== "none") {
+  // A friend in the friend holdout gets no welcome gift (friend-holdout.server.ts); the referrer and ancestors are paid.
+  if (settings.friendReward.kind !== "none" && referral.friend_arm !== "holdout") {
     const id = await claimPayout(trx, merchantId, referral, { beneficiaryId: referral.member_id, role: "friend", level: 0, reward: settings.friendReward });
     if (id) {
       paid++;

@@ -4,6 +4,7 @@ import type { LandingView } from "~/components/referrals/views";
 import { db, withTenant } from "~/db.server";
 import { recordClick } from "~/domain/referrals/attribution.server";
 import { normalizeCode } from "~/domain/referrals/codes";
+import { friendCondition, HOLDOUT_NOTE_FOR_FRIEND } from "~/domain/referrals/terms";
 import type { Merchant } from "~db/schema";
 import { deviceId, referralCookie } from "./cookies.server";
 import { firstNameOnly } from "./privacy";
@@ -11,14 +12,13 @@ import { firstNameOnly } from "./privacy";
 export type LandingResult =
   | { kind: "landing"; view: LandingView; member: boolean; headers: Headers }
   | { kind: "preview"; programName: string; signupHref: string; headers: Headers }
-  // The friend holdout: the program's plain join page, no incentive and no invitation (nothing about the referrer).
-  | { kind: "plain"; programName: string; signupHref: string; loginHref: string; member: boolean; headers: Headers }
   | { kind: "unknown"; programName: string; signupHref: string; headers: Headers };
 
 /**
  * A visit to a member's link: records the click through the referral domain and sets the attribution and device
  * cookies. Link-preview bots (chat apps unfurling the link) get a generic invitation without the referrer's name
- * and count as no click. A visitor who is already a member sees the invitation but gets no attribution cookie.
+ * and count as no click. A visitor who is already a member sees the invitation but gets no attribution cookie. A friend
+ * in the friend holdout sees the same invitation without the welcome gift (and the terms say why).
  */
 export async function landOnReferralLink(request: Request, merchant: Merchant, rawCode: string): Promise<LandingResult> {
   const headers = new Headers();
@@ -34,9 +34,7 @@ export async function landOnReferralLink(request: Request, merchant: Merchant, r
     recordClick(trx, merchant.id, { code, deviceId: device.id, ip: clientIp(request), userAgent: request.headers.get("User-Agent") }),
   );
   if (!info) return { kind: "unknown", programName: merchant.name, signupHref, headers };
-  // Held-out friends get the cookie too: their sign-up is recorded for measurement (never as a referral).
   if (!member) headers.append("Set-Cookie", referralCookie(request, merchant.slug, info.code, info.cookieDays));
-  if (info.friendArm === "holdout") return { kind: "plain", programName: merchant.name, signupHref, loginHref: `${base}/login`, member: Boolean(member), headers };
   return {
     kind: "landing",
     member: Boolean(member),
@@ -46,6 +44,8 @@ export async function landOnReferralLink(request: Request, merchant: Merchant, r
       referrer: firstNameOnly(info.referrerFirstName),
       code: info.code,
       friendOffer: info.friendOffer,
+      giftCondition: info.friendOffer ? friendCondition(info.qualifyingEvent, merchant.currency) : null,
+      holdoutNote: info.friendHoldoutOn ? HOLDOUT_NOTE_FOR_FRIEND : null,
       signupHref: `${signupHref}?code=${encodeURIComponent(info.code)}`,
       loginHref: `${base}/login`,
     },

@@ -1,23 +1,52 @@
 import { clientIp } from "~/web/guards.server";
 import { db, withTenant } from "~/db.server";
-import type { SignupReferralFacts } from "~/domain/referrals/attribution.server";
+import { usableReferrer, type SignupReferralFacts } from "~/domain/referrals/attribution.server";
 import { findCodeOwner } from "~/domain/referrals/codes.server";
 import { existingFriendArm } from "~/domain/referrals/friend-holdout.server";
 import { getReferralSettings } from "~/domain/referrals/program.server";
+import { rewardText } from "~/domain/referrals/rewards.server";
+import { friendCondition, friendHoldoutDisclosed, HOLDOUT_NOTE_FOR_FRIEND } from "~/domain/referrals/terms";
 import type { Merchant } from "~db/schema";
 import { clearReferralCookie, readDeviceId, readReferralCookie } from "./cookies.server";
+import { firstNameOnly } from "./privacy";
 
-/** The referral part of the portal sign-up: whether to offer the code field, and the code to prefill it with. */
-export async function signupReferral(request: Request, merchant: Merchant): Promise<{ enabled: boolean; code: string | null }> {
-  const settings = await withTenant(db(), merchant.id, (trx) => getReferralSettings(trx, merchant.id));
-  if (!settings.enabled) return { enabled: false, code: null };
+/** The invitation a friend came with, repeated on the sign-up page so joining keeps the thread. */
+export interface SignupInvitation {
+  /** The referrer's first name ("A friend" without one). */
+  referrer: string;
+  /** "300 points", or null without a gift or in the friend holdout. */
+  gift: string | null;
+  giftCondition: string | null;
+  holdoutNote: string | null;
+}
+
+/**
+ * The referral part of the portal sign-up: whether to offer the code field, the code to prefill it with (the landing
+ * cookie's, else the link's), and the invitation behind that code when it is a usable member's.
+ */
+export async function signupReferral(request: Request, merchant: Merchant): Promise<{ enabled: boolean; code: string | null; invitation: SignupInvitation | null }> {
   const fromLink = new URL(request.url).searchParams.get("code");
-  const cookieCode = readReferralCookie(request, merchant.slug);
-  // A friend held out of the incentive (friend holdout) is not shown the code they came with.
-  if (cookieCode && (await withTenant(db(), merchant.id, (trx) => existingFriendArm(trx, merchant.id, readDeviceId(request)))) === "holdout") {
-    return { enabled: true, code: null };
-  }
-  return { enabled: true, code: cookieCode ?? (fromLink ? fromLink.trim().toUpperCase().slice(0, 16) : null) };
+  const code = readReferralCookie(request, merchant.slug) ?? (fromLink ? fromLink.trim().toUpperCase().slice(0, 16) : null);
+  return withTenant(db(), merchant.id, async (trx) => {
+    const settings = await getReferralSettings(trx, merchant.id);
+    if (!settings.enabled) return { enabled: false, code: null, invitation: null };
+    // Only a code that would attribute (not blocked, not held out of the program) brings its invitation along.
+    const owner = code ? await usableReferrer(trx, merchant.id, settings, code) : null;
+    if (!owner) return { enabled: true, code, invitation: null };
+    // The device's friend-holdout arm, as the landing page showed it: a held-out friend is told of no gift here either.
+    const heldOut = settings.friendHoldoutPercent > 0 && (await existingFriendArm(trx, merchant.id, readDeviceId(request))) === "holdout";
+    const gift = heldOut ? null : rewardText(settings.friendReward);
+    return {
+      enabled: true,
+      code,
+      invitation: {
+        referrer: firstNameOnly(owner.name),
+        gift,
+        giftCondition: gift ? friendCondition(settings.qualifyingEvent, merchant.currency) : null,
+        holdoutNote: friendHoldoutDisclosed(settings) ? HOLDOUT_NOTE_FOR_FRIEND : null,
+      },
+    };
+  });
 }
 
 /** A typed code that belongs to no active member is worth a field error before the account exists. */
