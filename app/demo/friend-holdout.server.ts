@@ -13,17 +13,19 @@ const DAY = 86_400_000;
 /**
  * The demo's referral measurement: the referral program's member holdout (10% of members, the seeded referrers
  * always treated so the demo's links work) and four months of the friend holdout — landing devices randomized 30% to
- * the plain join page — with a real incentive effect at the step it acts on: of the devices shown the welcome gift
- * 22% sign up, of the held-out ones 8%. The friends who signed up are the generator's members who joined in those four
- * months (so the demo's member and order counts stay the generator's), each placed in an arm in proportion to the
- * sign-ups the arms produce, with the landing devices that did not sign up added to match the rates. Their orders are
- * the generator's, alike in both arms, so the report's p_organic is about 0.08 / 0.22 ≈ 0.36 with a useful interval.
- * Set-based inserts; payouts go through the real ledger's bulk earning with the live idempotency keys.
+ * the same invitation without the welcome gift — with a real effect of the gift at the step it acts on: of the
+ * devices shown the gift 22% sign up, of the held-out ones (who still see who invited them) 14%. The friends who
+ * signed up are the generator's members who joined in those four months (so the demo's member and order counts stay
+ * the generator's), each placed in an arm in proportion to the sign-ups the arms produce, with the landing devices
+ * that did not sign up added to match the rates. Both arms' friends are the referrer's referrals (edge, referrer
+ * reward when they qualify); only the offer arm's get the welcome points. Their orders are the generator's, alike in
+ * both arms, so the report's p_organic is about 0.14 / 0.22 ≈ 0.64 with a useful interval. Set-based inserts;
+ * payouts go through the real ledger's bulk earning with the live idempotency keys.
  */
 export const DEMO_FRIEND_HOLDOUT = {
   percent: 30,
   days: 120,
-  signup: { offer: 0.22, holdout: 0.08 },
+  signup: { offer: 0.22, holdout: 0.14 },
   referrers: 20,
   memberHoldoutShare: 0.1,
 } as const;
@@ -73,7 +75,6 @@ export async function seedDemoFriendHoldout(
   const clicks: Insertable<ReferralClicksTable>[] = [];
   const arms2: Insertable<ReferralFriendArmsTable>[] = [];
   const referrals = [];
-  const holdouts = [];
   const edges = [];
   const landing = (arm: "offer" | "holdout", at: Date, referrer: string) => {
     const d = device();
@@ -89,10 +90,6 @@ export async function seedDemoFriendHoldout(
     const referrer = pick(rng, referrers);
     const joinedAt = new Date(f.created_at);
     const click = landing(arm, new Date(joinedAt.getTime() - uniform(rng, 0.01, 0.4) * DAY), referrer);
-    if (arm === "holdout") {
-      holdouts.push({ merchant_id: merchantId, id: newId("referralHoldoutSignup"), member_id: f.id, referrer_id: referrer, click_id: click.id, device_id: click.device, created_at: joinedAt });
-      continue;
-    }
     edges.push({ merchant_id: merchantId, member_id: f.id, referrer_id: referrer, depth: 1, via: "cookie" as const, created_at: joinedAt });
     const qualifiedAt = f.ordered_at ? new Date(f.ordered_at) : null;
     const holdUntil = qualifiedAt ? new Date(qualifiedAt.getTime() + settings.holdDays * DAY) : null;
@@ -106,7 +103,7 @@ export async function seedDemoFriendHoldout(
       via: "cookie" as const,
       status,
       click_id: click.id,
-      friend_arm: "offer" as const,
+      friend_arm: arm,
       device_id: click.device,
       qualifying_order_id: f.order_id,
       qualified_at: qualifiedAt,
@@ -126,11 +123,11 @@ export async function seedDemoFriendHoldout(
   };
   await chunked(arms2, (p) => trx.insertInto("referral_friend_arms").values(p).execute());
   await chunked(clicks, (p) => trx.insertInto("referral_clicks").values(p).execute());
-  await chunked(holdouts, (p) => trx.insertInto("referral_holdout_signups").values(p).execute());
   await chunked(edges, (p) => trx.insertInto("referral_edges").values(p).execute());
   await chunked(referrals, (p) => trx.insertInto("referrals").values(p).execute());
 
-  // Payouts of qualified referrals: the friend's welcome points and the referrer's reward (within the monthly cap).
+  // Payouts of qualified referrals: the friend's welcome points (not in the friend holdout) and the referrer's reward
+  // (within the monthly cap).
   // Members held out of the loyalty program get no points (as the live payout path). The seed assigned every member
   // to the loyalty experiment already, so one query answers for all of them.
   const loyaltyHeldOut = new Set(
@@ -156,7 +153,7 @@ export async function seedDemoFriendHoldout(
   for (const r of referrals) {
     if (!r.qualified_at) continue;
     const mine: Array<[string, "friend" | "referrer", number]> = [];
-    if (settings.friendReward.kind === "points") mine.push([r.member_id, "friend", settings.friendReward.points]);
+    if (settings.friendReward.kind === "points" && r.friend_arm === "offer") mine.push([r.member_id, "friend", settings.friendReward.points]);
     const month = `${r.referrer_id}:${r.qualified_at.toISOString().slice(0, 7)}`;
     const used = perMonth.get(month) ?? 0;
     if (settings.referrerReward.kind === "points" && (settings.referrerCapPerMonth === null || used < settings.referrerCapPerMonth)) {

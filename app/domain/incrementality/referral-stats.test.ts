@@ -48,15 +48,24 @@ describe("rateRatioKatz", () => {
   });
 });
 
-describe("incremental referral value", () => {
-  const x = { converts: 50, sumValue: 50 * 10_000, meanOffer: 10_000, meanHoldout: 8_000, rewardCost: 40_000 };
-  it("is Σ CLV·(1 − p) + premium − reward cost", () => {
+describe("incremental value of the friend's gift", () => {
+  // 50 gifted converts worth 10,000 each; held-out converts worth 8,000; 200 per gift, 600 per referrer reward.
+  const x = { converts: 50, sumValue: 50 * 10_000, meanOffer: 10_000, meanHoldout: 8_000, friendRewardCost: 50 * 200, referrerRewardCost: 50 * 600 };
+  it("is Σ CLV·(1 − p) + premium − friend rewards − referrer rewards·(1 − p)", () => {
     expect(referralPremium(x, 0.4)).toBe(50 * 0.4 * 2_000);
-    expect(incrementalReferralValue(x, 0.4)).toBeCloseTo(500_000 * 0.6 + 40_000 - 40_000, 6);
-    // Nobody would have come anyway: everything the referred bring, less rewards.
-    expect(incrementalReferralValue(x, 0)).toBe(500_000 - 40_000);
-    // Everyone would have come anyway: only the premium is incremental.
-    expect(incrementalReferralValue(x, 1)).toBe(100_000 - 40_000);
+    expect(incrementalReferralValue(x, 0.4)).toBeCloseTo(470_000 * 0.6 + 40_000 - 10_000, 6);
+    // Nobody would have come without the gift: everything the gifted friends bring, less every reward.
+    expect(incrementalReferralValue(x, 0)).toBe(500_000 - 10_000 - 30_000);
+    // Everyone would have come anyway: the premium less the gifts; the referrer rewards were due either way.
+    expect(incrementalReferralValue(x, 1)).toBe(100_000 - 10_000);
+  });
+  it("equals the per-device difference between the arms (a known answer from first principles)", () => {
+    // 200 gifted devices convert at 25% (50), 100 held-out devices at 10% (10). Per gifted device, the gift adds
+    // 0.25·10,000 − 0.10·8,000 in value, costs 0.25·200 in gifts and (0.25 − 0.10)·600 in referrer rewards for the
+    // friends it brought: 2,500 − 800 − 50 − 90 = 1,560, so 312,000 over the 200 devices.
+    const p = rateRatioKatz(10, 100, 50, 200)!.ratio;
+    expect(p).toBeCloseTo(0.4, 12);
+    expect(incrementalReferralValue(x, p)).toBeCloseTo(312_000, 6);
   });
   it("orders the interval from p's interval ends", () => {
     const [lo, hi] = incrementalReferralInterval(x, [0.25, 0.65]);

@@ -2,17 +2,21 @@ import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 
 /**
  * The statistics of the referral program's friend holdout (pure, unit-tested beside this file). Landing devices are
- * randomized between the friend's incentive (`offer`) and the plain join page (`holdout`); a device "converts" when
- * the member who signed up from it places a qualifying order.
+ * randomized between the invitation with the friend's welcome gift (`offer`) and the same invitation without it
+ * (`holdout`): both arms see who invited them and join as referrals, so what is measured is the effect of the
+ * friend's *incentive* given an invitation. A device "converts" when the member who signed up from it qualifies.
  *
  *  - Conversion rate per arm with the Wilson score 95% interval (well behaved at 0 and small counts).
- *  - p_organic = conversion(holdout) / conversion(offer): the share of referred customers who would have come without
- *    the incentive. Its 95% interval is Katz's log method: SE(log RR) = √(1/a − 1/n₁ + 1/c − 1/n₂), with 0.5 added to
- *    every cell when a count is zero (Haldane), so a holdout with no conversions still has an upper bound.
- *  - Incremental value net of rewards (the CLTV reference, "randomize the referral incentive"):
- *      Σ CLV_referred · (1 − p) + converts · p · (mean CLV of offer converts − mean CLV of holdout converts) − reward cost.
- *    The first term is the value of the friends who came only because of the incentive; the second (the premium) is
- *    what the incentive added to those who would have come anyway. Its interval is the formula at p's interval ends.
+ *  - p_organic = conversion(holdout) / conversion(offer): the share of gifted friends who would have joined and
+ *    qualified on the invitation alone, without the gift. Its 95% interval is Katz's log method:
+ *    SE(log RR) = √(1/a − 1/n₁ + 1/c − 1/n₂), with 0.5 added to every cell when a count is zero (Haldane), so a
+ *    holdout with no conversions still has an upper bound.
+ *  - Incremental value of the gift net of what it costs (the CLTV reference, "randomize the referral incentive"):
+ *      Σ CLV_offer · (1 − p) + converts · p · (mean CLV offer − mean CLV holdout) − friend rewards − referrer rewards · (1 − p).
+ *    The first term is the value of the friends who came only because of the gift; the second (the premium) is what
+ *    the gift added to those who would have come anyway. The friends' gifts are all the gift's cost; the referrer's
+ *    (and ancestors') rewards are paid for held-out friends too, so only those for the friends the gift brought —
+ *    the (1 − p) share — are its cost. Linear in p: its interval is the formula at p's interval ends.
  */
 
 const Z95 = normalQuantile(0.975, 0, 1);
@@ -69,7 +73,10 @@ export interface IncrementalInput {
   /** Mean value of offer-arm and holdout-arm converts (0 when an arm has none). */
   meanOffer: number;
   meanHoldout: number;
-  rewardCost: number;
+  /** The offer arm's friend payouts (welcome gifts), minor units. */
+  friendRewardCost: number;
+  /** The offer arm's referrer and ancestor payouts, minor units. */
+  referrerRewardCost: number;
 }
 
 /** The premium: what the incentive added to the friends who would have come anyway. */
@@ -77,9 +84,9 @@ export function referralPremium(x: Pick<IncrementalInput, "converts" | "meanOffe
   return x.converts * pOrganic * (x.meanOffer - x.meanHoldout);
 }
 
-/** Σ CLV·(1 − p) + premium − reward cost. */
+/** Σ CLV·(1 − p) + premium − friend rewards − referrer rewards·(1 − p). */
 export function incrementalReferralValue(x: IncrementalInput, pOrganic: number): number {
-  return x.sumValue * (1 - pOrganic) + referralPremium(x, pOrganic) - x.rewardCost;
+  return (x.sumValue - x.referrerRewardCost) * (1 - pOrganic) + referralPremium(x, pOrganic) - x.friendRewardCost;
 }
 
 /** The incremental value at p's interval ends, ordered low to high (the value is linear in p). */

@@ -5,21 +5,24 @@ import type { QualifyingEvent } from "~/domain/referrals/settings";
 import { incrementalReferralInterval, incrementalReferralValue, rateRatioKatz, referralPremium, wilson, type Rate } from "./referral-stats";
 
 /**
- * The incrementality report's referral section: how much of the value referred friends bring the program caused.
- * The referral program's member holdout measures the referrers; the friends who would have joined anyway are
- * measured by the friend holdout (app/domain/referrals/friend-holdout.server.ts): landing devices randomized between
- * the friend's incentive (`offer`) and the plain join page (`holdout`).
+ * The incrementality report's referral section: what the friend's welcome gift adds. The referral program's member
+ * holdout measures the referrers; the friend holdout (app/domain/referrals/friend-holdout.server.ts) randomizes
+ * landing devices between the invitation with the gift (`offer`) and the same invitation without it (`holdout`).
+ * Held-out friends are referrals like any other (they count for the referrer), so p_organic is the share of gifted
+ * friends who would have joined and qualified on the invitation alone.
  *
- * Per arm: landing devices (distinct devices with a click in the arm), sign-ups (offer: referrals recorded with
- * friend_arm 'offer'; holdout: referral_holdout_signups) and qualified conversions — a sign-up whose member then
- * ordered as the program's qualifying rule asks (first order; first order above the minimum; n orders within the
- * days; a sign-up itself under the "signup" rule) — over landing devices. Every sign-up counts whatever its fraud
- * status, as the holdout's sign-ups have none (intent to treat).
+ * Per arm: landing devices (distinct devices with a click in the arm), sign-ups (referrals recorded with that
+ * friend_arm; the holdout arm also counts referral_holdout_signups, the sign-ups of the earlier design where held-out
+ * friends saw a plain join page, since their landing devices are in the denominator) and qualified conversions — a
+ * sign-up whose member then ordered as the program's qualifying rule asks (first order; first order above the
+ * minimum; n orders within the days; a sign-up itself under the "signup" rule) — over landing devices. Every sign-up
+ * counts whatever its fraud status (intent to treat).
  *
  * Value of a converted friend: realized gross margin since the sign-up (orders net of refunds × gross margin) plus
  * the predicted residual CLTV (member_stats.cltv_12m_minor). Reward cost: the payouts of the offer arm's referrals
- * (friend, referrer and ancestors) not reversed — points × point value, plus catalog rewards at what they took off
- * when used (a reward never used costs nothing; issue 16). p_organic and the incremental value: see referral-stats.ts.
+ * not reversed — points × point value, plus catalog rewards at what they took off when used (a reward never used
+ * costs nothing; issue 16) — split into the friends' gifts and the referrer and ancestor rewards, which the formula
+ * treats differently. p_organic and the incremental value: see referral-stats.ts.
  *
  * Window: landings, sign-ups and orders at or after `from` and before `to` count.
  */
@@ -38,14 +41,18 @@ export interface ReferralSection {
   /** False when the friend holdout never had a landing: no p_organic, only the value and the reward cost. */
   friendHoldout: boolean;
   arms: ReferralArmStats[];
-  /** Conversion(holdout) / conversion(offer) with Katz's 95% interval; null without a holdout or offer conversions. */
+  /**
+   * Conversion(holdout) / conversion(offer) with Katz's 95% interval — the share of gifted friends who would have
+   * qualified without the gift; null without a holdout or offer conversions.
+   */
   pOrganic: { estimate: number; ci95: [number, number] } | null;
   /** The referred friends who converted (offer arm when the holdout runs; every referral otherwise). */
   referred: { converts: number; realizedMarginMinor: number; predictedMinor: number; totalMinor: number; perMemberMinor: number | null };
-  rewardCost: { pointsPaid: number; pointsMinor: number; rewardsMinor: number; totalMinor: number };
+  /** Offer-arm payouts; `friendMinor` the welcome gifts, `referrerMinor` the referrer and ancestor rewards. */
+  rewardCost: { pointsPaid: number; pointsMinor: number; rewardsMinor: number; totalMinor: number; friendMinor: number; referrerMinor: number };
   /** converts × p_organic × (mean value offer − mean value holdout); null without p_organic. */
   premiumMinor: number | null;
-  /** Σ CLV_referred · (1 − p_organic) + premium − reward cost, with the interval at p_organic's ends. */
+  /** Σ CLV_offer · (1 − p) + premium − friend rewards − referrer rewards · (1 − p), interval at p_organic's ends. */
   incremental: { valueMinor: number; ci95: [number, number] } | null;
 }
 
@@ -100,6 +107,9 @@ export async function buildReferralSection(
       where r.merchant_id = ${merchantId} and ${inRange(sql.ref("r.created_at"))}
         and (r.friend_arm = 'offer' or not ${friendHoldout}::boolean)
       union all
+      select 'holdout', r.member_id, r.created_at from referrals r
+      where r.merchant_id = ${merchantId} and ${inRange(sql.ref("r.created_at"))} and r.friend_arm = 'holdout' and ${friendHoldout}::boolean
+      union all
       select 'holdout', h.member_id, h.created_at from referral_holdout_signups h
       where h.merchant_id = ${merchantId} and ${inRange(sql.ref("h.created_at"))}
     ),
@@ -126,10 +136,13 @@ export async function buildReferralSection(
   const offer = row("offer");
   const holdout = row("holdout");
 
-  const payouts = await sql<{ points: number | null; rewards: number | null }>`
+  const payouts = await sql<{ points: number | null; rewards: number | null; friend_points: number | null; friend_rewards: number | null }>`
     select sum(p.points) filter (where p.kind = 'points')::float8 as points,
       sum(coalesce(d.applied_minor, 0)) filter (
-        where p.kind = 'reward' and d.status <> 'void' and coalesce(d.used_at, d.fulfilled_at) is not null)::float8 as rewards
+        where p.kind = 'reward' and d.status <> 'void' and coalesce(d.used_at, d.fulfilled_at) is not null)::float8 as rewards,
+      sum(p.points) filter (where p.kind = 'points' and p.role = 'friend')::float8 as friend_points,
+      sum(coalesce(d.applied_minor, 0)) filter (
+        where p.kind = 'reward' and p.role = 'friend' and d.status <> 'void' and coalesce(d.used_at, d.fulfilled_at) is not null)::float8 as friend_rewards
     from referral_payouts p
     join referrals r on r.merchant_id = p.merchant_id and r.id = p.referral_id
     left join reward_redemptions d on d.merchant_id = p.merchant_id and d.id = p.redemption_id
@@ -138,7 +151,8 @@ export async function buildReferralSection(
   const pointsPaid = payouts.rows[0]?.points ?? 0;
   const pointsMinor = (pointsPaid * econ.pointValue.minor) / econ.pointValue.points;
   const rewardsMinor = payouts.rows[0]?.rewards ?? 0;
-  const rewardCost = { pointsPaid, pointsMinor, rewardsMinor, totalMinor: pointsMinor + rewardsMinor };
+  const friendMinor = ((payouts.rows[0]?.friend_points ?? 0) * econ.pointValue.minor) / econ.pointValue.points + (payouts.rows[0]?.friend_rewards ?? 0);
+  const rewardCost = { pointsPaid, pointsMinor, rewardsMinor, totalMinor: pointsMinor + rewardsMinor, friendMinor, referrerMinor: pointsMinor + rewardsMinor - friendMinor };
 
   const valueOf = (r: ArmRow) => (r.sum_margin ?? 0) + (r.sum_pred ?? 0);
   const sumValue = valueOf(offer);
@@ -163,7 +177,14 @@ export async function buildReferralSection(
   const holdoutStats = armStats(holdout);
   const rr = rateRatioKatz(holdoutStats.conversionRate.successes, holdoutStats.landingDevices, offerStats.conversionRate.successes, offerStats.landingDevices);
   if (!rr) return { friendHoldout, arms: [offerStats, holdoutStats], pOrganic: null, referred, rewardCost, premiumMinor: null, incremental: null };
-  const input = { converts: offer.converts, sumValue, meanOffer: offerStats.meanValue ?? 0, meanHoldout: holdoutStats.meanValue ?? 0, rewardCost: rewardCost.totalMinor };
+  const input = {
+    converts: offer.converts,
+    sumValue,
+    meanOffer: offerStats.meanValue ?? 0,
+    meanHoldout: holdoutStats.meanValue ?? 0,
+    friendRewardCost: rewardCost.friendMinor,
+    referrerRewardCost: rewardCost.referrerMinor,
+  };
   // Without holdout converts there is no holdout mean: the premium is taken as 0 (p_organic is 0 then anyway).
   if (holdout.converts === 0) input.meanHoldout = input.meanOffer;
   return {

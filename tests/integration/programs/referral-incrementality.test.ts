@@ -4,33 +4,39 @@ import { renderToString } from "react-dom/server";
 import { StaticRouter } from "react-router-dom/server";
 import { describe, expect, it } from "vitest";
 import { IncrementalityResponse, toApiReport } from "~/api/incrementality-schemas";
-import { PlainJoinPage } from "~/components/referrals/landing";
+import { ReferralLanding } from "~/components/referrals/landing";
 import { createExperiment } from "~/domain/experiments/assignment.server";
 import { buildReferralSection } from "~/domain/incrementality/referral.server";
 import { incrementalReferralValue, rateRatioKatz } from "~/domain/incrementality/referral-stats";
 import { referralSentence, referralTables } from "~/domain/incrementality/referral-summary";
 import { buildIncrementalityReport, reportEconomics } from "~/domain/incrementality/report.server";
+import { recordPurchase, recordRefund } from "~/domain/flows/purchase.server";
 import { attributeMember } from "~/domain/flows/referral-rewards.server";
 import { getOrCreateCode } from "~/domain/referrals/codes.server";
 import { getReferralSettings, saveReferralSettings } from "~/domain/referrals/program.server";
 import { DEFAULT_REFERRAL_SETTINGS, type ReferralSettings } from "~/domain/referrals/settings";
+import { HOLDOUT_NOTE_FOR_FRIEND, HOLDOUT_NOTE_FOR_REFERRER } from "~/domain/referrals/terms";
 import type { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import * as reportExport from "~/routes/admin.$merchant.reports.$experimentId.export.$table";
 import * as reportPage from "~/routes/admin.$merchant.reports.$experimentId";
 import * as settingsPage from "~/routes/admin.$merchant.referrals.settings";
 import * as landingPage from "~/routes/p.$merchant.r.$code";
+import * as referPage from "~/routes/p.$merchant.refer";
 import * as signupPage from "~/routes/p.$merchant.signup";
 import { createStaff, getRequest, postRequest } from "../../support/admin";
 import { ORIGIN, run } from "../../support/auth";
 import { testDb } from "../../support/db";
-import { ledgerFixture } from "../../support/ledger";
+import { ledgerFixture, SYSTEM } from "../../support/ledger";
+import { memberCookie } from "../../support/offers";
 
 /**
  * The referral program's friend holdout, through the real landing loader and sign-up action against PostgreSQL: the
- * sticky per-device arm, the plain join page without the incentive, held-out sign-ups recorded for measurement only
- * (no referral, edge, payout or e-mail), the offer arm unchanged, and the report's referral section (p_organic and
- * the incremental value net of rewards) on a constructed dataset with a known answer, with tenancy.
+ * sticky per-device arm; held out is the friend's welcome gift only (issue 17 item 1) — the held-out friend sees who
+ * invited them, joins as the referrer's referral (edge, fraud checks, referrer reward, no gift), and the terms on the
+ * landing, sign-up and Refer pages say some invited friends get no gift; the offer arm unchanged; and the report's
+ * referral section (p_organic of the gift and its incremental value net of its cost) on a constructed dataset with a
+ * known answer, with tenancy.
  */
 
 const STAFF = { type: "staff" as const, id: "stf_test" };
@@ -75,7 +81,8 @@ async function land(s: Shop, code: string, cookie = "") {
 async function deviceIn(s: Shop, code: string, arm: "offer" | "holdout") {
   for (let i = 0; i < 60; i++) {
     const { outcome, cookies } = await land(s, code);
-    if ((outcome.data.kind === "plain" ? "holdout" : "offer") === arm) return { outcome, cookie: Object.values(cookies).join("; "), device: cookies.prn_dev!.split("=")[1]! };
+    // Both arms see the invitation; only the offer arm is shown the gift.
+    if ((outcome.data.view.friendOffer === null ? "holdout" : "offer") === arm) return { outcome, cookie: Object.values(cookies).join("; "), device: cookies.prn_dev!.split("=")[1]! };
   }
   throw new Error(`no ${arm} device in 60 landings`);
 }
@@ -137,32 +144,63 @@ describe("friend holdout at the landing page", () => {
     expect(await off.count("referral_clicks", sql`friend_arm is not null`)).toBe(0);
   });
 
-  it("shows held-out friends the plain join page: no incentive, no referrer, no code", async () => {
-    const s = await shop({ friendHoldoutPercent: 50, friendReward: { kind: "points", points: 750 } });
+  it("shows held-out friends the same invitation without the gift, and every friend the terms' line", async () => {
+    const s = await shop({ friendHoldoutPercent: 50, friendReward: { kind: "points", points: 750 }, qualifyingEvent: { kind: "first_order_above", minAmountMinor: 1_500 } });
     const ada = await s.member("Ada Lovelace");
     const code = await s.code(ada);
     const held = await deviceIn(s, code, "holdout");
     expect(held.outcome.status).toBe(200);
-    expect(held.outcome.data).toMatchObject({ kind: "plain", programName: s.name, signupHref: `/p/${s.slug}/signup` });
-    const body = JSON.stringify(held.outcome.data);
-    for (const secret of ["750", "points", "Ada", code, ada]) expect(body).not.toContain(secret);
-    const html = renderToString(
-      createElement(StaticRouter, { location: "/" }, createElement(PlainJoinPage, { programName: s.name, signupHref: held.outcome.data.signupHref, loginHref: held.outcome.data.loginHref })),
-    );
-    expect(html).toContain(s.name);
-    expect(html).toContain("Sign up");
-    for (const word of ["750", "point", "gift", "reward", "invite", "Ada"]) expect(html.toLowerCase()).not.toContain(word.toLowerCase());
-    // The sign-up page does not prefill their code either.
-    const signupLoader = await run(() =>
-      signupPage.loader({ request: new Request(`${ORIGIN}/p/${s.slug}/signup`, { headers: { Cookie: held.cookie, "User-Agent": BROWSER } }), params: { merchant: s.slug }, context: {} }),
-    );
-    expect(signupLoader.data.referral).toEqual({ enabled: true, code: null });
+    expect(held.outcome.data).toMatchObject({
+      kind: "landing",
+      view: { referrer: "Ada", code, friendOffer: null, giftCondition: null, holdoutNote: HOLDOUT_NOTE_FOR_FRIEND, signupHref: `/p/${s.slug}/signup?code=${code}` },
+    });
+    expect(JSON.stringify(held.outcome.data)).not.toContain("750");
+    const render = (view: typeof held.outcome.data.view) => renderToString(createElement(StaticRouter, { location: "/" }, createElement(ReferralLanding, { view }))).replace(/<!-- -->/g, "");
+    const heldHtml = render(held.outcome.data.view);
+    expect(heldHtml).toContain("Ada invited you to");
+    expect(heldHtml).toContain(code);
+    expect(heldHtml).toContain("Some invited friends receive no welcome gift, as part of a measurement");
+    expect(heldHtml).not.toContain("750");
+    expect(heldHtml).not.toContain("Your welcome gift");
+    // The sign-up page keeps the invitation (and prefills the code), without a gift for this device.
+    const signupView = async (cookie: string) =>
+      (await run(() => signupPage.loader({ request: new Request(`${ORIGIN}/p/${s.slug}/signup`, { headers: { Cookie: cookie, "User-Agent": BROWSER } }), params: { merchant: s.slug }, context: {} }))).data.referral;
+    expect(await signupView(held.cookie)).toEqual({ enabled: true, code, invitation: { referrer: "Ada", gift: null, giftCondition: null, holdoutNote: HOLDOUT_NOTE_FOR_FRIEND } });
 
     const shown = await deviceIn(s, code, "offer");
-    expect(shown.outcome.data).toMatchObject({ kind: "landing", view: { referrer: "Ada", friendOffer: "750 points", code } });
+    expect(shown.outcome.data).toMatchObject({ kind: "landing", view: { referrer: "Ada", friendOffer: "750 points", giftCondition: "after your first order of $15 or more", code, holdoutNote: HOLDOUT_NOTE_FOR_FRIEND } });
+    const shownHtml = render(shown.outcome.data.view);
+    expect(shownHtml).toContain("750 points");
+    expect(shownHtml).toContain("after your first order of $15 or more");
+    expect(shownHtml).toContain("Some invited friends receive no welcome gift");
+    expect(await signupView(shown.cookie)).toEqual({
+      enabled: true,
+      code,
+      invitation: { referrer: "Ada", gift: "750 points", giftCondition: "after your first order of $15 or more", holdoutNote: HOLDOUT_NOTE_FOR_FRIEND },
+    });
   });
 
-  it("records a held-out friend's sign-up for measurement only: no referral, edge, payout or referral e-mail", async () => {
+  it("says on the referrer's Refer page that some invited friends get no gift and still count; nothing while the holdout is off", async () => {
+    const refer = async (s: Shop, memberId: string) => {
+      const session = await memberCookie({ id: s.merchantId, slug: s.slug }, memberId);
+      return (await run(() => referPage.loader({ request: new Request(`${ORIGIN}/p/${s.slug}/refer`, { headers: { Cookie: session } }), params: { merchant: s.slug }, context: {} }))).data.share;
+    };
+    const s = await shop({ friendHoldoutPercent: 30, qualifyingEvent: { kind: "first_order" } });
+    const ada = await s.member("Ada Lovelace");
+    const on = await refer(s, ada);
+    expect(on).toMatchObject({ friendOffer: "500 points after your first order", referrerLine: "You get 500 points for each friend who joins and places a first order.", holdoutNote: HOLDOUT_NOTE_FOR_REFERRER });
+    expect(on.holdoutNote).toContain("they count for you just the same");
+    // The share message, sent in the member's name, promises no gift while some friends go without.
+    expect(JSON.stringify(on.shares)).not.toContain("500");
+
+    const off = await shop({ qualifyingEvent: { kind: "first_order" } });
+    const bob = await off.member("Bob Builder");
+    const offShare = await refer(off, bob);
+    expect(offShare).toMatchObject({ friendOffer: "500 points after your first order", holdoutNote: null });
+    expect(decodeURIComponent(JSON.stringify(offShare.shares))).toContain("500 points after your first order");
+  });
+
+  it("makes a held-out friend the referrer's referral: edge, referrer reward and e-mail, but no welcome gift", async () => {
     const s = await shop({ friendHoldoutPercent: 50, qualifyingEvent: { kind: "signup" }, holdDays: 0 });
     const ada = await s.member("Ada Lovelace");
     const code = await s.code(ada);
@@ -170,18 +208,18 @@ describe("friend holdout at the landing page", () => {
     const r = await signup(s, { name: "Hal Held", email: "hal@friend.test", password: "a perfectly fine password" }, held.cookie);
     expect(r.status).toBe(302);
     const hal = await s.memberByEmail("hal@friend.test");
-    const rows = await s.tx((trx) => trx.selectFrom("referral_holdout_signups").selectAll().where("merchant_id", "=", s.merchantId).execute());
-    expect(rows).toHaveLength(1);
     const click = await s.tx((trx) => trx.selectFrom("referral_clicks").select(["id", "friend_arm"]).where("merchant_id", "=", s.merchantId).where("device_id", "=", held.device).orderBy("landed_at", "desc").executeTakeFirstOrThrow());
-    expect(rows[0]).toMatchObject({ member_id: hal.id, referrer_id: ada, click_id: click.id, device_id: held.device });
     expect(click.friend_arm).toBe("holdout");
-    expect(await s.count("referrals")).toBe(0);
-    expect(await s.count("referral_edges")).toBe(0);
-    expect(await s.count("referral_payouts")).toBe(0);
-    expect(await s.count("email_outbox", sql`template like 'referral%'`)).toBe(0);
-    // Nor can the held-out friend be attributed later (API or Stripe), which would blur the measurement.
-    await expect(s.tx((trx) => attributeMember(trx, s.merchantId, { memberId: hal.id, code, via: "api", actor: STAFF }))).rejects.toMatchObject({ code: "holdout_friend" } satisfies Partial<DomainError>);
-    expect(await s.count("referrals")).toBe(0);
+    const halReferral = await s.tx((trx) => trx.selectFrom("referrals").selectAll().where("merchant_id", "=", s.merchantId).where("member_id", "=", hal.id).executeTakeFirstOrThrow());
+    expect(halReferral).toMatchObject({ referrer_id: ada, via: "cookie", friend_arm: "holdout", click_id: click.id, device_id: held.device, status: "rewarded" });
+    expect(await s.count("referral_edges", sql`member_id = ${hal.id} and referrer_id = ${ada}`)).toBe(1);
+    const payouts = await s.tx((trx) => trx.selectFrom("referral_payouts").select(["role", "beneficiary_id", "points"]).where("merchant_id", "=", s.merchantId).execute());
+    expect(payouts).toEqual([{ role: "referrer", beneficiary_id: ada, points: 500 }]);
+    expect(await s.count("email_outbox", sql`template = 'referral-welcome'`)).toBe(0);
+    expect(await s.count("email_outbox", sql`template = 'referral-qualified'`)).toBe(1);
+    expect(await s.count("referral_holdout_signups")).toBe(0);
+    // An API attribution with the same code is a replay, not a second referral.
+    expect(await s.tx((trx) => attributeMember(trx, s.merchantId, { memberId: hal.id, code, via: "api", actor: STAFF }))).toMatchObject({ created: false, referrerId: ada });
 
     // The offer arm is unchanged: a referral (recording its arm), the edge, both rewards and the welcome e-mail.
     const offer = await deviceIn(s, code, "offer");
@@ -190,9 +228,62 @@ describe("friend holdout at the landing page", () => {
     const referral = await s.tx((trx) => trx.selectFrom("referrals").selectAll().where("merchant_id", "=", s.merchantId).where("member_id", "=", olga.id).executeTakeFirstOrThrow());
     expect(referral).toMatchObject({ referrer_id: ada, via: "cookie", friend_arm: "offer", device_id: offer.device });
     expect(["qualified", "rewarded"]).toContain(referral.status);
-    expect(await s.count("referral_edges")).toBe(1);
-    expect(await s.count("referral_payouts")).toBe(2);
+    expect(await s.count("referral_edges")).toBe(2);
+    expect(await s.count("referral_payouts")).toBe(3);
     expect(await s.count("email_outbox", sql`template = 'referral-welcome'`)).toBe(1);
+  });
+
+  it("keeps a held-out device held out when the friend types the code instead of using the link's cookie", async () => {
+    const s = await shop({ friendHoldoutPercent: 50, qualifyingEvent: { kind: "signup" }, holdDays: 0 });
+    const ada = await s.member("Ada Lovelace");
+    const bob = await s.member("Bob Builder");
+    const held = await deviceIn(s, await s.code(ada), "holdout");
+    // Only the device cookie: the friend types another member's code (no click of this device on it).
+    const deviceOnly = held.cookie.split("; ").filter((c) => c.startsWith("prn_dev=")).join("; ");
+    expect((await signup(s, { name: "Tia Typed", email: "tia@friend.test", password: "a perfectly fine password", referralCode: await s.code(bob) }, deviceOnly)).status).toBe(302);
+    const tia = await s.memberByEmail("tia@friend.test");
+    const referral = await s.tx((trx) => trx.selectFrom("referrals").select(["referrer_id", "friend_arm", "click_id"]).where("member_id", "=", tia.id).executeTakeFirstOrThrow());
+    expect(referral).toEqual({ referrer_id: bob, friend_arm: "holdout", click_id: null });
+    expect(await s.count("referral_payouts", sql`role = 'friend'`)).toBe(0);
+  });
+
+  it("puts held-out friends through the same fraud checks: same device rejected, a refund inside the hold voids the referrer's reward", async () => {
+    const s = await shop({ friendHoldoutPercent: 50, qualifyingEvent: { kind: "first_order" }, holdDays: 30 });
+    const ada = await s.member("Ada Lovelace");
+    const code = await s.code(ada);
+    const held = await deviceIn(s, code, "holdout");
+    expect((await signup(s, { name: "Hal Held", email: "hal@friend.test", password: "a perfectly fine password" }, held.cookie)).status).toBe(302);
+    // R1: a second sign-up from the same device for the same referrer is rejected (no reward ever).
+    const again = await land(s, code, held.cookie);
+    expect((await signup(s, { name: "Sam Same", email: "sam@friend.test", password: "a perfectly fine password" }, Object.values({ ...Object.fromEntries(held.cookie.split("; ").map((c) => [c.split("=")[0], c])), ...again.cookies }).join("; "))).status).toBe(302);
+    const sam = await s.memberByEmail("sam@friend.test");
+    const samReferral = await s.tx((trx) => trx.selectFrom("referrals").select(["status", "reasons", "friend_arm"]).where("member_id", "=", sam.id).executeTakeFirstOrThrow());
+    expect(samReferral).toEqual({ status: "rejected", reasons: ["same_device"], friend_arm: "holdout" });
+
+    // R4: the held-out friend's qualifying order refunded inside the hold period reverses the referrer's reward.
+    const hal = await s.memberByEmail("hal@friend.test");
+    const order = await s.tx((trx) =>
+      recordPurchase(trx, s.merchantId, { memberId: hal.id, externalOrderId: "hal-1", amountMinor: 4_000, currency: "USD", occurredAt: new Date(), cardFingerprint: null, awardPoints: true }, { channel: "api", actor: SYSTEM }),
+    );
+    const qualified = await s.tx((trx) => trx.selectFrom("referrals").select(["id", "status"]).where("member_id", "=", hal.id).executeTakeFirstOrThrow());
+    expect(qualified.status).toBe("qualified");
+    expect(await s.tx((trx) => trx.selectFrom("referral_payouts").select(["role", "status"]).where("referral_id", "=", qualified.id).execute())).toEqual([{ role: "referrer", status: "paid" }]);
+    await s.tx((trx) => recordRefund(trx, s.merchantId, { orderId: order.order.id, externalRefundId: "hal-rf", amountMinor: 4_000, actor: SYSTEM }));
+    expect((await s.tx((trx) => trx.selectFrom("referrals").select(["status", "reasons"]).where("id", "=", qualified.id).executeTakeFirstOrThrow()))).toEqual({ status: "void", reasons: ["refunded"] });
+    expect(await s.tx((trx) => trx.selectFrom("referral_payouts").select(["role", "status"]).where("referral_id", "=", qualified.id).execute())).toEqual([{ role: "referrer", status: "reversed" }]);
+  });
+
+  it("leaves members of the earlier design's holdout (plain join page, never attributed) unreferred", async () => {
+    const s = await shop({ friendHoldoutPercent: 50 });
+    const ada = await s.member("Ada Lovelace");
+    const code = await s.code(ada);
+    const hal = await s.member("Hal Held");
+    await s.tx(async (trx) => {
+      const clickId = newId("referralClick");
+      await trx.insertInto("referral_clicks").values({ merchant_id: s.merchantId, id: clickId, code, referrer_id: ada, device_id: "legacydevice", friend_arm: "holdout", landed_at: new Date() }).execute();
+      await trx.insertInto("referral_holdout_signups").values({ merchant_id: s.merchantId, id: newId("referralHoldoutSignup"), member_id: hal, referrer_id: ada, click_id: clickId, device_id: "legacydevice", created_at: new Date() }).execute();
+    });
+    await expect(s.tx((trx) => attributeMember(trx, s.merchantId, { memberId: hal, code, via: "api", actor: STAFF }))).rejects.toMatchObject({ code: "holdout_friend" } satisfies Partial<DomainError>);
   });
 
   it("records no friend arm on referrals while the holdout is off", async () => {
@@ -211,8 +302,10 @@ describe("friend holdout at the landing page", () => {
 /**
  * A constructed friend holdout with a known answer. Offer arm: 200 landing devices, 80 sign-ups, 50 of whom order
  * 100.00 after joining (margin 40% = 40.00) and are scored at 10.00 of predicted CLTV → 50.00 each. Holdout arm: 100
- * devices, 15 sign-ups, 10 of whom order 50.00 (20.00 each, unscored). Rewards: 100 + 200 points per converted
- * referral at 1 point = 0.01, one more payout reversed (not counted).
+ * devices, 15 sign-ups (12 referrals without the gift, and 3 from the earlier design's plain join page recorded in
+ * referral_holdout_signups), 10 of whom order 50.00 (20.00 each, unscored). Rewards: 100 (friend) + 200 (referrer)
+ * points per converted offer referral, one more referrer payout reversed (not counted); 200 referrer points per
+ * converted held-out referral (paid either way, so not the gift's cost).
  */
 async function constructed(s: Shop) {
   const now = Date.now();
@@ -245,12 +338,14 @@ async function constructed(s: Shop) {
           // An order before the sign-up counts for nothing.
           orders.push({ merchant_id: s.merchantId, id: newId("order"), member_id: id, source: "api" as const, external_order_id: `${arm}-${i}-before`, amount_minor: 99_900, currency: "USD", occurred_at: at(100), created_at: at(100) });
         }
-        if (arm === "holdout") {
+        if (arm === "holdout" && i < 3) {
           holdouts.push({ merchant_id: s.merchantId, id: newId("referralHoldoutSignup"), member_id: id, referrer_id: referrer, click_id: armClicks[i]!.id, device_id: armClicks[i]!.device_id, created_at: at(29) });
         } else {
           const rid = newId("referral");
-          referrals.push({ merchant_id: s.merchantId, id: rid, member_id: id, referrer_id: referrer, code, via: "cookie" as const, status: converted ? ("rewarded" as const) : ("pending" as const), click_id: armClicks[i]!.id, friend_arm: "offer" as const, created_at: at(29), updated_at: at(29) });
-          if (converted) {
+          referrals.push({ merchant_id: s.merchantId, id: rid, member_id: id, referrer_id: referrer, code, via: "cookie" as const, status: converted ? ("rewarded" as const) : ("pending" as const), click_id: armClicks[i]!.id, friend_arm: arm, created_at: at(29), updated_at: at(29) });
+          if (converted && arm === "holdout") {
+            payouts.push({ merchant_id: s.merchantId, id: newId("referralPayout"), referral_id: rid, beneficiary_id: referrer, role: "referrer" as const, level: 1, kind: "points" as const, points: 200, status: "paid" as const });
+          } else if (converted) {
             payouts.push({ merchant_id: s.merchantId, id: newId("referralPayout"), referral_id: rid, beneficiary_id: id, role: "friend" as const, level: 0, kind: "points" as const, points: 100, status: "paid" as const });
             payouts.push({ merchant_id: s.merchantId, id: newId("referralPayout"), referral_id: rid, beneficiary_id: referrer, role: "referrer" as const, level: 1, kind: "points" as const, points: i === 0 ? 5_000 : 200, status: i === 0 ? ("reversed" as const) : ("paid" as const) });
           }
@@ -268,7 +363,7 @@ async function constructed(s: Shop) {
 }
 
 describe("the report's referral section", () => {
-  it("computes p_organic and the incremental value net of rewards on a constructed dataset", async () => {
+  it("computes p_organic of the gift and its incremental value net of its cost on a constructed dataset", async () => {
     const s = await shop({ friendHoldoutPercent: 30, qualifyingEvent: { kind: "first_order" } });
     await constructed(s);
     const experiment = await s.tx((trx) => createExperiment(trx, s.merchantId, { kind: "referral_program", name: "Referrals", holdoutBps: 1000 }));
@@ -289,23 +384,34 @@ describe("the report's referral section", () => {
     expect(r.pOrganic!.ci95[0]).toBeCloseTo(0.4 * Math.exp(-1.959964 * se), 5);
     expect(r.pOrganic!.ci95[1]).toBeCloseTo(0.4 * Math.exp(1.959964 * se), 5);
     expect(r.referred).toMatchObject({ converts: 50, realizedMarginMinor: 200_000, predictedMinor: 50_000, totalMinor: 250_000, perMemberMinor: 5_000 });
-    // 50 × 100 friend points + 49 × 200 referrer points (the reversed one excluded) at 1 point = 1 minor unit.
+    // Offer arm: 50 × 100 friend points + 49 × 200 referrer points (the reversed one excluded); the held-out arm's
+    // referrer points are not counted (paid with or without the gift).
     const econ = await s.tx((trx) => reportEconomics(trx, s.merchantId));
-    const cost = ((50 * 100 + 49 * 200) * econ.pointValue.minor) / econ.pointValue.points;
+    const perPoint = econ.pointValue.minor / econ.pointValue.points;
+    const gifts = 50 * 100 * perPoint;
+    const referrerRewards = 49 * 200 * perPoint;
     expect(r.rewardCost.pointsPaid).toBe(50 * 100 + 49 * 200);
-    expect(r.rewardCost.totalMinor).toBeCloseTo(cost, 6);
-    // premium = 50 × 0.4 × (5,000 − 2,000) = 60,000; incremental = 250,000 × 0.6 + 60,000 − cost.
+    expect(r.rewardCost.totalMinor).toBeCloseTo(gifts + referrerRewards, 6);
+    expect(r.rewardCost.friendMinor).toBeCloseTo(gifts, 6);
+    expect(r.rewardCost.referrerMinor).toBeCloseTo(referrerRewards, 6);
+    // premium = 50 × 0.4 × (5,000 − 2,000) = 60,000; the gift's incremental value = 250,000 × 0.6 + 60,000 − every
+    // gift − the referrer rewards of the 60% who came for the gift.
     expect(r.premiumMinor).toBeCloseTo(60_000, 4);
-    expect(r.incremental!.valueMinor).toBeCloseTo(150_000 + 60_000 - cost, 4);
-    const x = { converts: 50, sumValue: 250_000, meanOffer: 5_000, meanHoldout: 2_000, rewardCost: cost };
+    expect(r.incremental!.valueMinor).toBeCloseTo(150_000 + 60_000 - gifts - 0.6 * referrerRewards, 4);
+    // The same from first principles, per landing device: (0.25 × 5,000 − 0.10 × 2,000) × 200 devices less the gifts
+    // and the referrer rewards of the extra conversions ((0.25 − 0.10) × 200 = 30 friends at the mean referrer reward).
+    expect(r.incremental!.valueMinor).toBeCloseTo((0.25 * 5_000 - 0.1 * 2_000) * 200 - gifts - 30 * (referrerRewards / 50), 4);
+    const x = { converts: 50, sumValue: 250_000, meanOffer: 5_000, meanHoldout: 2_000, friendRewardCost: gifts, referrerRewardCost: referrerRewards };
     expect(r.incremental!.ci95[0]).toBeCloseTo(incrementalReferralValue(x, rateRatioKatz(10, 100, 50, 200)!.ci95[1]), 4);
     expect(r.incremental!.ci95[1]).toBeCloseTo(incrementalReferralValue(x, rateRatioKatz(10, 100, 50, 200)!.ci95[0]), 4);
 
     // Page sentence, CSV tables and the API JSON carry the same figures.
-    expect(referralSentence(r, "USD")).toMatch(/^About 40% of referred customers would have come anyway \(95% interval 2\d% to 7\d%\)/);
+    expect(referralSentence(r, "USD")).toMatch(/^About 40% of invited friends who qualified with the welcome gift would have qualified without it, on the invitation alone \(95% interval 2\d% to 7\d%\)/);
+    expect(referralSentence(r, "USD")).toContain("50 referred customers offered the welcome gift are worth $2,500");
     const [arms, value] = referralTables(r, "USD");
     expect(arms!.rows).toHaveLength(2);
-    expect(value!.rows[0]![6]).toBeCloseTo(0.4, 12);
+    expect(value!.columns[8]!.label).toMatch(/p_organic/);
+    expect(value!.rows[0]![8]).toBeCloseTo(0.4, 12);
     const api = IncrementalityResponse.parse(toApiReport(report));
     expect(api.referral).toMatchObject({ friend_holdout: true, referred: { converts: 50, total: 250_000 }, p_organic: { estimate: expect.closeTo(0.4, 12) } });
   });
@@ -317,7 +423,7 @@ describe("the report's referral section", () => {
     const loyalty = await s.tx((trx) => createExperiment(trx, s.merchantId, { kind: "loyalty_program", name: "Loyalty", holdoutBps: 1000 }));
     const staff = await createStaff(s.merchantId, "analyst");
     const page = await run(() => reportPage.loader({ request: getRequest(`/admin/${s.slug}/reports/${experiment.id}`, staff.cookie), params: { merchant: s.slug, experimentId: experiment.id }, context: {} }));
-    expect(page.data.referralSentence).toMatch(/^About 40% of referred customers would have come anyway/);
+    expect(page.data.referralSentence).toMatch(/^About 40% of invited friends who qualified with the welcome gift would have qualified without it/);
     expect(page.data.tables.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(["referral_arms", "referral_value"]));
     const csv = await reportExport.loader({ request: getRequest(`/admin/${s.slug}/reports/${experiment.id}/export/referral_arms`, staff.cookie), params: { merchant: s.slug, experimentId: experiment.id, table: "referral_arms" }, context: {} });
     const lines = (await csv.text()).trim().split("\n");
@@ -339,10 +445,12 @@ describe("the report's referral section", () => {
     expect(r.incremental).toBeNull();
     expect(r.premiumMinor).toBeNull();
     expect(r.arms).toEqual([]);
-    expect(r.referred.converts).toBe(50);
-    expect(r.rewardCost.pointsPaid).toBe(50 * 100 + 49 * 200);
+    // Without a holdout every referral counts: the 50 gifted converts and the 7 converted referrals without a gift
+    // (the 3 plain-page sign-ups of the earlier design are no referrals).
+    expect(r.referred.converts).toBe(57);
+    expect(r.rewardCost.pointsPaid).toBe(50 * 100 + 49 * 200 + 7 * 200);
     expect(referralSentence(r, "USD")).toMatch(/friend holdout has not run/);
-    expect(referralSentence(r, "USD")).not.toMatch(/would have come anyway \(/);
+    expect(referralSentence(r, "USD")).not.toMatch(/would have qualified without it/);
   });
 
   it("keeps each merchant's friend holdout to itself", async () => {
