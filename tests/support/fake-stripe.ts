@@ -220,6 +220,11 @@ export interface FakeStripe {
   requests: Array<{ method: string; path: string; query: URLSearchParams; apiKey: string | null }>;
   /** Keys the fake account accepts (any well-formed test key when empty). */
   apiKeys: Set<string>;
+  /**
+   * Invoices GET /v1/invoices/{id} serves, with their discounts as objects: like Stripe, the answer names each discount
+   * of `total_discount_amounts` by id unless `expand[]=total_discount_amounts.discount` asks for the object.
+   */
+  invoices: Json[];
   close(): Promise<void>;
 }
 
@@ -266,7 +271,7 @@ function listEvents(fake: FakeStripe, q: URLSearchParams, res: http.ServerRespon
 
 export async function startFakeStripe(): Promise<FakeStripe> {
   const port = await freePort();
-  const fake: FakeStripe = { url: `http://127.0.0.1:${port}`, events: [], requests: [], apiKeys: new Set(), close: async () => {} };
+  const fake: FakeStripe = { url: `http://127.0.0.1:${port}`, events: [], requests: [], apiKeys: new Set(), invoices: [], close: async () => {} };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", fake.url);
     const auth = req.headers.authorization ?? "";
@@ -281,6 +286,16 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     if (req.method === "GET" && one) {
       const e = fake.events.find((x) => x.id === decodeURIComponent(one[1]!));
       return e ? send(res, 200, e) : stripeError(res, 404, "invalid_request_error", `No such event: '${one[1]}'`, "id");
+    }
+    const inv = /^\/v1\/invoices\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && inv) {
+      const found = fake.invoices.find((x) => x.id === decodeURIComponent(inv[1]!));
+      if (!found) return stripeError(res, 404, "invalid_request_error", `No such invoice: '${inv[1]}'`, "id");
+      // stripe-node sends expand[0]=…; curl users write expand[]=….
+      const expands = [...url.searchParams.entries()].filter(([k]) => /^expand\[\d*\]$/.test(k)).map(([, v]) => v);
+      const expanded = expands.includes("total_discount_amounts.discount");
+      const amounts = (found.total_discount_amounts ?? []).map((d: Json) => ({ ...d, discount: expanded || typeof d.discount === "string" ? d.discount : d.discount.id }));
+      return send(res, 200, { ...found, total_discount_amounts: amounts });
     }
     stripeError(res, 404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname}).`);
   });

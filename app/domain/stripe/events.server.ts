@@ -10,6 +10,9 @@ import { recordStripeRewardUse } from "~/domain/rewards/stripe-use.server";
 import { DomainError } from "~/lib/errors";
 import type { DisputeStatus, Order } from "~db/schema";
 import { factFromEvent, stripeEventSchema, type StripeEventEnvelope, type StripeFact } from "./mapping";
+import { expandInvoiceDiscounts } from "./invoice-discounts.server";
+import { isSubscriptionEventType } from "./subscription-mapping";
+import { applySubscriptionEvent } from "./subscriptions.server";
 
 /**
  * Stripe events → orders and ledger effects. One path for the webhook and the reconcile command:
@@ -57,7 +60,9 @@ class AlreadyStored extends Error {}
  * nothing. stripe_events is append-only for the app, so the outcome is known before the row is written:
  * concurrent deliveries wait on the merchant's lock and then find the row; the primary key stays the backstop.
  */
-export async function ingestStripeEvent(database: DB, merchantId: string, payload: unknown, via: StripeVia): Promise<IngestResult> {
+export async function ingestStripeEvent(database: DB, merchantId: string, delivered: unknown, via: StripeVia): Promise<IngestResult> {
+  // Discounts named only by id are looked up before the transaction (no network call while holding the lock).
+  const payload = await expandInvoiceDiscounts(database, merchantId, delivered);
   const parsed = stripeEventSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -108,6 +113,15 @@ export async function ingestStripeEvent(database: DB, merchantId: string, payloa
  * it for days. Anything else propagates and fails the transaction.
  */
 export async function applyStripeEvent(trx: Trx, merchantId: string, event: StripeEventEnvelope, via: StripeVia): Promise<string> {
+  const order = await applyOrderSide(trx, merchantId, event, via);
+  // The subscription side (issue 16 §5), after the order so a paid invoice's member exists. A subscription event
+  // makes no order; an invoice's revenue is recorded even when its order was ignored or rejected (Stripe was paid).
+  const subscription = await applySubscriptionEvent(trx, merchantId, event);
+  if (!subscription) return order;
+  return isSubscriptionEventType(event.type) ? subscription : `${order}; ${subscription}`;
+}
+
+async function applyOrderSide(trx: Trx, merchantId: string, event: StripeEventEnvelope, via: StripeVia): Promise<string> {
   const fact = factFromEvent(event);
   if (fact.kind === "ignore") return fact.reason;
   const actor = actorFor(via);

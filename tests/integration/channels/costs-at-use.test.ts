@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { withTenant, type Trx } from "~/db.server";
 import { createExperiment } from "~/domain/experiments/assignment.server";
@@ -12,10 +12,13 @@ import { DEFAULT_EARNING_RULES, EarningRulesSchema } from "~/domain/points/rules
 import { createReward } from "~/domain/rewards/catalog.server";
 import { useCode } from "~/domain/rewards/codes.server";
 import { grantReward } from "~/domain/rewards/grant.server";
+import { saveStripeCredentials } from "~/domain/stripe/connection.server";
 import { ingestStripeEvent } from "~/domain/stripe/events.server";
+import { resetEnvCache } from "~/lib/env.server";
 import { createMerchant, insertMembers } from "../../support/admin";
 import { SYSTEM } from "../../support/ledger";
 import { testDb } from "../../support/db";
+import { startFakeStripe, webhookSecret, type FakeStripe } from "../../support/fake-stripe";
 
 /**
  * Issue 16 §1, with answers known in advance: cost is what the merchant gave up, when it gave it up.
@@ -25,9 +28,20 @@ import { testDb } from "../../support/db";
  *  - 4 treated members holding 1,000 points each, at 100 points = 0.50 and a breakage of 60% measured on the
  *    merchant's settled lots (1,500 of 2,500 settled points expired), are a liability of 4,000 × 0.005 × 0.4 = 8.00;
  *  - points-funded rewards at their cost to the merchant when the CLTV setting says so;
- *  - a Stripe promotion code used in a checkout costs what Stripe took off.
+ *  - a Stripe promotion code used in a checkout costs what Stripe took off; on an invoice that names the discount
+ *    only by id (di_…), the invoice is fetched with the discount expanded (the fake Stripe API) and matched alike.
  * And the maintained summaries give exactly the raw computation with these lines.
  */
+
+// Stripe credentials are stored encrypted; the Stripe client talks to the local fake.
+process.env.ENCRYPTION_KEY ??= "5e".repeat(32);
+let fake: FakeStripe;
+beforeAll(async () => {
+  fake = await startFakeStripe();
+  process.env.STRIPE_API_URL = fake.url;
+  resetEnvCache();
+});
+afterAll(async () => fake?.close());
 
 const DAY = 86_400_000;
 const NOW = new Date();
@@ -196,5 +210,63 @@ describe("cost at use, outstanding points (issue 16 §1)", () => {
     expect(used.used_at?.getTime()).toBe(event.created * 1000);
     const after = await tx(w.merchantId, (trx) => buildIncrementalityReport(trx, w.merchantId, w.experimentId));
     expect(arm(after, "treatment").cost.rewardsMinor - arm(before, "treatment").cost.rewardsMinor).toBe(800);
+  });
+  it("an invoice that names its discount only by id (di_…) is matched through the Stripe API, at what it took off", async () => {
+    const w = await world({ settledLots: 0 });
+    const member = w.treated[4]!;
+    const r = await tx(w.merchantId, async (trx) => {
+      const row = await trx.selectFrom("reward_redemptions").select(["id"]).where("merchant_id", "=", w.merchantId).where("member_id", "=", member).executeTakeFirstOrThrow();
+      await sql`update reward_redemptions set stripe_promotion_code_id = 'promo_di_1' where merchant_id = ${w.merchantId} and id = ${row.id}`.execute(trx);
+      return row;
+    });
+    const email = (await tx(w.merchantId, (trx) => trx.selectFrom("members").select("email").where("merchant_id", "=", w.merchantId).where("id", "=", member).executeTakeFirstOrThrow())).email;
+    const invoiceEvent = (id: string) => ({
+      id: `evt_${id}`,
+      type: "invoice.paid",
+      created: Math.floor(daysAgo(1).getTime() / 1000),
+      data: {
+        object: {
+          object: "invoice",
+          id,
+          status: "paid",
+          customer_email: email,
+          currency: "usd",
+          subtotal: 6000,
+          total: 4800,
+          amount_paid: 4800,
+          amount_due: 4800,
+          status_transitions: { paid_at: Math.floor(daysAgo(1).getTime() / 1000) },
+          // What a webhook carries: the discount by id only.
+          total_discount_amounts: [{ amount: 1200, discount: `di_${id}` }],
+        },
+      },
+    });
+    // Without a Stripe API key the discount cannot be looked up: the order is recorded, the reward stays unused.
+    const noKey = await ingestStripeEvent(testDb(), w.merchantId, invoiceEvent("in_nokey"), "webhook");
+    expect(noKey.outcome).toMatch(/^order .* recorded/);
+    expect(noKey.outcome).not.toMatch(/reward/);
+    const still = await tx(w.merchantId, (trx) => trx.selectFrom("reward_redemptions").select(["status", "applied_minor"]).where("merchant_id", "=", w.merchantId).where("id", "=", r.id).executeTakeFirstOrThrow());
+    expect(still).toEqual({ status: "issued", applied_minor: null });
+
+    await saveStripeCredentials(testDb(), w.merchantId, { webhookSecret: webhookSecret(), apiKey: `rk_test_${"c".repeat(48)}` }, SYSTEM);
+    fake.invoices.push({
+      ...invoiceEvent("in_di_1").data.object,
+      total_discount_amounts: [{ amount: 1200, discount: { id: "di_in_di_1", object: "discount", promotion_code: "promo_di_1", coupon: { id: "perennial_x_pct20" } } }],
+    });
+    const before = await tx(w.merchantId, (trx) => buildIncrementalityReport(trx, w.merchantId, w.experimentId));
+    const out = await ingestStripeEvent(testDb(), w.merchantId, invoiceEvent("in_di_1"), "webhook");
+    expect(out.outcome).toMatch(/1 reward used/);
+    const fetched = fake.requests.filter((q) => q.path === "/v1/invoices/in_di_1");
+    expect(fetched).toHaveLength(1);
+    expect([...fetched[0]!.query.entries()]).toEqual([["expand[0]", "total_discount_amounts.discount"]]);
+    const used = await tx(w.merchantId, (trx) => trx.selectFrom("reward_redemptions").selectAll().where("merchant_id", "=", w.merchantId).where("id", "=", r.id).executeTakeFirstOrThrow());
+    expect(used).toMatchObject({ status: "used", applied_minor: 1200 });
+    const after = await tx(w.merchantId, (trx) => buildIncrementalityReport(trx, w.merchantId, w.experimentId));
+    expect(arm(after, "treatment").cost.rewardsMinor - arm(before, "treatment").cost.rewardsMinor).toBe(1200);
+
+    // A Stripe API failure stores nothing (the event comes again): here the invoice is unknown to the fake.
+    await expect(ingestStripeEvent(testDb(), w.merchantId, invoiceEvent("in_missing"), "webhook")).rejects.toThrow(/No such invoice/);
+    const stored = await tx(w.merchantId, (trx) => trx.selectFrom("stripe_events").select("event_id").where("merchant_id", "=", w.merchantId).where("event_id", "=", "evt_in_missing").execute());
+    expect(stored).toHaveLength(0);
   });
 });
