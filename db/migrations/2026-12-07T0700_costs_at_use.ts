@@ -274,6 +274,177 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`select experiment_member_facts_rebuild(id) from merchants where exists (select 1 from experiment_assignments a where a.merchant_id = merchants.id)`.execute(db);
 }
 
-export async function down(_db: Kysely<any>): Promise<void> {
-  throw new Error("2026-12-07T0700_costs_at_use cannot be undone: restore from a backup taken before it");
+// ---- down: the definitions this replaced (2026-11-23T0100's reward trigger and rebuild, 2026-12-07T0100's per-row fill)
+
+/** 2026-11-23T0100: rewards without points at grant (created_at), at discount_minor. */
+const OLD_ON_REWARD = `
+  create or replace function experiment_facts_on_reward() returns trigger language plpgsql as $$
+  begin
+    if tg_op = 'UPDATE' and old.points_spent = 0 and old.status <> 'void' then
+      perform experiment_facts_add_event(old.merchant_id, old.member_id, old.created_at, -1, 0, 0, coalesce(old.discount_minor, 0));
+    end if;
+    if new.points_spent = 0 and new.status <> 'void' then
+      perform experiment_facts_add_event(new.merchant_id, new.member_id, new.created_at, 1, 0, 0, coalesce(new.discount_minor, 0));
+    end if;
+    return null;
+  end $$`;
+
+/** 2026-12-07T0100's one-assignment fill. */
+const OLD_ON_ASSIGN = `
+  create or replace function experiment_facts_on_assign() returns trigger language plpgsql as $$
+  declare
+    v_pre_from timestamptz := new.assigned_at - interval '365 days';
+    v_revenue bigint;
+    v_pre_spend bigint;
+    v_points bigint;
+    v_rewards bigint;
+    v_predicted bigint;
+    v_joined boolean;
+    v_since integer;
+    n integer;
+  begin
+    select coalesce(sum(o.amount_minor - o.refunded_minor) filter (where o.occurred_at >= new.assigned_at), 0),
+           coalesce(sum(o.amount_minor - o.refunded_minor) filter (where o.occurred_at < new.assigned_at), 0),
+           count(*) filter (where o.occurred_at >= new.assigned_at)
+      into v_revenue, v_pre_spend, v_since
+      from orders o
+      where o.merchant_id = new.merchant_id and o.member_id = new.member_id and o.occurred_at >= v_pre_from;
+    select coalesce(sum(-j.points), 0), count(*) into v_points, n
+      from ledger_journals j
+      where j.merchant_id = new.merchant_id and j.member_id = new.member_id and j.kind = 'spend' and j.effective_at >= new.assigned_at;
+    v_since := v_since + n;
+    select coalesce(sum(coalesce(r.discount_minor, 0)), 0), count(*) into v_rewards, n
+      from reward_redemptions r
+      where r.merchant_id = new.merchant_id and r.member_id = new.member_id and r.points_spent = 0 and r.status <> 'void'
+        and r.created_at >= new.assigned_at;
+    v_since := v_since + n;
+    select s.cltv_12m_minor into v_predicted from member_stats s where s.merchant_id = new.merchant_id and s.member_id = new.member_id;
+    v_joined := exists (select 1 from experiment_events e
+      where e.merchant_id = new.merchant_id and e.experiment_id = new.experiment_id and e.member_id = new.member_id and e.kind in ('joined', 'claimed'));
+
+    insert into experiment_member_facts
+      (merchant_id, experiment_id, member_id, arm, assigned_at, revenue_minor, pre_spend_minor, points_redeemed, rewards_minor, predicted_minor, joined)
+    values (new.merchant_id, new.experiment_id, new.member_id, new.arm, new.assigned_at, v_revenue, v_pre_spend, v_points, v_rewards, v_predicted, v_joined);
+
+    if v_since > 0 then
+      insert into experiment_member_months (merchant_id, experiment_id, member_id, k, arm, revenue_minor, points_redeemed, rewards_minor, events)
+      select new.merchant_id, new.experiment_id, new.member_id, ev.k, new.arm, sum(ev.rev), sum(ev.pts), sum(ev.rw), count(*)
+      from (
+        select ${monthSince("o.occurred_at", "new.assigned_at")} as k, o.amount_minor - o.refunded_minor as rev, 0::bigint as pts, 0::bigint as rw
+        from orders o where o.merchant_id = new.merchant_id and o.member_id = new.member_id and o.occurred_at >= new.assigned_at
+        union all
+        select ${monthSince("j.effective_at", "new.assigned_at")}, 0, -j.points, 0
+        from ledger_journals j
+        where j.merchant_id = new.merchant_id and j.member_id = new.member_id and j.kind = 'spend' and j.effective_at >= new.assigned_at
+        union all
+        select ${monthSince("r.created_at", "new.assigned_at")}, 0, 0, coalesce(r.discount_minor, 0)
+        from reward_redemptions r
+        where r.merchant_id = new.merchant_id and r.member_id = new.member_id and r.points_spent = 0 and r.status <> 'void'
+          and r.created_at >= new.assigned_at
+      ) ev
+      group by ev.k;
+    end if;
+    return null;
+  end $$`;
+
+/** 2026-11-23T0100's whole-merchant fill. */
+function oldFillAllSql(source: string): string {
+  const a = `a as (select merchant_id, experiment_id, member_id, arm, assigned_at from ${source})`;
+  const m = (at: string) => monthSince(at, "a.assigned_at");
+  return `
+    with ${a},
+    o as (
+      select a.merchant_id, a.experiment_id, a.member_id,
+        sum(o.amount_minor - o.refunded_minor) filter (where o.occurred_at >= a.assigned_at) as y,
+        sum(o.amount_minor - o.refunded_minor) filter (where o.occurred_at < a.assigned_at) as x
+      from a join orders o on o.merchant_id = a.merchant_id and o.member_id = a.member_id
+      where o.occurred_at >= a.assigned_at - interval '365 days'
+      group by 1, 2, 3
+    ),
+    p as (
+      select a.merchant_id, a.experiment_id, a.member_id, sum(-j.points) as points
+      from a join ledger_journals j on j.merchant_id = a.merchant_id and j.member_id = a.member_id
+      where j.kind = 'spend' and j.effective_at >= a.assigned_at
+      group by 1, 2, 3
+    ),
+    g as (
+      select a.merchant_id, a.experiment_id, a.member_id, sum(coalesce(r.discount_minor, 0)) as rewards
+      from a join reward_redemptions r on r.merchant_id = a.merchant_id and r.member_id = a.member_id
+      where r.points_spent = 0 and r.status <> 'void' and r.created_at >= a.assigned_at
+      group by 1, 2, 3
+    ),
+    j as (
+      select distinct e.merchant_id, e.experiment_id, e.member_id
+      from a join experiment_events e on e.merchant_id = a.merchant_id and e.experiment_id = a.experiment_id and e.member_id = a.member_id
+      where e.kind in ('joined', 'claimed')
+    )
+    insert into experiment_member_facts
+      (merchant_id, experiment_id, member_id, arm, assigned_at, revenue_minor, pre_spend_minor, points_redeemed, rewards_minor, predicted_minor, joined)
+    select a.merchant_id, a.experiment_id, a.member_id, a.arm, a.assigned_at,
+      coalesce(o.y, 0), coalesce(o.x, 0), coalesce(p.points, 0), coalesce(g.rewards, 0), s.cltv_12m_minor, j.member_id is not null
+    from a
+    left join o on o.merchant_id = a.merchant_id and o.experiment_id = a.experiment_id and o.member_id = a.member_id
+    left join p on p.merchant_id = a.merchant_id and p.experiment_id = a.experiment_id and p.member_id = a.member_id
+    left join g on g.merchant_id = a.merchant_id and g.experiment_id = a.experiment_id and g.member_id = a.member_id
+    left join j on j.merchant_id = a.merchant_id and j.experiment_id = a.experiment_id and j.member_id = a.member_id
+    left join member_stats s on s.merchant_id = a.merchant_id and s.member_id = a.member_id;
+
+    with ${a}
+    insert into experiment_member_months (merchant_id, experiment_id, member_id, k, arm, revenue_minor, points_redeemed, rewards_minor, events)
+    select merchant_id, experiment_id, member_id, k, arm, sum(rev), sum(pts), sum(rw), count(*)
+    from (
+      select a.merchant_id, a.experiment_id, a.member_id, a.arm, ${m("o.occurred_at")} as k,
+        o.amount_minor - o.refunded_minor as rev, 0::bigint as pts, 0::bigint as rw
+      from a join orders o on o.merchant_id = a.merchant_id and o.member_id = a.member_id
+      where o.occurred_at >= a.assigned_at
+      union all
+      select a.merchant_id, a.experiment_id, a.member_id, a.arm, ${m("j.effective_at")}, 0, -j.points, 0
+      from a join ledger_journals j on j.merchant_id = a.merchant_id and j.member_id = a.member_id
+      where j.kind = 'spend' and j.effective_at >= a.assigned_at
+      union all
+      select a.merchant_id, a.experiment_id, a.member_id, a.arm, ${m("r.created_at")}, 0, 0, coalesce(r.discount_minor, 0)
+      from a join reward_redemptions r on r.merchant_id = a.merchant_id and r.member_id = a.member_id
+      where r.points_spent = 0 and r.status <> 'void' and r.created_at >= a.assigned_at
+    ) ev
+    group by merchant_id, experiment_id, member_id, k, arm;`;
+}
+
+const OLD_REBUILD = `
+  create or replace function experiment_member_facts_rebuild(p_merchant_id text) returns void language plpgsql as $$
+  declare
+    was_nestloop text := current_setting('enable_nestloop');
+  begin
+    delete from experiment_member_facts where merchant_id = p_merchant_id;
+    delete from experiment_member_months where merchant_id = p_merchant_id;
+    perform set_config('enable_nestloop', 'off', true);
+    ${oldFillAllSql("experiment_assignments where merchant_id = p_merchant_id")}
+    perform set_config('enable_nestloop', was_nestloop, true);
+  end $$`;
+
+/**
+ * Back to the facts' earlier meaning: rewards without points counted at grant at their face value. What the codes
+ * really took off (applied_minor), the rewards' and redemptions' cost_minor and the points cost basis are dropped
+ * with their columns: a later up() starts them again from the estimate its backfill makes.
+ */
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql.raw(OLD_ON_REWARD).execute(db);
+  await sql.raw(OLD_ON_ASSIGN).execute(db);
+  await sql.raw(OLD_REBUILD).execute(db);
+  await sql`drop trigger reward_redemptions_experiment_facts_update on reward_redemptions`.execute(db);
+  await sql`create trigger reward_redemptions_experiment_facts_update
+    after update of status, discount_minor, points_spent, created_at, member_id on reward_redemptions
+    for each row when (
+      (old.points_spent = 0 and old.status <> 'void', coalesce(old.discount_minor, 0), old.created_at, old.member_id) is distinct from
+      (new.points_spent = 0 and new.status <> 'void', coalesce(new.discount_minor, 0), new.created_at, new.member_id)
+    ) execute function experiment_facts_on_reward()`.execute(db);
+  await sql`drop function experiment_facts_add_cost(text, text, timestamptz, integer, bigint, bigint, bigint)`.execute(db);
+  await sql`drop index reward_redemptions_stripe_promo_idx`.execute(db);
+  for (const t of ["experiment_member_facts", "experiment_member_months"]) {
+    await sql`alter table ${sql.table(t)} drop column points_costed, drop column points_cost_minor`.execute(db);
+  }
+  await sql`alter table experiment_summaries drop column liability`.execute(db);
+  await sql`alter table cltv_settings drop column points_cost_basis`.execute(db);
+  await sql`alter table reward_redemptions drop column applied_minor, drop column cost_minor`.execute(db);
+  await sql`alter table rewards drop column cost_minor`.execute(db);
+  await sql`select experiment_member_facts_rebuild(id) from merchants where exists (select 1 from experiment_assignments a where a.merchant_id = merchants.id)`.execute(db);
 }
