@@ -1,4 +1,5 @@
 import { ZodError } from "zod";
+import { attachBodyText } from "~/lib/body.server";
 import { DomainError } from "~/lib/errors";
 import { httpStatus } from "./error-status";
 
@@ -23,7 +24,7 @@ export function apiJson(body: unknown, status = 200, headers: HeadersInit = {}):
   const text = JSON.stringify(body);
   // A known length lets the compression middleware skip small bodies (gzip costs more CPU than it saves below ~1 KiB).
   h.set("Content-Length", String(Buffer.byteLength(text)));
-  return new Response(text, { status, headers: h });
+  return attachBodyText(new Response(text, { status, headers: h }), text);
 }
 
 export function apiErrorResponse(status: number, code: string, message: string, field?: string, headers?: HeadersInit): Response {

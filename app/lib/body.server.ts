@@ -49,3 +49,22 @@ export function takeReadAheadBody(request: Request): Buffer<ArrayBuffer> | undef
   if (body) delete r[READ_AHEAD];
   return body;
 }
+
+// The response side: a JSON answer's text, kept beside its Response (registered symbol, as above).
+const BODY_TEXT = Symbol.for("perennial.responseBodyText");
+type WithBodyText = Response & { [BODY_TEXT]?: string };
+
+/**
+ * Keeps `text`, the whole body `response` was made with, so the `/api/v1` dispatcher can write it without reading the
+ * body stream back (a reader and its promises per answer). Remix, and anything else, still reads the stream.
+ */
+export function attachBodyText(response: Response, text: string): Response {
+  (response as WithBodyText)[BODY_TEXT] = text;
+  return response;
+}
+
+/** The text attached by attachBodyText, while the body stream is untouched (null otherwise). */
+export function bodyTextOf(response: Response): string | null {
+  const text = (response as WithBodyText)[BODY_TEXT];
+  return text !== undefined && !response.bodyUsed ? text : null;
+}

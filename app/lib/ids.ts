@@ -46,8 +46,25 @@ export function randomBytes(n: number): Uint8Array {
   return bytes;
 }
 
+// newId draws its 16 bytes from a block of the same random source, 256 ids per call: in the accrual profile one
+// getRandomValues call per id cost more than the id's encoding. Every byte is handed out once; a used block is
+// dropped, never refilled, so bytes handed out before cannot change.
+const ID_BLOCK_BYTES = 4096;
+let idBlock: Uint8Array = new Uint8Array(0);
+let idOffset = 0;
+
+function idBytes(): Uint8Array {
+  if (idOffset + 16 > idBlock.length) {
+    idBlock = randomBytes(ID_BLOCK_BYTES);
+    idOffset = 0;
+  }
+  const bytes = idBlock.subarray(idOffset, idOffset + 16);
+  idOffset += 16;
+  return bytes;
+}
+
 export function newId(kind: IdKind): string {
-  return `${ID_PREFIXES[kind]}_${encodeBase32LowerCaseNoPadding(randomBytes(16))}`;
+  return `${ID_PREFIXES[kind]}_${encodeBase32LowerCaseNoPadding(idBytes())}`;
 }
 
 /**

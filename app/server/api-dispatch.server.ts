@@ -2,7 +2,7 @@ import { createRemixHeaders, createRemixRequest, sendRemixResponse } from "@remi
 import { json, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { MAX_BODY_BYTES } from "~/api/request.server";
-import { attachReadAheadBody, takeReadAheadBody } from "~/lib/body.server";
+import { attachReadAheadBody, bodyTextOf, takeReadAheadBody } from "~/lib/body.server";
 import { compileRouteMatcher, type RouteMatch } from "./route-match.server";
 
 /**
@@ -98,7 +98,24 @@ async function serve(
     }
   }
   if (req.method === "HEAD") response = new Response(null, { headers: response.headers, status: response.status, statusText: response.statusText });
-  await sendRemixResponse(res, response);
+  await sendResponse(res, response);
+}
+
+/**
+ * The express adapter's sendRemixResponse, call for call, but a JSON answer whose text was kept (apiJson,
+ * attachBodyText) is written as that text rather than read back from its body stream: the stream of a string body is
+ * that text's bytes in one chunk, so the writes — `write`, the compression middleware's `flush`, `end` — are the same.
+ */
+async function sendResponse(res: ExpressResponse, response: Response): Promise<void> {
+  const text = bodyTextOf(response);
+  if (text === null || /text\/event-stream/i.test(response.headers.get("Content-Type") ?? "")) return sendRemixResponse(res, response);
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [key, value] of response.headers.entries()) res.append(key, value);
+  res.write(text);
+  const flushable = res as ExpressResponse & { flush?: () => void };
+  if (typeof flushable.flush === "function") flushable.flush();
+  res.end();
 }
 
 /**

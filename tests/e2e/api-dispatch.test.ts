@@ -140,6 +140,8 @@ function table(): Call[] {
   calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "" }, body: order({ order_id: "o5-{tag}" }) });
   calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, "idempotency-key": "{uuid}" }, body: "x".repeat(70_000) });
   calls.push({ method: "HEAD", target: `/api/v1/members/${member}/points`, headers: auth });
+  // Compressed (the document is well over the middleware's 1 KiB threshold): the gzip bytes show every write and flush.
+  calls.push({ method: "GET", target: "/api/v1/openapi.json", headers: { "accept-encoding": "gzip" } });
   calls.push({ method: "POST", target: "/api/v1/members", headers: { ...json, "idempotency-key": "{uuid}" }, body: JSON.stringify({ email: "new-{tag}@example.com", name: "New" }) });
   calls.push({ method: "PATCH", target: `/api/v1/members/${member}`, headers: json, body: JSON.stringify({ name: "Ada {tag}" }) });
   calls.push({ method: "POST", target: "/api/v1/orders", headers: { ...json, origin: "https://evil.example", "idempotency-key": "{uuid}" }, body: order({ order_id: "o6-{tag}" }) });
