@@ -48,10 +48,11 @@ export async function requireStaffUser(request: Request): Promise<{ user: StaffS
 
 export async function requireStaff(request: Request, merchantSlug: string | undefined, minRole: StaffRole = "analyst"): Promise<StaffContext> {
   const auth = await requireStaffUser(request);
-  const merchant = merchantSlug ? await oncePerRequest(request, `merchant:${merchantSlug}`, () => findMerchantBySlug(db(), merchantSlug)) : undefined;
-  if (!merchant) throw new Response("Not found", { status: 404 });
-  const membership = (await staffMembershipsOf(request, auth.user.id)).find((m) => m.merchant.id === merchant.id);
+  // The merchant comes with the memberships (one statement the layout shares), not from a lookup by slug of its own:
+  // a merchant that does not exist and one the user does not belong to are the same 404.
+  const membership = merchantSlug ? (await staffMembershipsOf(request, auth.user.id)).find((m) => m.merchant.slug === merchantSlug) : undefined;
   if (!membership) throw new Response("Not found", { status: 404 });
+  const merchant = membership.merchant;
   if (!roleAtLeast(membership.role, minRole)) {
     throw new Response(`This needs the ${minRole} role; you are ${membership.role}.`, { status: 403 });
   }

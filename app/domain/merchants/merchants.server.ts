@@ -10,9 +10,10 @@ export async function findMerchantBySlug(database: DB, slug: string): Promise<Me
 
 /** Which merchants a staff user belongs to, through the one SECURITY DEFINER door (merchant_staff is RLS-protected). */
 export async function staffMemberships(database: DB, staffUserId: string): Promise<Array<{ merchant: Merchant; role: StaffRole }>> {
-  const rows = await sql<{ merchant_id: string; role: StaffRole }>`select merchant_id, role from auth_staff_memberships(${staffUserId})`.execute(database);
-  if (!rows.rows.length) return [];
-  const merchants = await database.selectFrom("merchants").selectAll().where("id", "in", rows.rows.map((r) => r.merchant_id)).orderBy("name").execute();
-  const roleOf = new Map(rows.rows.map((r) => [r.merchant_id, r.role]));
-  return merchants.map((merchant) => ({ merchant, role: roleOf.get(merchant.id)! }));
+  // One statement, not the memberships and then their merchants: every admin page reads this (issue 14).
+  const { rows } = await sql<Merchant & { staff_role__: StaffRole }>`
+    select m.*, a.role as staff_role__ from auth_staff_memberships(${staffUserId}) a
+    join merchants m on m.id = a.merchant_id
+    order by m.name`.execute(database);
+  return rows.map(({ staff_role__: role, ...merchant }) => ({ merchant, role }));
 }

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { withBegin, type Trx } from "~/db.server";
+import { programHoldoutSql, type ProgramHoldoutRow } from "~/domain/experiments/assignment.server";
 import { DomainError } from "~/lib/errors";
 import type { JournalKind } from "~db/schema";
 import { inactivityExpiry, type EarningRules } from "./rules";
@@ -21,6 +22,11 @@ export interface MemberPoints {
   rules: EarningRules;
   /** One page of the ledger, when asked for. */
   ledger?: LedgerPage;
+  /**
+   * The loyalty program's holdout row for the member (`programHoldoutSql`; `hx_id` null: no experiment), when asked
+   * for: the portal's points pages need it and it costs no round trip here. Judge it with `heldOutFromRow`.
+   */
+  loyaltyHoldout?: ProgramHoldoutRow;
 }
 
 /**
@@ -32,7 +38,7 @@ export async function getMemberPoints(
   trx: Trx,
   merchantId: string,
   memberId: string,
-  opts: { ledger?: { cursor?: string | null; limit?: number } } = {},
+  opts: { ledger?: { cursor?: string | null; limit?: number }; loyaltyHoldout?: boolean } = {},
 ): Promise<MemberPoints> {
   const page = opts.ledger ? ledgerPageArgs(opts.ledger) : null;
   // withBegin: when this opens the page's transaction, it goes with `begin` in one round trip.
@@ -49,11 +55,12 @@ export async function getMemberPoints(
     expiring_at: Date | null;
     expiring_points: number | null;
     ledger: LedgerJsonRow[] | null;
-  }>`
+  } & Partial<ProgramHoldoutRow>>`
     select (select rules from earning_rules where merchant_id = ${merchantId}) as rules,
       b.available, b.pending, b.clawback_debt, b.lifetime_earned, b.lifetime_redeemed, b.last_activity_at,
       p.points as pending_points, p.until as pending_until, x.expires_at as expiring_at, x.points as expiring_points,
       ${page ? sql`(select coalesce(json_agg(l order by l.seq desc), '[]') from (${ledgerPageSql(merchantId, memberId, page)}) l)` : sql`null`} as ledger
+      ${opts.loyaltyHoldout ? sql`, hx.*` : sql``}
     from (select 1) one
     left join member_balances b on b.merchant_id = ${merchantId} and b.member_id = ${memberId}
     cross join lateral (
@@ -69,7 +76,8 @@ export async function getMemberPoints(
       select expires_at, sum(remaining) as points from point_lots
       where merchant_id = ${merchantId} and member_id = ${memberId} and remaining > 0 and expires_at is not null
       group by expires_at order by expires_at limit 1
-    ) x on true`.compile(trx)));
+    ) x on true
+    ${opts.loyaltyHoldout ? sql`left join lateral (${programHoldoutSql(merchantId, "loyalty_program", memberId)}) hx on true` : sql``}`.compile(trx)));
   const r = rows[0]!;
   const rules = parseStoredRules(merchantId, r.rules);
   let expiringNext: MemberPointsBalance["expiringNext"] = null;
@@ -91,7 +99,28 @@ export async function getMemberPoints(
     expiringNext,
     lastActivityAt: r.last_activity_at,
   };
-  return { balance, rules, ...(page ? { ledger: ledgerPage(r.ledger ?? [], page.limit) } : {}) };
+  return {
+    balance,
+    rules,
+    ...(page ? { ledger: ledgerPage(r.ledger ?? [], page.limit) } : {}),
+    ...(opts.loyaltyHoldout ? { loyaltyHoldout: holdoutRow(r) } : {}),
+  };
+}
+
+/** The `hx_` columns of the folded holdout join (null when the merchant has no such experiment). */
+function holdoutRow(r: Partial<ProgramHoldoutRow>): ProgramHoldoutRow {
+  return {
+    hx_id: r.hx_id ?? null,
+    hx_kind: r.hx_kind!,
+    hx_subject_id: r.hx_subject_id ?? null,
+    hx_name: r.hx_name!,
+    hx_assignment: r.hx_assignment!,
+    hx_holdout_bps: r.hx_holdout_bps!,
+    hx_status: r.hx_status!,
+    hx_created_at: r.hx_created_at!,
+    hx_arm: r.hx_arm ?? null,
+    hx_is_control: r.hx_is_control ?? null,
+  };
 }
 
 export interface LedgerPage {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Trx } from "~/db.server";
-import { isHeldOutOfProgram } from "~/domain/experiments/assignment.server";
+import { heldOutFromRow, programHoldoutSql, type ProgramHoldoutRow } from "~/domain/experiments/assignment.server";
 import { appUrl } from "~/lib/env.server";
 import { DomainError } from "~/lib/errors";
 import { generateReferralCode, normalizeCode } from "./codes";
@@ -43,10 +43,17 @@ export async function getOrCreateCode(trx: Trx, merchantId: string, memberId: st
  */
 export async function shareableCode(trx: Trx, merchantId: string, memberId: string, programEnabled: boolean): Promise<ReferralCodeView | null> {
   if (!programEnabled) return null;
-  const blocked = await trx.selectFrom("referral_blocks").select("member_id").where("merchant_id", "=", merchantId).where("member_id", "=", memberId).executeTakeFirst();
-  if (blocked) return null;
-  if (await isHeldOutOfProgram(trx, merchantId, "referral_program", memberId)) return null;
-  return getOrCreateCode(trx, merchantId, memberId);
+  // The block, the holdout and the existing code in one statement, not three (the Refer page, issue 14).
+  const { rows } = await sql<{ blocked: boolean; code: string | null } & ProgramHoldoutRow>`
+    select exists (select 1 from referral_blocks where merchant_id = ${merchantId} and member_id = ${memberId}) as blocked,
+      (select code from referral_codes where merchant_id = ${merchantId} and member_id = ${memberId}) as code, hx.*
+    from (select 1) one
+    left join lateral (${programHoldoutSql(merchantId, "referral_program", memberId)}) hx on true`.execute(trx);
+  const row = rows[0]!;
+  if (row.blocked) return null;
+  // Assigns the member on first sight, as isHeldOutOfProgram does.
+  if (await heldOutFromRow(trx, merchantId, memberId, row)) return null;
+  return row.code ? { code: row.code, link: shareLink(row.code) } : getOrCreateCode(trx, merchantId, memberId);
 }
 
 export interface CodeOwner {

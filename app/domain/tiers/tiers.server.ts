@@ -3,8 +3,6 @@ import type { Trx } from "~/db.server";
 import { recordAudit, type Actor } from "~/domain/audit/audit.server";
 import { enqueueEmail } from "~/domain/email/outbox.server";
 import {
-  findProgramExperiment,
-  getAssignment,
   heldOutFromRow,
   isHeldOutOfProgram,
   programHoldoutSql,
@@ -521,8 +519,9 @@ async function reevaluateLocked(
 }
 
 async function storedHoldout(trx: Trx, merchantId: string, memberId: string): Promise<boolean> {
-  const experiment = await findProgramExperiment(trx, merchantId, "loyalty_program");
-  return experiment?.status === "active" ? ((await getAssignment(trx, merchantId, experiment.id, memberId))?.control ?? false) : false;
+  // The experiment and the member's stored arm in one statement (the admin member page's tier panel, issue 14).
+  const row = (await programHoldoutSql(merchantId, "loyalty_program", memberId).execute(trx)).rows[0];
+  return row?.hx_status === "active" && row.hx_is_control === true;
 }
 
 export type { MemberTierView, TierHistoryEntry };

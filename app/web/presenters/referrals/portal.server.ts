@@ -23,32 +23,35 @@ const pts = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "point" : "
  * another member leaves this function.
  */
 export async function portalReferralsView(trx: Trx, merchantId: string, memberId: string, timezone: string): Promise<PortalReferralsView> {
-  const rows = await trx
-    .selectFrom("referrals as r")
-    .innerJoin("members as f", (j) => j.onRef("f.merchant_id", "=", "r.merchant_id").onRef("f.id", "=", "r.member_id"))
-    .leftJoin("referral_payouts as p", (j) =>
-      j
-        .onRef("p.merchant_id", "=", "r.merchant_id")
-        .onRef("p.referral_id", "=", "r.id")
-        .on("p.role", "=", "referrer")
-        .on("p.beneficiary_id", "=", memberId),
-    )
-    .select(["r.id", "f.name", "r.status", "r.created_at", "p.kind", "p.points", "p.status as payout_status"])
-    .where("r.merchant_id", "=", merchantId)
-    .where("r.referrer_id", "=", memberId)
-    .orderBy("r.created_at", "desc")
-    .orderBy("r.id", "desc")
-    .limit(ROWS)
-    .execute();
-  const earned = await trx
-    .selectFrom("referral_payouts")
-    .select(sql<number>`coalesce(sum(points), 0)::int`.as("points"))
-    .where("merchant_id", "=", merchantId)
-    .where("beneficiary_id", "=", memberId)
-    .where("role", "in", ["referrer", "ancestor"])
-    .where("kind", "=", "points")
-    .where("status", "=", "paid")
-    .executeTakeFirstOrThrow();
+  // The member's referrals and the points they earned from referrals in one statement (one round trip less on the
+  // Refer page, issue 14): the sum is the one row of `e`, the referrals joined to it (none: one row of nulls).
+  const { rows: found } = await sql<{
+    earned: number;
+    id: string | null;
+    name: string | null;
+    status: string | null;
+    created_at: Date | null;
+    kind: string | null;
+    points: number | null;
+    payout_status: string | null;
+  }>`
+    select e.earned, r.id, r.name, r.status, r.created_at, r.kind, r.points, r.payout_status
+    from (
+      select coalesce(sum(points), 0)::int as earned from referral_payouts
+      where merchant_id = ${merchantId} and beneficiary_id = ${memberId} and role in ('referrer', 'ancestor') and kind = 'points' and status = 'paid'
+    ) e
+    left join lateral (
+      select r.id, f.name, r.status, r.created_at, p.kind, p.points, p.status as payout_status
+      from referrals r
+      join members f on f.merchant_id = r.merchant_id and f.id = r.member_id
+      left join referral_payouts p on p.merchant_id = r.merchant_id and p.referral_id = r.id and p.role = 'referrer' and p.beneficiary_id = ${memberId}
+      where r.merchant_id = ${merchantId} and r.referrer_id = ${memberId}
+      order by r.created_at desc, r.id desc
+      limit ${ROWS}
+    ) r on true
+    order by r.created_at desc, r.id desc`.execute(trx);
+  const earned = { points: found[0]!.earned };
+  const rows = found.flatMap((r) => (r.id === null ? [] : [{ ...r, id: r.id, created_at: r.created_at! }]));
   const network = await networkValue(trx, merchantId, memberId);
   const counts = levelCounts(network.levels);
   return {
