@@ -40,6 +40,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import pg from "pg";
 import { createMemberSession } from "../../app/auth/member-session.server";
 import { hashPassword } from "../../app/auth/password.server";
 import { createStaffSession } from "../../app/auth/staff-session.server";
@@ -75,6 +76,10 @@ interface Result {
   non2xx: number;
   errors: number;
   load: string;
+  requests: number;
+  /** CPU per request (ms): the server's node process, and the whole PostgreSQL cluster (backends, postmaster). */
+  nodeMs: number;
+  pgMs: number;
 }
 
 const load = () =>
@@ -91,6 +96,12 @@ export async function run(ownerUrl: string): Promise<void> {
   const t0 = performance.now();
   const demo = await seedDemoMerchant(db(), { hashPassword, members: 2000 });
   console.log(`demo seeded in ${Math.round((performance.now() - t0) / 1000)} s`);
+  // Planner statistics for the seeded tables, as a database that has been running has them: otherwise autovacuum's
+  // first analyze lands somewhere in the middle of the load and the pages before it are measured with other plans.
+  const owner = new pg.Client({ connectionString: ownerUrl });
+  await owner.connect();
+  await owner.query("analyze");
+  await owner.end();
   const pages = await demoPages(demo.merchantId, demo.ownerEmail, demo.memberEmail);
 
   // Built here, before the server starts, so a rebuild never lands in the server's profile or memory figures.
@@ -134,7 +145,8 @@ export async function run(ownerUrl: string): Promise<void> {
       }
       console.log(`soak: ${rounds} rounds over every page at 100 connections`);
     } else {
-      for (const c of CONNECTIONS) for (const p of pages) results.set(`${p.name}@${c}`, await autocannon(baseUrl, p, c, SECONDS));
+      const cpu = await cpuMeters(ownerUrl, server.pid!);
+      for (const c of CONNECTIONS) for (const p of pages) results.set(`${p.name}@${c}`, await cpu.measure(() => autocannon(baseUrl, p, c, SECONDS)));
     }
     const peak = rss.stop();
     const peakParts = rss.peakParts;
@@ -368,7 +380,7 @@ function autocannon(baseUrl: string, page: Page, connections: number, seconds: n
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
       const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number; duration: number };
-      resolve({ rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, load: load() });
+      resolve({ rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, load: load(), requests: r.requests.total, nodeMs: NaN, pgMs: NaN });
     });
   });
 }
@@ -378,8 +390,8 @@ function report(pages: Page[], results: Map<string, Result>): void {
   for (const c of CONNECTIONS) {
     const floor = results.get(`${floorName}@${c}`)!;
     console.log(`\n${c} connections`);
-    console.log("| page | req/s | p50 ms | p99 ms | ×floor req/s | target | p99 ÷ floor p99 | non-2xx | load avg |");
-    console.log("|---|---|---|---|---|---|---|---|---|");
+    console.log("| page | req/s | p50 ms | p99 ms | ×floor req/s | target | p99 ÷ floor p99 | CPU ms/req: node + PostgreSQL (÷ floor's) | non-2xx | load avg |");
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
     for (const p of pages) {
       const r = results.get(`${p.name}@${c}`)!;
       const ratio = r.rps / floor.rps;
@@ -388,10 +400,52 @@ function report(pages: Page[], results: Map<string, Result>): void {
       const p99 = r.p99 / floor.p99;
       const p99Met = c === 100 && p.kind !== "floor" ? ` (≤ 3 ${p99 <= 3 ? "met" : "MISSED"})` : "";
       console.log(
-        `| ${p.name} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${ratio.toFixed(2)} | ${met} | ${p99.toFixed(2)}${p99Met} | ${r.non2xx + r.errors} | ${r.load} |`,
+        `| ${p.name} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${ratio.toFixed(2)} | ${met} | ${p99.toFixed(2)}${p99Met} | ${r.nodeMs.toFixed(1)} + ${r.pgMs.toFixed(1)} (${((r.nodeMs + r.pgMs) / (floor.nodeMs + floor.pgMs)).toFixed(2)}) | ${r.non2xx + r.errors} | ${r.load} |`,
       );
     }
   }
+}
+
+/**
+ * CPU time per request, steadier than req/s on a loaded machine (another process's load slows every page alike but
+ * adds no CPU time to ours): the server's utime+stime, and the PostgreSQL cluster's — the postmaster with its reaped
+ * children (cutime+cstime: backends that exited) plus the live backends — from /proc, before and after each load.
+ */
+async function cpuMeters(ownerUrl: string, serverPid: number) {
+  const c = new pg.Client({ connectionString: ownerUrl });
+  await c.connect();
+  const dataDir = (await c.query<{ data_directory: string }>("show data_directory")).rows[0]!.data_directory;
+  await c.end();
+  const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const hz = 100; // USER_HZ: 100 on Linux
+  const stat = (pid: number) => {
+    try {
+      // Fields after the parenthesised command: state is [0], ppid [1], utime [11], stime [12], cutime [13], cstime [14].
+      const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+      return { ppid: Number(f[1]), self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+    } catch {
+      return undefined; // exited meanwhile
+    }
+  };
+  const pgTicks = () => {
+    const pm = stat(postmaster);
+    let t = pm ? pm.self + pm.children : 0;
+    for (const d of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      const s = stat(Number(d));
+      if (s?.ppid === postmaster) t += s.self;
+    }
+    return t;
+  };
+  return {
+    async measure(run: () => Promise<Result>): Promise<Result> {
+      const n0 = stat(serverPid)!.self;
+      const p0 = pgTicks();
+      const r = await run();
+      const requests = r.requests || 1;
+      return { ...r, nodeMs: ((stat(serverPid)!.self - n0) * 1000) / hz / requests, pgMs: ((pgTicks() - p0) * 1000) / hz / requests };
+    },
+  };
 }
 
 // ---- the CPU profile -----------------------------------------------------------------------------------------------
