@@ -5,7 +5,7 @@ import { CltvSettingsForm } from "~/components/cltv/settings-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { cltvSettingsFormSchema, decimalToScaled } from "~/web/forms/cltv-settings";
-import { getCltvSettings, getPointsCostBasis, saveCltvSettings, savePointsCostBasis } from "~/domain/cltv/settings.server";
+import { getCltvModelSettings, getCltvSettings, getPointsCostBasis, saveCltvModelSettings, saveCltvSettings, savePointsCostBasis } from "~/domain/cltv/settings.server";
 import { readSubmission } from "~/lib/forms.server";
 import { minorDigits } from "~/lib/money";
 
@@ -13,7 +13,11 @@ export const meta: MetaFunction = () => [{ title: "CLTV · Settings · Perennial
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
-  const settings = await withTenant(db(), merchant.id, async (trx) => ({ ...(await getCltvSettings(trx, merchant.id)), pointsCostBasis: await getPointsCostBasis(trx, merchant.id) }));
+  const settings = await withTenant(db(), merchant.id, async (trx) => ({
+    ...(await getCltvSettings(trx, merchant.id)),
+    pointsCostBasis: await getPointsCostBasis(trx, merchant.id),
+    ...(await getCltvModelSettings(trx, merchant.id)),
+  }));
   return { settings, role, currency: merchant.currency, digits: minorDigits(merchant.currency) };
 }
 
@@ -32,6 +36,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       annualDiscountRateBps: decimalToScaled(v.discountRatePercent, 2),
     });
     await savePointsCostBasis(trx, merchant.id, actor, v.pointsCostBasis);
+    await saveCltvModelSettings(trx, merchant.id, actor, { penalizer: Number(v.penalizer), discretePeriodDays: v.discretePeriodDays ? Number(v.discretePeriodDays) : null });
   });
   return { result: submission.reply() };
 }

@@ -12,6 +12,8 @@ export interface CltvSettingsView {
   retentionCostMinorPerYear: number;
   annualDiscountRateBps: number;
   pointsCostBasis: "point_value" | "reward_cost";
+  penalizer: number;
+  discretePeriodDays: number | null;
 }
 
 /** CLTV economics. Validated in the browser and on the server with one schema (Conform + Zod); errors sit next to each field. */
@@ -38,6 +40,8 @@ export function CltvSettingsForm({
       retentionCostPerYear: scaledToDecimal(settings.retentionCostMinorPerYear, digits),
       discountRatePercent: scaledToDecimal(settings.annualDiscountRateBps, 2),
       pointsCostBasis: settings.pointsCostBasis,
+      penalizer: String(settings.penalizer),
+      discretePeriodDays: settings.discretePeriodDays === null ? "" : String(settings.discretePeriodDays),
     },
     // Validated in the browser too: without it every keystroke after a failed save posts to the server to
     // revalidate, each post cancelling the one before.
@@ -76,6 +80,20 @@ export function CltvSettingsForm({
               { value: "reward_cost", label: "The reward's cost to you, where set" },
             ]}
           />
+        </Card>
+        <Card title="How the purchase model is fitted">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
+            <DecimalField
+              field={fields.penalizer}
+              label="Penalizer (shrinkage)"
+              hint="0 fits by plain maximum likelihood. With few repeat buyers, 0.001–0.1 keeps the parameters plausible (lifetimes' penalizer_coef, on the log-parameters)."
+            />
+            <DecimalField
+              field={fields.discretePeriodDays}
+              label="Purchase opportunities are discrete: one every … days"
+              hint="Leave empty when customers can buy any time (the model is chosen by holdout error). Set it when they can buy only once per period, e.g. 365 for a yearly appeal: members are then scored with BG/BB."
+            />
+          </div>
         </Card>
       </fieldset>
       {editable ? (

@@ -4,12 +4,13 @@
  * parameter standard errors; the model with the lowest holdout error is the merchant's choice.
  */
 import { seededRng } from "~/lib/random";
+import { bgbbConditionalExpectedPurchases, bgbbFromLog, bgbbNegLogLikelihood, bgbbProbabilityAlive, fitBgBb } from "./bgbb";
 import { bgnbdFromLog, bgnbdNegLogLikelihood, conditionalExpectedPurchases, fitBgNbd, probabilityAlive } from "./bgnbd";
 import { fitMbgNbd, mbgnbdConditionalExpectedPurchases, mbgnbdFromLog, mbgnbdNegLogLikelihoodWithGradient, mbgnbdProbabilityAlive } from "./mbgnbd";
 import { type FitOptions } from "./model-fit";
-import { fitParetoNbd, paretoNbdConditionalExpectedPurchases, paretoNbdFromLog, paretoNbdNegLogLikelihood, paretoNbdProbabilityAlive } from "./pareto-nbd";
+import { fitParetoNbd, paretoNbdConditionalExpectedPurchases, paretoNbdFromLog, paretoNbdNegLogLikelihood, paretoNbdProbabilityAlive, paretoNbdWarmStart } from "./pareto-nbd";
 import { compress, type CompressedRow } from "./summary";
-import { parameterUncertainty } from "./uncertainty";
+import { parameterUncertainty, type ParameterUncertainty } from "./uncertainty";
 
 import { PURCHASE_MODEL_KINDS, PURCHASE_MODEL_LABELS, type PurchaseModelKind } from "./purchase-model-kinds";
 
@@ -61,12 +62,27 @@ export const PURCHASE_MODELS: Record<PurchaseModelKind, ModelSpec> = {
       return { kind: "pareto_nbd", params: named(["r", "alpha", "s", "beta"], v), expected: (t, x, tx, T) => paretoNbdConditionalExpectedPurchases(p, t, x, tx, T), pAlive: (x, tx, T) => paretoNbdProbabilityAlive(p, x, tx, T) };
     },
   },
+  // Time in opportunities, T = n; P(alive) at the next opportunity, E[Y(t)] over the next t (fractional) opportunities.
+  bgbb: {
+    names: ["alpha", "beta", "gamma", "delta"],
+    fit: fitBgBb,
+    negLogLikelihood: bgbbNegLogLikelihood,
+    predictor: (v) => {
+      const p = bgbbFromLog(v);
+      return { kind: "bgbb", params: named(["alpha", "beta", "gamma", "delta"], v), expected: (t, x, tx, T) => bgbbConditionalExpectedPurchases(p, t, x, tx, T), pAlive: (x, tx, T) => bgbbProbabilityAlive(p, x, tx, T) };
+    },
+  },
 };
 
 /** The predictor of stored parameters (e.g. a model's `scoredWith` in its diagnostics). */
 export function predictorFromParams(kind: PurchaseModelKind, params: Record<string, number>): PurchasePredictor {
   const spec = PURCHASE_MODELS[kind];
   return spec.predictor(spec.names.map((n) => Math.log(params[n] ?? Number.NaN)));
+}
+
+/** ln θ of stored parameters in the model's order: a warm start for a refit (e.g. a comparison row's `params`). */
+export function logParamsOf(kind: PurchaseModelKind, params: Record<string, number>): number[] {
+  return PURCHASE_MODELS[kind].names.map((n) => Math.log(params[n] ?? Number.NaN));
 }
 
 /** Fits one model on full data (what scoring uses once the model is chosen). */
@@ -110,6 +126,28 @@ export const MIN_RELIABLE_REPEAT_BUYERS = 50;
  */
 export const COMPARISON_MAX_CUSTOMERS = 2000;
 
+const PENALIZER_HINT = "set a penalizer in Settings › CLTV (e.g. 0.01) to keep the parameters plausible.";
+
+/** The warning for too few repeat buyers (null when there are enough), worded for the penalizer in use. */
+export function repeatBuyerWarning(repeatBuyers: number, penalizer: number): string | null {
+  if (repeatBuyers >= MIN_RELIABLE_REPEAT_BUYERS) return null;
+  return (
+    `Only ${repeatBuyers} customer(s) bought more than once (fewer than ${MIN_RELIABLE_REPEAT_BUYERS}): every fit is uncertain; ` +
+    (penalizer > 0 ? `the penalizer ${penalizer} shrinks the parameters towards 1.` : PENALIZER_HINT)
+  );
+}
+
+/** The warning for a fit on a ridge: which parameter is barely determined, or a singular Hessian. */
+export function ridgeWarning(label: string, names: readonly string[], u: ParameterUncertainty, penalizer: number): string {
+  const worst = u.logStandardErrors.indexOf(Math.max(...u.logStandardErrors));
+  const se = u.logStandardErrors[worst];
+  return (
+    `${label} sits on a ridge: ` +
+    (u.logCovariance ? `${names[worst]} is barely determined (SE of its log ${se?.toFixed(2)}); ` : "the likelihood is flat in some direction (singular Hessian); ") +
+    (penalizer > 0 ? `the penalizer is ${penalizer}: a larger one pins it more.` : PENALIZER_HINT)
+  );
+}
+
 export interface HoldoutCustomer {
   x: number;
   tx: number;
@@ -133,19 +171,27 @@ function sample<T>(items: readonly T[], max: number, seed: number): readonly T[]
  * Fits every model on the calibration summaries and scores each on the holdout of length `holdoutLength` (time
  * units). Ties on holdout error keep the earlier model in PURCHASE_MODEL_KINDS (BG/NBD first: the incumbent).
  */
-export function compareModels(all: readonly HoldoutCustomer[], holdoutLength: number, options: FitOptions & { seed?: number; maxCustomers?: number } = {}): ModelComparison {
+export function compareModels(
+  all: readonly HoldoutCustomer[],
+  holdoutLength: number,
+  options: FitOptions & { seed?: number; maxCustomers?: number; /** false: every model from its generic starts (the benchmark's baseline). */ warmStart?: boolean } = {},
+): ModelComparison {
   const customers = sample(all, options.maxCustomers ?? COMPARISON_MAX_CUSTOMERS, options.seed ?? 16);
   const rows = compress(customers);
   const penalizer = options.penalizer ?? 0;
   const repeatBuyers = customers.filter((c) => c.x > 0).length;
   const holdoutActual = customers.reduce((s, c) => s + c.holdoutPurchases, 0);
   const warnings: string[] = [];
-  if (repeatBuyers < MIN_RELIABLE_REPEAT_BUYERS) {
-    warnings.push(`Only ${repeatBuyers} customer(s) bought more than once (fewer than ${MIN_RELIABLE_REPEAT_BUYERS}): every fit is uncertain; a penalizer keeps the parameters plausible.`);
-  }
+  const few = repeatBuyerWarning(repeatBuyers, penalizer);
+  if (few) warnings.push(few);
+  let bgLogParams: number[] | null = null;
   const models = PURCHASE_MODEL_KINDS.map((kind): ModelComparisonRow => {
     const spec = PURCHASE_MODELS[kind];
-    const fit = spec.fit(rows, { penalizer });
+    // BG/NBD is fitted first (PURCHASE_MODEL_KINDS' order) and warm-starts the Pareto/NBD, whose numerical gradient
+    // makes every iteration cost nine likelihoods.
+    const start = kind === "pareto_nbd" && bgLogParams && options.warmStart !== false ? paretoNbdWarmStart(bgnbdFromLog(bgLogParams)) : undefined;
+    const fit = spec.fit(rows, { penalizer, start });
+    if (kind === "bgnbd") bgLogParams = fit.logParams;
     const predictor = spec.predictor(fit.logParams);
     const u = parameterUncertainty((v) => spec.negLogLikelihood(v, rows), fit.logParams);
     let absError = 0;
@@ -156,14 +202,7 @@ export function compareModels(all: readonly HoldoutCustomer[], holdoutLength: nu
       absError += Math.abs(c.holdoutPurchases - e);
     }
     const n = customers.length || 1;
-    if (u.ridge) {
-      const worst = u.logStandardErrors.indexOf(Math.max(...u.logStandardErrors));
-      const se = u.logStandardErrors[worst];
-      warnings.push(
-        `${PURCHASE_MODEL_LABELS[kind]} sits on a ridge: ` +
-          (u.logCovariance ? `${spec.names[worst]} is barely determined (SE of its log ${se?.toFixed(2)}).` : "the likelihood is flat in some direction (singular Hessian)."),
-      );
-    }
+    if (u.ridge) warnings.push(ridgeWarning(PURCHASE_MODEL_LABELS[kind], spec.names, u, penalizer));
     return {
       kind,
       params: predictor.params,

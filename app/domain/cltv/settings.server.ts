@@ -71,3 +71,37 @@ export async function savePointsCostBasis(trx: Trx, merchantId: string, actor: A
   await recordAudit(trx, merchantId, actor, "cltv.points_cost_basis_updated", { type: "merchant", id: merchantId }, { before: { pointsCostBasis: before }, after: { pointsCostBasis: next } });
   return next;
 }
+
+/**
+ * How the purchase models are fitted (issue 16 §4), beside the economics: lifetimes' L2 penalizer on the
+ * log-parameters (0 = plain maximum likelihood; small merchants may want 0.001–0.1) and whether purchase opportunities
+ * are discrete (one per `discretePeriodDays`: a yearly appeal, a weekly class), which scores with BG/BB instead of the
+ * continuous-time models chosen by holdout error. Exported for the settings API.
+ */
+export const cltvModelSettingsSchema = z.object({
+  penalizer: z.number().min(0).max(10),
+  /** Null: purchases can happen at any time. */
+  discretePeriodDays: z.number().int().min(1).max(3660).nullable(),
+});
+export type CltvModelSettings = z.infer<typeof cltvModelSettingsSchema>;
+export const DEFAULT_CLTV_MODEL_SETTINGS: CltvModelSettings = { penalizer: 0, discretePeriodDays: null };
+
+export async function getCltvModelSettings(trx: Trx, merchantId: string): Promise<CltvModelSettings> {
+  const row = await trx.selectFrom("cltv_settings").select(["penalizer_coef", "discrete_period_days"]).where("merchant_id", "=", merchantId).executeTakeFirst();
+  if (!row) return { ...DEFAULT_CLTV_MODEL_SETTINGS };
+  return { penalizer: Number(row.penalizer_coef), discretePeriodDays: row.discrete_period_days };
+}
+
+export async function saveCltvModelSettings(trx: Trx, merchantId: string, actor: Actor, input: CltvModelSettings): Promise<CltvModelSettings> {
+  const next = cltvModelSettingsSchema.parse(input);
+  const before = await getCltvModelSettings(trx, merchantId);
+  if (before.penalizer === next.penalizer && before.discretePeriodDays === next.discretePeriodDays) return next;
+  const values = { penalizer_coef: next.penalizer, discrete_period_days: next.discretePeriodDays, updated_by: actor.id };
+  await trx
+    .insertInto("cltv_settings")
+    .values({ merchant_id: merchantId, ...values })
+    .onConflict((oc) => oc.column("merchant_id").doUpdateSet({ ...values, updated_at: new Date() }))
+    .execute();
+  await recordAudit(trx, merchantId, actor, "cltv.model_settings_updated", { type: "merchant", id: merchantId }, { before, after: next });
+  return next;
+}

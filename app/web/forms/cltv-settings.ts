@@ -40,6 +40,19 @@ export function cltvSettingsFormSchema(digits: number) {
     retentionCostPerYear: money("retention cost per member per year", digits),
     discountRatePercent: percent("annual discount rate"),
     pointsCostBasis: z.enum(["point_value", "reward_cost"], { message: "Choose how rewards bought with points are costed" }).default("point_value"),
+    // Model settings (issue 16 §4): lifetimes' penalizer_coef, and the period of discrete purchase opportunities.
+    penalizer: z
+      .string()
+      .trim()
+      .regex(/^\d{1,2}(\.\d{1,6})?$/, "Enter the penalizer as a number like 0.01 (0 for none)")
+      .refine((v) => Number(v) <= 10, "The penalizer must be between 0 and 10")
+      .default("0"),
+    discretePeriodDays: z
+      .string()
+      .trim()
+      .regex(/^\d{1,4}$/, "Enter the period in whole days, e.g. 365, or leave it empty")
+      .refine((v) => Number(v) >= 1 && Number(v) <= 3660, "The period must be between 1 and 3660 days")
+      .optional(),
   });
 }
 export type CltvSettingsForm = z.infer<ReturnType<typeof cltvSettingsFormSchema>>;
