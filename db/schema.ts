@@ -383,6 +383,38 @@ export interface ImportsTable {
   finished_at: TimestampNullable;
 }
 
+/** Stripe subscriptions (issue 16 §5): the latest state Stripe sent; see db/migrations/2026-12-07T2250_subscriptions.ts. */
+export interface SubscriptionsTable {
+  merchant_id: string;
+  stripe_subscription_id: string;
+  stripe_customer_id: string;
+  member_id: string | null;
+  status: string;
+  currency: string;
+  plan_amount_minor: number;
+  plan_interval: "day" | "week" | "month" | "year";
+  plan_interval_count: number;
+  mrr_minor: number;
+  started_at: RequiredTimestamp;
+  canceled_at: TimestampNullable;
+  ended_at: TimestampNullable;
+  stripe_event_at: RequiredTimestamp;
+  updated_at: RequiredTimestamp;
+}
+
+export interface SubscriptionInvoicesTable {
+  merchant_id: string;
+  invoice_id: string;
+  stripe_subscription_id: string;
+  stripe_customer_id: string | null;
+  customer_email: string | null;
+  status: "paid" | "failed";
+  amount_minor: number;
+  currency: string;
+  occurred_at: RequiredTimestamp;
+  failed_attempts: Generated<number>;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   staff_users: StaffUsersTable;
@@ -437,6 +469,8 @@ export interface Database {
   cltv_summaries: CltvSummariesTable;
   experiment_summaries: ExperimentSummariesTable;
   program_summaries: ProgramSummariesTable;
+  subscriptions: SubscriptionsTable;
+  subscription_invoices: SubscriptionInvoicesTable;
   rewards: RewardsTable;
   reward_redemptions: RewardRedemptionsTable;
   member_tags: MemberTagsTable;
@@ -492,6 +526,13 @@ export interface MemberStatsTable {
   cltv_model_id: string | null;
   scored_at: TimestampNullable;
   updated_at: Generated<Date>;
+  /** 90% bootstrap intervals on the scores (2026-12-07T2240); null without a usable parameter covariance. */
+  predicted_purchases_12m_low: number | null;
+  predicted_purchases_12m_high: number | null;
+  p_alive_low: number | null;
+  p_alive_high: number | null;
+  cltv_12m_low_minor: number | null;
+  cltv_12m_high_minor: number | null;
 }
 
 export type ExperimentKind = "loyalty_program" | "referral_program" | "offer" | "surprise_gift" | "custom";
@@ -633,6 +674,9 @@ export interface CltvSettingsTable {
   annual_discount_rate_bps: Generated<number>;
   /** How points-funded rewards are costed in the incrementality report (2026-12-07T0700). */
   points_cost_basis: Generated<"point_value" | "reward_cost">;
+  /** lifetimes' L2 penalizer on log-parameters; discrete purchase opportunities' period (null: continuous) (2026-12-07T2240). */
+  penalizer_coef: Generated<number>;
+  discrete_period_days: number | null;
   updated_at: Generated<Date>;
   updated_by: string | null;
 }

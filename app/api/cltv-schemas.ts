@@ -33,6 +33,18 @@ export const MemberCltvSchema = z
     cltv_percentile: z.number().nullable().meta({ description: "Share of scored members with a lower 12-month CLTV, 0–100" }),
     value_segment: z.enum(["top", "middle", "bottom"]).nullable().meta({ description: "Top / bottom 20% or middle 60% by 12-month CLTV" }),
     at_risk: z.boolean().nullable().meta({ description: "Past spend in the top 30% and probability alive below ½" }),
+    intervals: z
+      .object({
+        level: z.number().meta({ description: "Central coverage of each interval", example: 0.9 }),
+        predicted_purchases_12m: z.tuple([z.number(), z.number()]),
+        p_alive: z.tuple([z.number(), z.number()]),
+        cltv_12m_minor: z.tuple([z.number().int(), z.number().int()]),
+      })
+      .nullable()
+      .meta({
+        description:
+          "90% intervals [low, high] from a parametric bootstrap over the fitted parameters' covariance (draws shared by every member); null when not scored or when the fit sits on a ridge",
+      }),
   })
   .meta({ id: "MemberCltv" });
 
@@ -162,6 +174,7 @@ export function toApiMemberCltv(memberId: string, currency: string, s: MemberClt
     cltv_percentile: s.percentile,
     value_segment: s.segment,
     at_risk: s.atRisk,
+    intervals: s.intervals ? { level: s.intervals.level, predicted_purchases_12m: s.intervals.predictedPurchases12m, p_alive: s.intervals.pAlive, cltv_12m_minor: s.intervals.cltv12mMinor } : null,
   };
 }
 

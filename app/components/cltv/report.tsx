@@ -4,6 +4,10 @@ import type { CltvReport, SegmentRow } from "~/domain/cltv/report-types";
 import { formatMoney } from "~/lib/money";
 import { GroupedBars, Histogram } from "./charts";
 import { ModelComparisonCard } from "./model-comparison";
+import { ScoringCard, type ScoringView } from "./scoring-card";
+
+/** The scoring diagnostics fits since issue 16 §4 store beside FitDiagnostics (absent on older fits). */
+const scoringOf = (d: object): ScoringView | null => ("scoring" in d && d.scoring ? (d.scoring as ScoringView) : null);
 
 const SEGMENT_LABEL: Record<SegmentRow["segment"], string> = {
   top: "Top 20%",
@@ -139,6 +143,9 @@ export function CltvReportView({ report, slug, canRefit, busy }: { report: CltvR
 
           {model.diagnostics.modelChoice ? (
             <ModelComparisonCard comparison={model.diagnostics.modelChoice} scoredWith={model.diagnostics.scoredWith?.kind} holdout={model.diagnostics.validation?.holdout ?? null} />
+          ) : null}
+          {scoringOf(model.diagnostics) ? (
+            <ScoringCard scoring={scoringOf(model.diagnostics)!} kind={model.diagnostics.scoredWith?.kind} shownWarnings={model.diagnostics.modelChoice?.warnings ?? []} />
           ) : null}
 
           <Card title="How well the model fits" actions={<CsvLink slug={slug} table="fit" />}>

@@ -11,6 +11,7 @@ import type { CltvModelsTable } from "~db/schema";
 import { classicFigures, type ClassicFigures, type ClassicInputs } from "./classic";
 import { classicInputs } from "./report.server";
 import type { FitDiagnostics } from "./report-types";
+import { storedIntervals, type StoredIntervals } from "./score-intervals";
 import { getCltvSettings } from "./settings.server";
 
 export type StoredCltvModel = Omit<Selectable<CltvModelsTable>, "diagnostics"> & { diagnostics: FitDiagnostics };
@@ -122,6 +123,8 @@ export interface MemberCltvScores {
   percentile: number | null;
   segment: "top" | "middle" | "bottom" | null;
   atRisk: boolean | null;
+  /** 90% intervals (issue 16 §4); null when not scored, on a ridge, or scored before they were stored. */
+  intervals: StoredIntervals | null;
 }
 
 /** A member's stored scores (the member must already be known to belong to the merchant). */
@@ -147,5 +150,6 @@ export async function memberCltvScores(trx: Trx, merchantId: string, memberId: s
     percentile: scored ? r.cltv_percentile : null,
     segment: scored ? r.value_segment : null,
     atRisk: scored ? r.at_risk : null,
+    intervals: scored ? storedIntervals(r) : null,
   };
 }

@@ -25,6 +25,8 @@ export interface FitOptions {
   /** Last holdout day; default the last purchase day in the data. */
   holdoutEnd?: string;
   timeUnit?: TimeUnit;
+  /** lifetimes' L2 penalizer for the BG/NBD (Settings › CLTV; 0 = plain MLE). */
+  penalizer?: number;
 }
 
 export interface HoldoutGroup {
@@ -78,6 +80,19 @@ export function localDay(at: Date, timeZone: string): string {
   return `${w.year}-${String(w.month).padStart(2, "0")}-${String(w.day).padStart(2, "0")}`;
 }
 
+/** Gamma-Gamma's input: repeat customers with spend, compressed to unique (x, zbar). */
+export function spendRows(summaries: readonly CustomerSummary[]): (SpendRow & { weight: number })[] {
+  const spend = new Map<string, SpendRow & { weight: number }>();
+  for (const s of summaries) {
+    if (s.x <= 0 || !(s.zbar > 0)) continue;
+    const key = `${s.x}|${s.zbar}`;
+    const hit = spend.get(key);
+    if (hit) hit.weight++;
+    else spend.set(key, { x: s.x, m: s.zbar, weight: 1 });
+  }
+  return [...spend.values()];
+}
+
 export async function fitMerchantModels(trx: Trx, merchantId: string, opts: FitOptions = {}): Promise<FitResult> {
   return (await fitMerchantModelsDetailed(trx, merchantId, opts)).result;
 }
@@ -93,6 +108,8 @@ export interface DetailedFit {
   /** Minor units per currency unit. */
   minorScale: number;
   firstDay: string | null;
+  /** One per member per purchase day, every day read (BG/BB summarises them into opportunities). */
+  transactions: Transaction[];
 }
 
 /**
@@ -162,26 +179,18 @@ export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, op
   }
 
   const compressed = compress(summaries);
-  const bg = fitBgNbd(compressed);
+  const bg = fitBgNbd(compressed, { penalizer: opts.penalizer ?? 0 });
   const bgnbd = { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, logLikelihood: bg.logLikelihood, converged: bg.converged, iterations: bg.iterations };
 
-  // Gamma-Gamma on repeat customers with spend, compressed to unique (x, zbar).
-  const spend = new Map<string, SpendRow & { weight: number }>();
-  for (const s of summaries) {
-    if (s.x <= 0 || !(s.zbar > 0)) continue;
-    const key = `${s.x}|${s.zbar}`;
-    const hit = spend.get(key);
-    if (hit) hit.weight++;
-    else spend.set(key, { x: s.x, m: s.zbar, weight: 1 });
-  }
-  const spenders = [...spend.values()].reduce((n, r) => n + r.weight, 0);
+  const spend = spendRows(summaries);
+  const spenders = spend.reduce((n, r) => n + r.weight, 0);
   let gammaGamma: FitResult["gammaGamma"] = null;
   let gammaGammaNote: string | null = null;
   let gg: GammaGammaFit | null = null;
   if (spenders < MIN_GAMMA_GAMMA_CUSTOMERS) {
     gammaGammaNote = `too few repeat customers with spend to fit Gamma-Gamma (${spenders}, need ${MIN_GAMMA_GAMMA_CUSTOMERS})`;
   } else {
-    gg = fitGammaGamma([...spend.values()]);
+    gg = fitGammaGamma(spend);
     gammaGamma = { p: gg.p, q: gg.q, gamma: gg.gamma, logLikelihood: gg.logLikelihood, customers: gg.customers, converged: gg.converged };
   }
 
@@ -238,7 +247,7 @@ export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, op
     holdout,
     elapsedMs: Math.round(performance.now() - started),
   };
-  return { result, summaries, bg, gg, meanSpend: purchaseDays ? totalSpend / purchaseDays : 0, minorScale: scale, firstDay };
+  return { result, summaries, bg, gg, meanSpend: purchaseDays ? totalSpend / purchaseDays : 0, minorScale: scale, firstDay, transactions };
 }
 
 const fmt = (v: number, digits: number) => v.toFixed(digits);

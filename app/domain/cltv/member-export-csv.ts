@@ -25,6 +25,13 @@ export interface ScoredMemberRow {
   at_risk: boolean | null;
   scored_at: Date | string | null;
   cltv_model_id: string | null;
+  /** 90% intervals (null without them); optional so older callers' rows still format. */
+  predicted_purchases_12m_low?: number | null;
+  predicted_purchases_12m_high?: number | null;
+  p_alive_low?: number | null;
+  p_alive_high?: number | null;
+  cltv_12m_low_minor?: number | null;
+  cltv_12m_high_minor?: number | null;
 }
 
 export const MEMBER_SCORES_COLUMNS = [
@@ -47,6 +54,12 @@ export const MEMBER_SCORES_COLUMNS = [
   "at_risk",
   "scored_at",
   "cltv_model_id",
+  "predicted_purchases_12m_low",
+  "predicted_purchases_12m_high",
+  "p_alive_low",
+  "p_alive_high",
+  "cltv_12m_low",
+  "cltv_12m_high",
 ] as const;
 
 export const MEMBER_SCORES_HEADER = MEMBER_SCORES_COLUMNS.join(",") + "\n";
@@ -81,6 +94,12 @@ export function memberScoresCsvLines(currency: string): (rows: readonly ScoredMe
           r.at_risk === null ? "" : String(r.at_risk),
           cell(r.scored_at === null ? null : new Date(r.scored_at).toISOString()),
           cell(r.cltv_model_id),
+          cell(round(r.predicted_purchases_12m_low ?? null, 4)),
+          cell(round(r.predicted_purchases_12m_high ?? null, 4)),
+          cell(round(r.p_alive_low ?? null, 4)),
+          cell(round(r.p_alive_high ?? null, 4)),
+          money(r.cltv_12m_low_minor === undefined || r.cltv_12m_low_minor === null ? null : Number(r.cltv_12m_low_minor)),
+          money(r.cltv_12m_high_minor === undefined || r.cltv_12m_high_minor === null ? null : Number(r.cltv_12m_high_minor)),
         ].join(",") + "\n";
     }
     return out;

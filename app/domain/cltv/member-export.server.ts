@@ -37,6 +37,12 @@ export async function* scoredMemberBatches(database: DB, merchantId: string, bat
           "s.at_risk",
           "s.scored_at",
           "s.cltv_model_id",
+          "s.predicted_purchases_12m_low",
+          "s.predicted_purchases_12m_high",
+          "s.p_alive_low",
+          "s.p_alive_high",
+          "s.cltv_12m_low_minor",
+          "s.cltv_12m_high_minor",
         ])
         .where("s.merchant_id", "=", merchantId)
         .where("s.member_id", ">", after)

@@ -9,6 +9,7 @@ import type { Trx } from "~/db.server";
 import { classicFigures, type ClassicInputs } from "./classic";
 import type { CltvModelView, CltvReport, FitDiagnostics, MemberCltv, SegmentRow } from "./report-types";
 import { getCltvSettings, type CltvSettings } from "./settings.server";
+import { INTERVAL_COLUMNS, storedIntervals, type StoredIntervals } from "./score-intervals";
 
 export const HISTOGRAM_BINS = 20;
 export type { CltvReport, MemberCltv } from "./report-types";
@@ -158,10 +159,10 @@ export async function scoreFigures(trx: Trx, merchantId: string, modelId: string
 }
 
 /** Member-level CLTV for the admin member page; null until a model has scored the member. */
-export async function memberCltv(trx: Trx, merchantId: string, memberId: string): Promise<MemberCltv | null> {
+export async function memberCltv(trx: Trx, merchantId: string, memberId: string): Promise<(MemberCltv & { intervals: StoredIntervals | null }) | null> {
   const r = await trx
     .selectFrom("member_stats")
-    .select(["predicted_purchases_12m", "p_alive", "expected_order_minor", "cltv_12m_minor", "cltv_24m_minor", "cltv_36m_minor", "cltv_percentile", "value_segment", "at_risk", "scored_at"])
+    .select(["predicted_purchases_12m", "p_alive", "expected_order_minor", "cltv_12m_minor", "cltv_24m_minor", "cltv_36m_minor", "cltv_percentile", "value_segment", "at_risk", "scored_at", ...INTERVAL_COLUMNS])
     .where("merchant_id", "=", merchantId)
     .where("member_id", "=", memberId)
     .where("cltv_model_id", "is not", null)
@@ -178,5 +179,6 @@ export async function memberCltv(trx: Trx, merchantId: string, memberId: string)
     segment: r.value_segment,
     atRisk: r.at_risk ?? false,
     scoredAt: r.scored_at ? new Date(r.scored_at).toISOString() : null,
+    intervals: storedIntervals(r),
   };
 }

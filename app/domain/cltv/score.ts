@@ -28,6 +28,8 @@ export interface ScoringInput {
   purchaseModel?: Pick<PurchasePredictor, "expected" | "pAlive">;
   gammaGamma: GammaGammaParams | null;
   timeUnit: TimeUnit;
+  /** Days per time unit when it is neither a day nor a week: BG/BB's opportunity period. */
+  unitDays?: number;
   /** Fallback spend per purchase day (currency units) when there is no usable Gamma-Gamma fit. */
   meanSpend: number;
   /** 0..1 */
@@ -70,7 +72,7 @@ export interface MemberScore {
  */
 export function scoreMembers(members: readonly MemberHistory[], input: ScoringInput): MemberScore[] {
   const { bgnbd, timeUnit, grossMargin, annualDiscountRate, minorScale } = input;
-  const unitDays = timeUnit === "week" ? 7 : 1;
+  const unitDays = input.unitDays ?? (timeUnit === "week" ? 7 : 1);
   const monthUnits = DAYS_PER_MONTH / unitDays;
   const discount = Array.from({ length: HORIZON_MONTHS + 1 }, (_, k) => Math.pow(1 + annualDiscountRate, -k / 12));
   const gg = input.gammaGamma && input.gammaGamma.q > 1 ? input.gammaGamma : null;

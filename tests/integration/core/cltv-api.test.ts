@@ -74,7 +74,16 @@ describe("GET /api/v1/members/{id}/cltv", () => {
       cltv_percentile: st.cltv_percentile,
       value_segment: st.value_segment,
       at_risk: st.at_risk,
+      // 90% intervals stored with the scores (issue 16 §4).
+      intervals: {
+        level: 0.9,
+        predicted_purchases_12m: [st.predicted_purchases_12m_low, st.predicted_purchases_12m_high],
+        p_alive: [st.p_alive_low, st.p_alive_high],
+        cltv_12m_minor: [Number(st.cltv_12m_low_minor), Number(st.cltv_12m_high_minor)],
+      },
     });
+    expect(res.json.intervals.cltv_12m_minor[0]).toBeLessThanOrEqual(res.json.cltv_12m_minor);
+    expect(res.json.intervals.cltv_12m_minor[1]).toBeGreaterThan(res.json.cltv_12m_minor);
     // Real scores, not placeholders.
     expect(res.json.cltv_12m_minor).toBeGreaterThan(0);
     expect(res.json.cltv_36m_minor).toBeGreaterThanOrEqual(res.json.cltv_24m_minor);
@@ -101,6 +110,7 @@ describe("GET /api/v1/members/{id}/cltv", () => {
       cltv_percentile: null,
       value_segment: null,
       at_risk: null,
+      intervals: null,
     });
     // Members of a merchant without a model: unscored too, even with orders.
     const c = await api("GET", `/api/v1/members/${C.memberIds[0]}/cltv`, { token: keys.cBoth });

@@ -39,7 +39,8 @@ describe("per-member CLTV CSV", () => {
     expect(res.body).toBeInstanceOf(ReadableStream);
     const text = await res.text();
     expect(text.split("\n")[0]).toBe(
-      "member_id,external_id,email,name,status,order_count,lifetime_spend,currency,predicted_purchases_12m,p_alive,expected_order_value,cltv_12m,cltv_24m,cltv_36m,cltv_percentile,value_segment,at_risk,scored_at,cltv_model_id",
+      "member_id,external_id,email,name,status,order_count,lifetime_spend,currency,predicted_purchases_12m,p_alive,expected_order_value,cltv_12m,cltv_24m,cltv_36m,cltv_percentile,value_segment,at_risk,scored_at,cltv_model_id," +
+        "predicted_purchases_12m_low,predicted_purchases_12m_high,p_alive_low,p_alive_high,cltv_12m_low,cltv_12m_high",
     );
     const rows = parse(text, { columns: true }) as Row[];
     // Every scored member once, in member id order; the member without orders is not scored and not listed.
@@ -51,6 +52,7 @@ describe("per-member CLTV CSV", () => {
     const member = await A.tx((trx) => trx.selectFrom("members").selectAll().where("merchant_id", "=", A.merchant.id).where("id", "=", st.member_id).executeTakeFirstOrThrow());
     const row = rows.find((r) => r.member_id === st.member_id)!;
     const major = (minor: number | null) => (minor! / 100).toFixed(2);
+    const num4 = (v: number | null) => (v === null ? "" : String(Number(v.toFixed(4))));
     expect(row).toEqual({
       member_id: st.member_id,
       external_id: member.external_id ?? "",
@@ -71,6 +73,12 @@ describe("per-member CLTV CSV", () => {
       at_risk: String(st.at_risk),
       scored_at: new Date(st.scored_at!).toISOString(),
       cltv_model_id: A.modelId,
+      predicted_purchases_12m_low: num4(st.predicted_purchases_12m_low),
+      predicted_purchases_12m_high: num4(st.predicted_purchases_12m_high),
+      p_alive_low: num4(st.p_alive_low),
+      p_alive_high: num4(st.p_alive_high),
+      cltv_12m_low: st.cltv_12m_low_minor === null ? "" : major(Number(st.cltv_12m_low_minor)),
+      cltv_12m_high: st.cltv_12m_high_minor === null ? "" : major(Number(st.cltv_12m_high_minor)),
     });
     expect(Number(row.cltv_12m)).toBeGreaterThan(0);
     // Segments as stored: 20 / 60 / 20 of 130.

@@ -274,7 +274,7 @@ describe("admin pages", () => {
     const denied = await post(analyst.cookie, { grossMarginPercent: "1", acquisitionCost: "0", retentionCostPerYear: "0", discountRatePercent: "0" });
     expect(denied.status).toBe(403);
     const page = await run(() => settingsPage.loader({ request: getRequest(`/admin/${merchant.slug}/settings/cltv`, analyst.cookie), params: { merchant: merchant.slug }, context: {} }));
-    expect(page.data.settings).toEqual({ grossMarginBps: 5000, acquisitionCostMinor: 1250, retentionCostMinorPerYear: 300, annualDiscountRateBps: 0, pointsCostBasis: "point_value" });
+    expect(page.data.settings).toEqual({ grossMarginBps: 5000, acquisitionCostMinor: 1250, retentionCostMinorPerYear: 300, annualDiscountRateBps: 0, pointsCostBasis: "point_value", penalizer: 0, discretePeriodDays: null });
   });
 
   it("the member page shows the member's CLTV panel data", async () => {
