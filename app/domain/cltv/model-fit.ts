@@ -11,6 +11,12 @@ export interface FitOptions {
    * mean negative log-likelihood): −ℓ + penalizer · customers · Σ (ln θ)². 0 (the default) is the plain MLE.
    */
   penalizer?: number;
+  /**
+   * A warm start on log-parameters (e.g. the Pareto/NBD's r, α from the BG/NBD fitted on the same rows, or a model's
+   * calibration fit before its refit on every order). Fits that are costly per evaluation try it alone first and fall
+   * back to their usual starts only when it does not converge.
+   */
+  start?: readonly number[];
 }
 
 export interface ModelFitCore {

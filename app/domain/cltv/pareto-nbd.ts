@@ -24,13 +24,16 @@ export interface ParetoNbdFit extends ParetoNbdParams, ModelFitCore {}
  * for α < β the same with (β−α)/(β+·), (β+·)^ρ and r+x in place of s+1. Both arguments lie in [0, 1).
  */
 export function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  return logSubExp(logA0Term(p, x, tx), logA0Term(p, x, T));
+}
+
+/** One end of A₀'s difference (ln of the ₂F₁ term at time t). */
+function logA0Term(p: ParetoNbdParams, x: number, t: number): number {
   const { r, alpha, s, beta } = p;
   const rho = r + s + x;
-  const term = (t: number) =>
-    alpha >= beta
-      ? logHyp2f1(rho, s + 1, rho + 1, (alpha - beta) / (alpha + t)) - rho * Math.log(alpha + t)
-      : logHyp2f1(rho, r + x, rho + 1, (beta - alpha) / (beta + t)) - rho * Math.log(beta + t);
-  return logSubExp(term(tx), term(T));
+  return alpha >= beta
+    ? logHyp2f1(rho, s + 1, rho + 1, (alpha - beta) / (alpha + t)) - rho * Math.log(alpha + t)
+    : logHyp2f1(rho, r + x, rho + 1, (beta - alpha) / (beta + t)) - rho * Math.log(beta + t);
 }
 
 /** The two parts of the likelihood after the common factor: alive at T (A3) and died in (t_x, T] (A4). */
@@ -52,11 +55,24 @@ export function paretoNbdTotalLogLikelihood(p: ParetoNbdParams, rows: readonly C
   const { r, alpha, s, beta } = p;
   const base = -lnGamma(r) + r * Math.log(alpha) + s * Math.log(beta);
   const byX = new Map<number, number>();
+  // A₀'s ₂F₁ terms depend on (x, t) only, and customers share them (one t_x or T serves many rows): about half the
+  // series evaluations on the CDNOW sample (1,050 distinct (x, t) for 1,016 rows' 2,032 ends).
+  const terms = new Map<number, Map<number, number>>();
+  const term = (x: number, t: number) => {
+    let byT = terms.get(x);
+    if (!byT) terms.set(x, (byT = new Map()));
+    let v = byT.get(t);
+    if (v === undefined) byT.set(t, (v = logA0Term(p, x, t)));
+    return v;
+  };
+  const logS = Math.log(s);
   let sum = 0;
   for (const row of rows) {
-    let g = byX.get(row.x);
-    if (g === undefined) byX.set(row.x, (g = lnGamma(r + row.x)));
-    const { a3, a4 } = parts(p, row.x, row.tx, row.T);
+    const x = row.x;
+    let g = byX.get(x);
+    if (g === undefined) byX.set(x, (g = lnGamma(r + x)));
+    const a3 = -(r + x) * Math.log(alpha + row.T) - s * Math.log(beta + row.T);
+    const a4 = logS - Math.log(r + s + x) + logSubExp(term(x, row.tx), term(x, row.T));
     sum += row.weight * (base + g + logAddExp(a3, a4));
   }
   return sum;
@@ -85,22 +101,42 @@ export function paretoNbdNegLogLikelihood(v: readonly number[], rows: readonly C
 
 /**
  * Maximum likelihood on log-parameters, BFGS with a central-difference gradient (the ₂F₁'s derivatives in its
- * parameters have no convenient closed form), from several starts.
+ * parameters have no convenient closed form). With a warm start (options.start, e.g. from paretoNbdWarmStart) that
+ * start alone first, else or when it does not converge the two generic starts.
  */
 export function fitParetoNbd(rows: readonly CompressedRow[], options: FitOptions = {}): ParetoNbdFit {
   if (rows.length === 0) throw new Error("Pareto/NBD fit needs at least one customer");
   const customers = rows.reduce((s, r) => s + r.weight, 0);
   const la = logTimeScaleStart(rows, customers, 4);
-  // Two starts and at most 100 iterations each: every evaluation costs nine likelihoods (the numerical gradient).
-  const starts = [
-    [0, la, 0, la],
-    [Math.log(0.5), la, Math.log(0.5), la + 0.5],
-  ];
   const penalizer = options.penalizer ?? 0;
   const gradient = withNumericalGradient((v) => paretoNbdNegLogLikelihood(v, rows));
-  const res = minimizeMultiStart((v) => penaltyWithGradient(gradient(v), v, penalizer, customers), starts, { maxIterations: 100 });
+  const objective = (v: readonly number[]) => penaltyWithGradient(gradient(v), v, penalizer, customers);
+  // At most 100 iterations per start: every evaluation costs nine likelihoods (the numerical gradient).
+  const warm = options.start && options.start.length === 4 && Number.isFinite(paretoNbdNegLogLikelihood(options.start, rows)) ? options.start : null;
+  let res = warm ? minimizeMultiStart(objective, [warm], { maxIterations: 100 }) : null;
+  if (!res || !res.converged) {
+    const generic = minimizeMultiStart(
+      objective,
+      [
+        [0, la, 0, la],
+        [Math.log(0.5), la, Math.log(0.5), la + 0.5],
+      ],
+      { maxIterations: 100 },
+    );
+    const best = res && res.fx <= generic.fx ? res : generic;
+    res = res ? { ...best, iterations: res.iterations + generic.iterations, evaluations: res.evaluations + generic.evaluations, starts: 3 } : generic;
+  }
   const params = paretoNbdFromLog(res.x);
   return { ...params, ...fitCore(res, { logLikelihood: paretoNbdTotalLogLikelihood(params, rows), penalizer, customers, uniqueRows: rows.length }) };
+}
+
+/**
+ * A warm start from a BG/NBD fitted on the same rows: its purchase process (r, α) is the Pareto/NBD's, to a first
+ * approximation; the dropout process starts at s = ½ on the same time scale (β = α). On the CDNOW sample this one
+ * start converges in 20 iterations where the two generic starts took 24 together.
+ */
+export function paretoNbdWarmStart(bg: { r: number; alpha: number }): number[] {
+  return [Math.log(bg.r), Math.log(bg.alpha), Math.log(0.5), Math.log(bg.alpha)];
 }
 
 /** P(alive | x, t_x, T) = 1/(1 + e^(A4 − A3)). */
