@@ -18,6 +18,7 @@ export const API_SCOPES = {
   "rewards:write": "Manage the reward catalog, redeem rewards and use or release reward codes at checkout",
   "referrals:read": "Read members' referral codes, referrals and network value, and the fraud review queue",
   "referrals:write": "Attribute members to referral codes and decide fraud review items",
+  "settings:write": "Change the CLTV settings (margin, costs, discount rate, model fitting, how points-funded rewards are costed)",
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;
