@@ -9,7 +9,7 @@ const floors = [
   ["foundation", ["^app/lib/", "^(db/|app/db\\.server\\.ts$)", "^emails/"]],
   ["kernel", ["^app/auth/", ...["audit", "events", "email", "idempotency", "experiments", "api-keys"].map((m) => `^app/domain/${m}/`)]],
   ["ledger", ["^app/domain/(points|ledger)/"]],
-  ["core", ["segments", "cltv", "members", "staff", "merchants"].map((m) => `^app/domain/${m}/`)],
+  ["core", ["segments", "cltv", "members", "staff", "merchants", "subscriptions"].map((m) => `^app/domain/${m}/`)],
   // Programs: one part, and the rule below forbids imports between them.
   ["programs", ["^app/domain/(tiers|rewards|offers|referrals)/"]],
   ["flows", ["^app/domain/flows/"]],

@@ -23,6 +23,8 @@ import { registerIncrementalityPaths } from "./incrementality-openapi";
 import { registerOfferPaths } from "./offers-openapi";
 import { registerTierPaths } from "./tiers-openapi";
 import { registerCltvPaths } from "./cltv-openapi";
+import { registerCltvSettingsPaths } from "./cltv-settings-openapi";
+import { registerSubscriptionPaths } from "./subscriptions-openapi";
 
 /**
  * The OpenAPI 3.1 document for /api/v1, generated from the Zod schemas the routes validate with.
@@ -320,6 +322,8 @@ function buildRegistry(): OpenAPIRegistry {
   registerOfferPaths(registry, { security, requiredIdempotencyKey: requiredIdempotencyKey.ref });
   registerTierPaths(registry, { security });
   registerCltvPaths(registry, { security });
+  registerCltvSettingsPaths(registry, { security });
+  registerSubscriptionPaths(registry, { security });
   return registry;
 }
 

@@ -20,6 +20,7 @@ export const ADMIN_SECTIONS = [
   { label: "Offers", to: "offers" },
   { label: "Reports", to: "reports" },
   { label: "CLTV", to: "cltv" },
+  { label: "Subscriptions", to: "subscriptions" },
   { label: "Mailbox", to: "mailbox" },
   { label: "Settings", to: "settings" },
 ] as const;

@@ -39,6 +39,8 @@ describe("GET /api/v1/openapi.json", () => {
       "/api/v1/rewards",
       "/api/v1/rewards/{id}",
       "/api/v1/segments",
+      "/api/v1/settings/cltv",
+      "/api/v1/subscriptions/summary",
     ]);
     expect(Object.keys(res.json.paths["/api/v1/members"]).sort()).toEqual(["get", "post"]);
     expect(res.json.components.securitySchemes.bearerAuth.scheme).toBe("bearer");
@@ -58,7 +60,7 @@ describe("/api/v1/docs", () => {
       expect(html.includes(`href="/api/v1/docs/${tag.slug}"`), tag.slug).toBe(true);
       for (const op of tag.operations) expect(html.includes(`href="/api/v1/docs/${tag.slug}#${op.anchor}"`), `${op.method} ${op.path}`).toBe(true);
     }
-    for (const text of ["List members", "Authentication", "Authorization: Bearer", "Errors", "30 operations in 9 sections"]) expect(html.includes(text), text).toBe(true);
+    for (const text of ["List members", "Authentication", "Authorization: Bearer", "Errors", "33 operations in 9 sections"]) expect(html.includes(text), text).toBe(true);
     // An index, not the whole reference: no parameter tables or curl examples.
     expect(html).not.toContain("curl");
     expect(externalAsset(html)).toBe(false);
@@ -68,10 +70,10 @@ describe("/api/v1/docs", () => {
     const { html, q } = await docsIndexPage("?q=%20Record%20REFUND%00");
     expect(q).toBe("Record REFUND");
     expect(html).toContain("Record a refund");
-    expect(html).toContain("1 of 30 operations match “Record REFUND”");
+    expect(html).toContain("1 of 33 operations match “Record REFUND”");
     for (const text of ["List members", "Record an order", "Spend points"]) expect(html.includes(text), text).toBe(false);
     const none = await docsIndexPage("?q=no-such-operation");
-    expect(none.html).toContain("0 of 30 operations match");
+    expect(none.html).toContain("0 of 33 operations match");
     expect(none.html).toContain("list every operation");
   });
 

@@ -179,6 +179,7 @@ const MATRIX: Record<string, Entry> = {
   "routes/admin.$merchant.experiments": admin("admin.$merchant.experiments", "/admin/$merchant/experiments", { actionBody: { intent: "stop", experimentId: "exp_aaaaaaaaaaaaaaaaaaaaaaaaaa" } }),
   "routes/admin.$merchant.cltv": admin("admin.$merchant.cltv", "/admin/$merchant/cltv", { actionBody: { intent: "refit" } }),
   "routes/admin.$merchant.cltv[.csv]": admin("admin.$merchant.cltv[.csv]", "/admin/$merchant/cltv.csv?table=segments"),
+  "routes/admin.$merchant.subscriptions": admin("admin.$merchant.subscriptions", "/admin/$merchant/subscriptions"),
   "routes/admin.$merchant.settings.cltv": admin("admin.$merchant.settings.cltv", "/admin/$merchant/settings/cltv", {
     actionBody: { grossMarginPercent: "1", acquisitionCost: "0", retentionCostPerYear: "0", discountRatePercent: "0" },
   }),
@@ -436,6 +437,30 @@ const MATRIX: Record<string, Entry> = {
     cases: [
       { label: "A's key reads only A's model", handler: "loader", as: "api", path: () => "/api/v1/cltv?include=classic", params: () => ({}), expect: [200] },
       { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => "/api/v1/cltv", params: () => ({}), expect: [405] },
+    ],
+  },
+  "routes/api.v1.subscriptions.summary": {
+    cases: [
+      { label: "A's key reads only A's subscriptions", handler: "loader", as: "api", path: () => "/api/v1/subscriptions/summary", params: () => ({}), expect: [200] },
+      { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => "/api/v1/subscriptions/summary", params: () => ({}), expect: [405] },
+    ],
+  },
+  // The CLTV settings: A's key reads and changes only A's (the route takes no id; B's merchant id never shows).
+  "routes/api.v1.settings.cltv": {
+    cases: [
+      { label: "A's key reads only A's settings", handler: "loader", as: "api", path: () => "/api/v1/settings/cltv", params: () => ({}), expect: [200] },
+      {
+        label: "A's key changes only A's settings",
+        handler: "action",
+        as: "api",
+        method: "PATCH",
+        contentType: "application/json",
+        body: () => JSON.stringify({ points_cost_basis: "point_value" }),
+        path: () => "/api/v1/settings/cltv",
+        params: () => ({}),
+        expect: [200],
+      },
+      { label: "action (wrong method)", handler: "action", as: "api", method: "POST", path: () => "/api/v1/settings/cltv", params: () => ({}), expect: [405] },
     ],
   },
 };
