@@ -73,6 +73,8 @@ const TENANT_TABLES = [
   "experiment_member_facts",
   "experiment_member_months",
   "experiment_summaries",
+  "subscriptions",
+  "subscription_invoices",
 ];
 
 async function merchantWithMember() {

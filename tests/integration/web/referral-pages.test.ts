@@ -242,10 +242,11 @@ describe("sign-up attribution", () => {
     const s = await shop();
     const code = await s.code(await s.member("Ada Lovelace"));
     const fromLink = await run(() => signupPage.loader({ request: visit(`/p/${s.slug}/signup?code=${code}`), params: { merchant: s.slug }, context: {} }));
-    expect(fromLink.data.referral).toEqual({ enabled: true, code });
+    // The sign-up keeps the invitation's context: who invited them (first name only) and the gift with its condition.
+    expect(fromLink.data.referral).toMatchObject({ enabled: true, code, invitation: { referrer: "Ada" } });
     const off = await shop({ enabled: false });
     const r = await run(() => signupPage.loader({ request: visit(`/p/${off.slug}/signup?code=${code}`), params: { merchant: off.slug }, context: {} }));
-    expect(r.data.referral).toEqual({ enabled: false, code: null });
+    expect(r.data.referral).toEqual({ enabled: false, code: null, invitation: null });
   });
 });
 
