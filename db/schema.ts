@@ -591,6 +591,12 @@ export interface ExperimentMemberFactsTable {
   points_cost_minor: Generated<number>;
   predicted_minor: number | null;
   joined: Generated<boolean>;
+  /** Pre-assignment covariates of the regression adjustment (db/migrations/2026-12-07T2320_report_covariates.ts). */
+  z_orders: Generated<number>;
+  z_recency: Generated<number>;
+  z_tenure: Generated<number>;
+  z_referred: Generated<boolean>;
+  z_stripe: Generated<boolean>;
 }
 /** The same value components per whole month (k) since assignment. */
 export interface ExperimentMemberMonthsTable {

@@ -4,12 +4,16 @@
  * over the default window reads experiment_member_facts (per-member sums kept by triggers) in one pass grouped by arm,
  * and must stay within 3× `select count(*), sum(revenue_minor)` over the same rows. A bare scan of the orders table
  * (the previous baseline, when the report joined the source tables) is printed for information. Median of 5 runs each.
- * Run through `npm run bench incrementality`.
+ * Run through `npm run bench incrementality`. Options: BENCH_INCREMENTALITY_MEMBERS (below), BENCH_PG_STAT_STATEMENTS=1
+ * (the report's statements by time), BENCH_INCREMENTALITY_MODEL=1 (then fit a CLTV model and time the report with the
+ * prediction step of prediction.server.ts: first view, cached views, a 90-day window).
  */
 import { sql } from "kysely";
 import { createDb, db, withTenant, type DB } from "../../app/db.server";
+import { fitAndScoreMerchant } from "../../app/domain/cltv/score.server";
 import { buildIncrementalityReport } from "../../app/domain/incrementality/report.server";
 import { newId } from "../../app/lib/ids";
+import { statementStats } from "./statement-stats";
 import { medianMs } from "./timing";
 
 // BENCH_INCREMENTALITY_MEMBERS scales it down for a quick look (the acceptance figure is at 1,000,000).
@@ -76,6 +80,8 @@ async function seed(app: DB, owner: DB): Promise<{ merchantId: string; experimen
     // The facts the assignment trigger would have filled (it is off here): the same set-based fill, from the tables above.
     await sql`set work_mem = '256MB'`.execute(c);
     await sql`select experiment_member_facts_rebuild(${merchantId})`.execute(c);
+    // The regression covariates the facts' insert trigger would have filled (2026-12-07T2320), set-based.
+    await sql`select experiment_member_facts_fill_covariates(${merchantId})`.execute(c);
     await sql`reset work_mem`.execute(c);
     await sql`set session_replication_role = origin`.execute(c);
   });
@@ -104,6 +110,8 @@ export async function run(ownerUrl: string): Promise<void> {
       withTenant(app, merchantId, (trx) => sql`select count(*), sum(amount_minor - refunded_minor) from orders where merchant_id = ${merchantId}`.execute(trx)),
     );
     let lift = 0;
+    // BENCH_PG_STAT_STATEMENTS=1: which of the report's statements the time goes to (statement-stats.ts).
+    const stats = process.env.BENCH_PG_STAT_STATEMENTS === "1" ? await statementStats(ownerUrl, "the report runs") : { print: async () => {} };
     const report = await median(async () => {
       const r = await withTenant(app, merchantId, (trx) => buildIncrementalityReport(trx, merchantId, experimentId));
       lift = r.comparisons[0]!.value.lift;
@@ -113,6 +121,25 @@ export async function run(ownerUrl: string): Promise<void> {
     console.log(`bare aggregate scan of orders (information):     ${ordersScan.toFixed(0)} ms`);
     console.log(`incrementality report:                          ${report.toFixed(0)} ms (incremental net value per member ${(lift / 100).toFixed(2)})`);
     console.log(`ratio report / scan: ${ratio.toFixed(2)} (limit ${LIMIT}) ${ratio <= LIMIT ? "OK" : "OVER THE LIMIT"}`);
+    await stats.print();
+    // BENCH_INCREMENTALITY_MODEL=1: the same report with a stored CLTV model, whose prediction step (the parameter
+    // draws of prediction.server.ts) runs on the first view after the model and is cached in the process after it.
+    if (process.env.BENCH_INCREMENTALITY_MODEL === "1") {
+      const t1 = performance.now();
+      await withTenant(app, merchantId, (trx) => fitAndScoreMerchant(trx, merchantId, { at: new Date("2026-04-01T00:00:00Z") }));
+      console.log(`CLTV model fitted and scored in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      await sql`vacuum analyze experiment_member_facts`.execute(owner);
+      const modelStats = process.env.BENCH_PG_STAT_STATEMENTS === "1" ? await statementStats(ownerUrl, "the report runs with a model") : { print: async () => {} };
+      const once = async (w: { windowDays?: number } = {}) => {
+        const t = performance.now();
+        await withTenant(app, merchantId, (trx) => buildIncrementalityReport(trx, merchantId, experimentId, w));
+        return performance.now() - t;
+      };
+      console.log(`with the model, first view (prediction computed): ${(await once()).toFixed(0)} ms`);
+      console.log(`with the model, later views (cached, median):     ${(await median(() => once())).toFixed(0)} ms`);
+      console.log(`with the model, 90-day window, first view:         ${(await once({ windowDays: 90 })).toFixed(0)} ms`);
+      await modelStats.print();
+    }
   } finally {
     await owner.destroy();
   }

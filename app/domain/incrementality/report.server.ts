@@ -4,18 +4,26 @@ import { getExperiment, type Experiment } from "~/domain/experiments/assignment.
 import { getEarningRules } from "~/domain/points/rules.server";
 import { DomainError } from "~/lib/errors";
 import { estimateBreakage, liabilityPerPoint, type BreakageEstimate } from "./liability.server";
+import { residualPredictions, type ResidualPredictions } from "./prediction.server";
 import { buildReferralSection, type ReferralSection } from "./referral.server";
 import {
-  complierEffect,
+  complierEffectDelta,
+  crossIndex,
+  withPredictionVariance,
   cuped,
   membersNeededPerArm,
   minimumDetectableEffect,
   pooledSd,
+  regressionAdjusted,
+  sampleRatioMismatch,
   summarize,
   welchFromSums,
+  type AdjustedComparison,
+  type ArmMoments,
   type ArmSums,
   type Comparison,
   type CupedComparison,
+  type SampleRatioCheck,
   type Summary,
 } from "./stats";
 
@@ -41,11 +49,16 @@ import {
  *  - points liability   points the member holds at report time (available + pending) × point value × (1 − expected
  *                       breakage) (liability.server.ts): the future cost the arm already holds. Always as of now,
  *                       whatever the window.
- *  - predicted residual the CLTV model's 12-month CLTV (member_stats.cltv_12m_minor) when the model has scored the
- *    CLTV               merchant; members it has not scored count 0. Unavailable (null) when no member is scored.
+ *  - predicted residual the CLTV model's expected margin from the window's end to the scoring + 12 months, predicted
+ *    CLTV               from the member's purchases before the window's end (one clock, prediction.server.ts): since
+ *                       assignment that is the stored 12-month CLTV (member_stats.cltv_12m_minor); a window ending
+ *                       earlier is re-predicted from its own end. Members without a purchase by then count 0.
+ *                       Unavailable (null) when no member is scored. Its parameter uncertainty is added to the
+ *                       net-value intervals (ArmRow.pred_var).
  *  - net value          gross margin + predicted residual CLTV − program cost − points liability: the incremental
  *                       CLTV's outcome.
  *  - pre-period spend   orders in the `preDays` before assignment: the CUPED covariate.
+ *  - covariates         for the regression adjustment (REGRESSION_COVARIATES), all fixed before assignment.
  */
 
 export interface ReportWindow {
@@ -82,16 +95,27 @@ export interface ArmReport {
 
 export interface ArmComparison {
   arm: string;
-  /** Net value per member (incremental CLTV per member): Welch. */
+  /** Net value per member (incremental CLTV per member): Welch — the headline (see README: why Welch). */
   value: Comparison;
   valueCuped: CupedComparison;
+  /** Regression adjustment on several pre-assignment covariates (Lin 2013), with its HC standard error. */
+  valueAdjusted: AdjustedComparison;
   /** Incremental CLTV in total: per-member lift × members in the arm, with the interval scaled alike. */
   total: { lift: number; ci95: [number, number] };
   revenue: Comparison;
   revenueCuped: CupedComparison;
+  revenueAdjusted: AdjustedComparison;
   cost: { perMemberDifference: number };
-  /** For opt-in programs (someone joined or claimed): the complier effect on net value. */
-  complier: { effect: number; ci95: [number, number]; joinRateDifference: number } | null;
+  /**
+   * For opt-in programs (someone joined or claimed): the complier effect on net value, its interval widened by the
+   * join rates' sampling error (delta method, stats.complierEffectDelta).
+   */
+  complier: { effect: number; se: number; ci95: [number, number]; joinRateDifference: number } | null;
+  /**
+   * The predicted residual CLTV's share of the net-value intervals (value, valueCuped, valueAdjusted and total
+   * include it): SE of the arm difference from the model's parameters, beside the sampling SE. Null without a model.
+   */
+  prediction: { se: number; samplingSe: number } | null;
   /** Minimum detectable net-value lift at the current sizes (80% power, α 0.05), and members per arm for `targetLift`. */
   mde: number;
   membersNeeded: { lift: number; perArm: number } | null;
@@ -110,6 +134,11 @@ export interface IncrementalityReport {
   arms: ArmReport[];
   comparisons: ArmComparison[];
   hasPrediction: boolean;
+  /**
+   * Sample ratio mismatch: the arm sizes against the configured holdout share (random assignment only; null for
+   * external assignment, which has no configured share).
+   */
+  srm: SampleRatioCheck | null;
   /** Referral program experiments only: the friend holdout's section (app/domain/incrementality/referral.server.ts). */
   referral?: ReferralSection;
 }
@@ -143,7 +172,31 @@ export interface ArmRow {
   scored: string;
   sum_pred: number | null;
   joined: string;
+  /** Σ v and Σ b over the members who joined (the complier interval's covariance term). */
+  sum_vj?: number | null;
+  sum_bj?: number | null;
+  /**
+   * Moments of w = (v, b, y, covariates…) per arm for the regression adjustment: Σw and Σw_i·w_j (i ≤ j, see
+   * stats.crossIndex). Absent in summaries stored before it (those are recomputed: summaries.server.ts basis).
+   */
+  cov_sum?: number[] | null;
+  cov_cross?: number[] | null;
+  /**
+   * Non-control arms: variance of the arm's mean predicted residual CLTV minus the control's over the CLTV model's
+   * parameter uncertainty (prediction.server.ts), minor units²; absent without a model.
+   */
+  pred_var?: number | null;
 }
+
+/**
+ * The regression adjustment's pre-assignment covariates (issue 16 §3), each computed per member from what was known
+ * at assignment: spend and orders before assignment, whether the member had bought at all, days since the last order,
+ * months since sign-up, whether a referral brought the member, and the acquisition channel (first order through
+ * Stripe). Predicted CLTV and P(alive) at assignment are not among them yet (README: not done).
+ */
+export const REGRESSION_COVARIATES = ["pre_spend", "pre_orders", "bought_before", "days_since_last_order", "months_since_signup", "referred", "stripe_first_order"] as const;
+/** w = (v, b, y, covariates): where the covariates start. */
+const COV_OFFSET = 3;
 
 /** The report's inputs the caller fixes once: margin and point value (looked up when not given). */
 export async function reportEconomics(trx: Trx, merchantId: string) {
@@ -245,24 +298,37 @@ export function assembleReport(
   });
   const controlRow = rows.find((r) => r.is_control);
   const control = arms.find((a) => a.control);
+  const joinSums = (r: ArmRow) => ({
+    n: Number(r.n),
+    joined: Number(r.joined),
+    sumY: r.sum_v ?? 0,
+    sumY2: r.sum_v2 ?? 0,
+    sumYJoined: (r.sum_vj ?? 0) - perPoint * (r.sum_bj ?? 0),
+  });
   const comparisons: ArmComparison[] = [];
   if (controlRow && control) {
     for (const r of rows) {
       if (r.is_control) continue;
       const arm = arms.find((a) => a.arm === r.arm)!;
-      const value = welchFromSums(sumsOf(r, "value"), sumsOf(controlRow, "value"));
+      // The prediction's parameter uncertainty widens every net-value interval (not revenue's: nothing predicted there).
+      const predVar = r.pred_var ?? 0;
+      const plain = welchFromSums(sumsOf(r, "value"), sumsOf(controlRow, "value"));
+      const value = withPredictionVariance(plain, predVar);
       const target = w.targetLift ?? Math.abs(control.value.mean) * 0.1;
       const sd = pooledSd(arm.value, control.value);
       const perArm = membersNeededPerArm(sd, target);
       comparisons.push({
         arm: r.arm,
         value,
-        valueCuped: cuped(sumsOf(r, "value"), sumsOf(controlRow, "value")),
+        valueCuped: withPredictionVariance(cuped(sumsOf(r, "value"), sumsOf(controlRow, "value")), predVar),
+        valueAdjusted: withPredictionVariance(regressionAdjusted(outcomeMoments(r, "value", perPoint), outcomeMoments(controlRow, "value", perPoint), REGRESSION_COVARIATES), predVar),
         total: { lift: value.lift * arm.n, ci95: [value.ci95[0] * arm.n, value.ci95[1] * arm.n] },
         revenue: welchFromSums(sumsOf(r, "revenue"), sumsOf(controlRow, "revenue")),
         revenueCuped: cuped(sumsOf(r, "revenue"), sumsOf(controlRow, "revenue")),
+        revenueAdjusted: regressionAdjusted(outcomeMoments(r, "revenue", perPoint), outcomeMoments(controlRow, "revenue", perPoint), REGRESSION_COVARIATES),
         cost: { perMemberDifference: arm.cost.perMember - control.cost.perMember },
-        complier: anyJoined ? complierEffect(value, arm.joinRate ?? 0, control.joinRate ?? 0) : null,
+        complier: anyJoined ? complierEffectDelta(joinSums(r), joinSums(controlRow)) : null,
+        prediction: r.pred_var == null ? null : { se: Math.sqrt(Math.max(0, predVar)), samplingSe: plain.se },
         mde: minimumDetectableEffect(arm.value, control.value),
         membersNeeded: Number.isFinite(perArm) ? { lift: target, perArm } : null,
       });
@@ -276,9 +342,50 @@ export function assembleReport(
     arms,
     comparisons,
     hasPrediction: arms.some((a) => a.predicted.scoredMembers > 0),
+    srm: sampleRatioCheck(experiment, arms),
   };
   if (referral) report.referral = referral;
   return report;
+}
+
+/**
+ * The arm sizes against the configured split. Only random assignment has one (control gets holdoutBps, the treatment
+ * the rest); a holdout share changed while the experiment ran would also show here, which is the point.
+ */
+function sampleRatioCheck(experiment: Experiment, arms: ArmReport[]): SampleRatioCheck | null {
+  if (experiment.assignment !== "random" || arms.length !== 2) return null;
+  const share = experiment.holdoutBps / 10000;
+  return sampleRatioMismatch(arms.map((a) => ({ arm: a.arm, expectedShare: a.control ? share : 1 - share, n: a.n })));
+}
+
+/**
+ * The moments of (outcome, covariates) of one arm from the stored moments of (v, b, y, covariates): the outcome is y
+ * (revenue) or v' = v − L·b (net value after the liability at L per point), a linear map of the stored vector.
+ */
+export function outcomeMoments(r: ArmRow, outcome: "value" | "revenue", perPoint: number): ArmMoments {
+  const k = REGRESSION_COVARIATES.length;
+  const m0 = COV_OFFSET + k;
+  const n = Number(r.n);
+  const S = r.cov_sum ?? [];
+  const C = r.cov_cross ?? [];
+  // Without stored moments (an empty arm): nothing but the outcome, so the adjustment falls back to Welch.
+  if (S.length !== m0 || C.length !== (m0 * (m0 + 1)) / 2) {
+    const sumY = (outcome === "value" ? r.sum_v : r.sum_y) ?? 0;
+    const sumY2 = (outcome === "value" ? r.sum_v2 : r.sum_y2) ?? 0;
+    return { n, sum: [sumY, ...new Array<number>(k).fill(0)], cross: [sumY2, ...new Array<number>((k * (k + 3)) / 2).fill(0)] };
+  }
+  const c = (i: number, j: number) => C[crossIndex(m0, i, j)] ?? 0;
+  const L = outcome === "value" ? perPoint : 0;
+  const o = outcome === "value" ? 0 : 2;
+  // Cross moments of the outcome with index j of w: v' = v − L·b.
+  const withOutcome = (j: number) => (outcome === "value" ? c(0, j) - L * c(1, j) : c(o, j));
+  const m = k + 1;
+  const sum = [outcome === "value" ? (S[0] ?? 0) - L * (S[1] ?? 0) : (S[2] ?? 0), ...S.slice(COV_OFFSET)];
+  const cross = new Array<number>((m * (m + 1)) / 2).fill(0);
+  cross[0] = outcome === "value" ? c(0, 0) - 2 * L * c(0, 1) + L * L * c(1, 1) : c(2, 2);
+  for (let j = 1; j < m; j++) cross[crossIndex(m, 0, j)] = withOutcome(COV_OFFSET + j - 1);
+  for (let i = 1; i < m; i++) for (let j = i; j < m; j++) cross[crossIndex(m, i, j)] = c(COV_OFFSET + i - 1, COV_OFFSET + j - 1);
+  return { n, sum, cross };
 }
 
 /** A point-free redemption whose cost happened (used, or a gift fulfilled); a points-funded one with a cost set. */
@@ -306,6 +413,74 @@ function inWindow(at: ReturnType<typeof sql.ref> | ReturnType<typeof sql.raw>, w
     and (${w.to ?? null}::timestamptz is null or ${at} < ${w.to ?? null}::timestamptz)`;
 }
 
+/** Per-member columns of w = (v, b, y, covariates) in REGRESSION_COVARIATES order, as named in the member CTE `m`. */
+const COV_COLUMNS = ["v", "b", "y", "x", "z_orders", "z_bought", "z_recency", "z_tenure", "z_referred", "z_stripe"] as const;
+
+/** Σw and Σw_i·w_j (i ≤ j) over `m` as two float8 arrays (0 for an arm without members). */
+function covAggregates(): ReturnType<typeof sql.raw> {
+  const col = (c: string) => `m.${c}`;
+  const sums = COV_COLUMNS.map((c) => `coalesce(sum(${col(c)}), 0)`);
+  const cross: string[] = [];
+  for (let i = 0; i < COV_COLUMNS.length; i++) for (let j = i; j < COV_COLUMNS.length; j++) cross.push(`coalesce(sum(${col(COV_COLUMNS[i]!)} * ${col(COV_COLUMNS[j]!)}), 0)`);
+  return sql.raw(`array[${sums.join(", ")}]::float8[] as cov_sum, array[${cross.join(", ")}]::float8[] as cov_cross,
+      sum(m.v) filter (where m.joined) as sum_vj, sum(m.b) filter (where m.joined) as sum_bj`);
+}
+
+/**
+ * The per-arm sums the report had before the regression moments (sum_y … sum_xb), read from cov_sum / cov_cross: the
+ * same sums of the same products in the same pass, so computed once, not twice (about a seventh of the aggregates).
+ */
+const MOMENT_SUMS = (() => {
+  const at = (c: (typeof COV_COLUMNS)[number]) => COV_COLUMNS.indexOf(c);
+  const sum = (c: (typeof COV_COLUMNS)[number]) => `s.cov_sum[${at(c) + 1}]`;
+  const cross = (a: (typeof COV_COLUMNS)[number], b: (typeof COV_COLUMNS)[number]) => `s.cov_cross[${crossIndex(COV_COLUMNS.length, at(a), at(b)) + 1}]`;
+  const cols: [string, string][] = [
+    ["sum_y", sum("y")], ["sum_y2", cross("y", "y")], ["sum_x", sum("x")], ["sum_x2", cross("x", "x")], ["sum_xy", cross("x", "y")],
+    ["sum_v", sum("v")], ["sum_v2", cross("v", "v")], ["sum_xv", cross("x", "v")],
+    ["sum_b", sum("b")], ["sum_b2", cross("b", "b")], ["sum_vb", cross("v", "b")], ["sum_xb", cross("x", "b")],
+  ];
+  return sql.raw(cols.map(([name, e]) => `${e} as ${name}`).join(", "));
+})();
+
+/**
+ * The covariates of every assigned member, fixed at assignment (CTEs zo, zr, z; z is keyed by member_id): orders
+ * before assignment (count, last, the first one's source), a referral made before assignment, the member's sign-up.
+ * Whole days and whole months, so every sum is of integers and exact in any order (the facts and the sources agree
+ * to the bit). The raw path's (a window other than the default); the facts keep the same columns, filled at assignment
+ * by trigger (db/migrations/2026-12-07T2320_report_covariates.ts), so the default window joins no orders.
+ */
+function covariateCtes(merchantId: string, experimentId: string) {
+  return sql`
+    zo as (
+      select a.member_id, count(*)::float8 as orders, max(o.occurred_at) as last_at,
+        (array_agg(o.source order by o.occurred_at, o.id))[1] as first_source
+      from experiment_assignments a
+      join orders o on o.merchant_id = a.merchant_id and o.member_id = a.member_id and o.occurred_at < a.assigned_at
+      where a.merchant_id = ${merchantId} and a.experiment_id = ${experimentId}
+      group by a.member_id
+    ),
+    zr as (
+      select distinct a.member_id
+      from experiment_assignments a
+      join referrals r on r.merchant_id = a.merchant_id and r.member_id = a.member_id and r.created_at <= a.assigned_at
+      where a.merchant_id = ${merchantId} and a.experiment_id = ${experimentId}
+    ),
+    z as (
+      select a.member_id,
+        coalesce(zo.orders, 0) as z_orders,
+        (case when zo.orders > 0 then 1 else 0 end)::float8 as z_bought,
+        coalesce(floor(extract(epoch from a.assigned_at - zo.last_at) / 86400), 0)::float8 as z_recency,
+        greatest(0, floor(extract(epoch from a.assigned_at - mb.created_at) / 86400 / 30.4375))::float8 as z_tenure,
+        (case when zr.member_id is not null then 1 else 0 end)::float8 as z_referred,
+        (case when zo.first_source = 'stripe' then 1 else 0 end)::float8 as z_stripe
+      from experiment_assignments a
+      join members mb on mb.merchant_id = a.merchant_id and mb.id = a.member_id
+      left join zo on zo.member_id = a.member_id
+      left join zr on zr.member_id = a.member_id
+      where a.merchant_id = ${merchantId} and a.experiment_id = ${experimentId}
+    )`;
+}
+
 /** True for the window experiment_member_facts holds: everything since assignment, 365-day pre-period. */
 function isDefaultWindow(w: ReportWindow & { preDays: number }): boolean {
   return (w.windowDays ?? null) === null && (w.from ?? null) === null && (w.to ?? null) === null && w.preDays === 365;
@@ -324,8 +499,28 @@ export async function aggregateArms(
   w: ReportWindow & { preDays: number },
   econ: { grossMarginBps: number; pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis },
 ): Promise<ArmRow[]> {
-  if (!isDefaultWindow(w)) return aggregateArmsFromSources(trx, merchantId, experimentId, w, econ);
+  // One clock (prediction.server.ts): a window that ends before the scoring is predicted from its own end.
+  const predictions = await residualPredictions(trx, merchantId, experimentId, { windowDays: w.windowDays ?? null, to: w.to ?? null });
+  const ownClock = (w.windowDays ?? null) !== null || (w.to ?? null) !== null;
+  const rows = isDefaultWindow(w)
+    ? await aggregateArmsFromFacts(trx, merchantId, experimentId, econ)
+    : await aggregateArmsFromSources(trx, merchantId, experimentId, w, econ, ownClock ? predictions : null);
+  return withPredictionVarianceRows(rows, predictions);
+}
+
+function withPredictionVarianceRows(rows: ArmRow[], p: ResidualPredictions | null): ArmRow[] {
+  if (!p) return rows;
+  return rows.map((r) => (r.is_control || p.differenceVariance[r.arm] === undefined ? r : { ...r, pred_var: p.differenceVariance[r.arm] }));
+}
+
+async function aggregateArmsFromFacts(
+  trx: Trx,
+  merchantId: string,
+  experimentId: string,
+  econ: { grossMarginBps: number; pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis },
+): Promise<ArmRow[]> {
   const margin = econ.grossMarginBps / 10000;
+  // The covariates are kept in the facts (fixed at assignment, 2026-12-07T2320): no join to orders per view.
   const res = await sql<ArmRow>`
     with m as (
       select f.arm,
@@ -339,27 +534,29 @@ export async function aggregateArms(
         f.revenue_minor::float8 * ${margin}::float8 + coalesce(f.predicted_minor, 0)::float8
           - ${pointsCostSql(econ, sql.ref("f.points_redeemed"), sql.ref("f.points_costed"), sql.ref("f.points_cost_minor"))} - f.rewards_minor::float8 as v,
         (coalesce(b.available, 0) + coalesce(b.pending, 0))::float8 as b,
-        f.joined
+        f.joined,
+        f.z_orders::float8 as z_orders, (f.z_orders > 0)::int::float8 as z_bought, f.z_recency::float8 as z_recency,
+        f.z_tenure::float8 as z_tenure, f.z_referred::int::float8 as z_referred, f.z_stripe::int::float8 as z_stripe
       from experiment_member_facts f
       left join member_balances b on b.merchant_id = f.merchant_id and b.member_id = f.member_id
       where f.merchant_id = ${merchantId} and f.experiment_id = ${experimentId}
+      -- offset 0: a fence, so each column is computed once per member; inlined, v's expression was evaluated again in
+      -- each of the ~17 sums that name it (the regression moments multiply every column with every other).
+      offset 0
     ),
     s as (
       select arm,
         count(*) as n,
-        sum(y) as sum_y, sum(y * y) as sum_y2,
-        sum(x) as sum_x, sum(x * x) as sum_x2, sum(x * y) as sum_xy,
-        sum(v) as sum_v, sum(v * v) as sum_v2, sum(x * v) as sum_xv,
         sum(points) as sum_points, sum(rewards) as sum_rewards, sum(pc) as sum_points_costed, sum(pcm) as sum_points_cost,
-        sum(b) as sum_b, sum(b * b) as sum_b2, sum(v * b) as sum_vb, sum(x * b) as sum_xb,
         count(pred) as scored, sum(pred) as sum_pred,
-        count(*) filter (where joined) as joined
+        count(*) filter (where joined) as joined,
+        ${covAggregates()}
       from m group by arm
     )
     select r.arm, r.is_control, coalesce(s.n, 0) as n,
-      s.sum_y, s.sum_y2, s.sum_x, s.sum_x2, s.sum_xy, s.sum_v, s.sum_v2, s.sum_xv, s.sum_points, s.sum_rewards,
-      s.sum_points_costed, s.sum_points_cost, s.sum_b, s.sum_b2, s.sum_vb, s.sum_xb,
-      coalesce(s.scored, 0) as scored, s.sum_pred, coalesce(s.joined, 0) as joined
+      ${MOMENT_SUMS}, s.sum_points, s.sum_rewards, s.sum_points_costed, s.sum_points_cost,
+      coalesce(s.scored, 0) as scored, s.sum_pred, coalesce(s.joined, 0) as joined,
+      s.cov_sum, s.cov_cross, s.sum_vj, s.sum_bj
     from experiment_arms r
     left join s on s.arm = r.arm
     where r.merchant_id = ${merchantId} and r.experiment_id = ${experimentId}
@@ -379,8 +576,13 @@ export async function aggregateArmsFromSources(
   experimentId: string,
   w: ReportWindow & { preDays: number },
   econ: { grossMarginBps: number; pointValue: { points: number; minor: number }; pointsCostBasis: PointsCostBasis },
+  /** Predicted residual CLTV per member on the window's own clock; null: the stored scores (member_stats). */
+  predictions: Pick<ResidualPredictions, "memberIds" | "predictedMinor"> | null = null,
 ): Promise<ArmRow[]> {
   const margin = econ.grossMarginBps / 10000;
+  const pred = predictions
+    ? sql`(select u.member_id, u.pred as cltv_12m_minor from unnest(${predictions.memberIds}::text[], ${predictions.predictedMinor}::float8[]) as u(member_id, pred))`
+    : sql`(select member_id, cltv_12m_minor from member_stats where merchant_id = ${merchantId})`;
   const res = await withHashPlans(trx, () => sql<ArmRow>`
     with a as (
       select member_id, arm, assigned_at from experiment_assignments
@@ -408,6 +610,7 @@ export async function aggregateArmsFromSources(
       from a join reward_redemptions r on r.merchant_id = ${merchantId} and r.member_id = a.member_id
       group by r.member_id
     ),
+    ${covariateCtes(merchantId, experimentId)},
     j as (
       select distinct e.member_id from experiment_events e
       where e.merchant_id = ${merchantId} and e.experiment_id = ${experimentId} and e.kind in ('joined', 'claimed')
@@ -424,14 +627,17 @@ export async function aggregateArmsFromSources(
         coalesce(o.y, 0) * ${margin}::float8 + coalesce(s.cltv_12m_minor, 0)::float8
           - ${pointsCostSql(econ, sql`coalesce(p.points, 0)`, sql`coalesce(g.pc, 0)`, sql`coalesce(g.pcm, 0)`)} - coalesce(g.rewards, 0) as v,
         (coalesce(b.available, 0) + coalesce(b.pending, 0))::float8 as b,
-        j.member_id is not null as joined
+        j.member_id is not null as joined,
+        coalesce(z.z_orders, 0) as z_orders, coalesce(z.z_bought, 0) as z_bought, coalesce(z.z_recency, 0) as z_recency,
+        coalesce(z.z_tenure, 0) as z_tenure, coalesce(z.z_referred, 0) as z_referred, coalesce(z.z_stripe, 0) as z_stripe
       from a
       left join o on o.member_id = a.member_id
       left join p on p.member_id = a.member_id
       left join g on g.member_id = a.member_id
       left join j on j.member_id = a.member_id
-      left join member_stats s on s.merchant_id = ${merchantId} and s.member_id = a.member_id
+      left join ${pred} s on s.member_id = a.member_id
       left join member_balances b on b.merchant_id = ${merchantId} and b.member_id = a.member_id
+      left join z on z.member_id = a.member_id
     )
     select r.arm, r.is_control,
       count(m.arm) as n,
@@ -441,7 +647,8 @@ export async function aggregateArmsFromSources(
       sum(m.points) as sum_points, sum(m.rewards) as sum_rewards, sum(m.pc) as sum_points_costed, sum(m.pcm) as sum_points_cost,
       sum(m.b) as sum_b, sum(m.b * m.b) as sum_b2, sum(m.v * m.b) as sum_vb, sum(m.x * m.b) as sum_xb,
       count(m.pred) as scored, sum(m.pred) as sum_pred,
-      count(*) filter (where m.joined) as joined
+      count(*) filter (where m.joined) as joined,
+      ${covAggregates()}
     from experiment_arms r
     left join m on m.arm = r.arm
     where r.merchant_id = ${merchantId} and r.experiment_id = ${experimentId}

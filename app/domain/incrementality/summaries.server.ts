@@ -35,7 +35,11 @@ interface ExperimentBasis {
   modelId: string | null;
   /** Referral program experiments: the qualifying rule the conversions were counted by. */
   qualifying: unknown;
+  /** What the stored sums hold; bumped when ArmRow gains sums (2: covariate moments and join sums, issue 16 §3). */
+  sums: number;
 }
+
+const SUMS_VERSION = 2;
 
 export interface ReportRead {
   report: IncrementalityReport;
@@ -76,7 +80,7 @@ async function currentBasis(trx: Trx, merchantId: string, experiment: Experiment
     trx.selectFrom("cltv_models").select("id").where("merchant_id", "=", merchantId).orderBy("created_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst(),
     experiment.kind === "referral_program" ? getReferralSettings(trx, merchantId).then((s) => s.qualifyingEvent) : Promise.resolve(null),
   ]);
-  return { econ, arms: arms.map((a) => ({ arm: a.arm, control: a.is_control })), modelId: model?.id ?? null, qualifying };
+  return { econ, arms: arms.map((a) => ({ arm: a.arm, control: a.is_control })), modelId: model?.id ?? null, qualifying, sums: SUMS_VERSION };
 }
 
 interface Computed {

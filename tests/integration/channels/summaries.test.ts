@@ -65,7 +65,7 @@ describe("on the demo merchant", () => {
     const raw = await rawPage(demo.db, merchantId, loyalty.id, {}, new Date());
     expect(loyalty.members).toBe(raw.report.arms.reduce((n, a) => n + a.n, 0));
     expect(loyalty.headline?.lift).toBe(raw.report.comparisons[0]!.value.lift);
-  });
+  }, 120_000); // six windows of every demo experiment, each computed raw as well: 14 s on a quiet machine, 44 s at load 11
 
   it("reads the CLTV page and GET /api/v1/cltv exactly as the raw computation gives them", async () => {
     const at = new Date();
