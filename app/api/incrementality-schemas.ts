@@ -52,6 +52,21 @@ const ArmSchema = z.object({
   join_rate: z.number().nullable(),
 });
 
+const AdjustedSchema = z
+  .object({
+    lift: z.number(),
+    se: z.number(),
+    df: z.number(),
+    ci95: z.tuple([z.number(), z.number()]),
+    pValue: z.number(),
+    covariates: z.array(z.string()).meta({ description: "Covariates used (one that does not vary in both arms, or is collinear, is dropped)" }),
+    variance_reduction: z.number().meta({ description: "1 − SE²(adjusted) / SE²(Welch)" }),
+  })
+  .meta({
+    description:
+      "Regression adjustment (Lin 2013: OLS with the treatment, the pre-assignment covariates centred at their pooled mean, and their interactions) with a heteroskedasticity-robust SE; Welch–Satterthwaite df",
+  });
+
 const ComparisonSchema = z.object({
   arm: z.string(),
   lift: z.number().meta({ description: "Incremental net value (CLTV) per member vs control, minor units" }),
@@ -59,11 +74,25 @@ const ComparisonSchema = z.object({
   pValue: z.number(),
   t: z.number(),
   df: z.number(),
+  se: z.number().meta({ description: "Standard error of `lift` (Welch, with the prediction's uncertainty added: see `prediction`)" }),
+  prediction: z
+    .object({
+      se: z.number().meta({ description: "SE of the arm difference in mean predicted residual CLTV from the CLTV model's parameter uncertainty (parametric bootstrap)" }),
+      sampling_se: z.number().meta({ description: "Welch's sampling SE alone; se² = sampling_se² + prediction.se²" }),
+    })
+    .nullable()
+    .meta({ description: "The predicted CLTV's own uncertainty in the net-value intervals; null without a model covariance (no model, or a ridge)" }),
   cuped: z.object({ theta: z.number(), lift: z.number(), ci95: ci, pValue: z.number(), varianceReduction: z.number() }),
-  revenue: z.object({ lift: z.number(), ci95: ci, pValue: z.number(), t: z.number() }),
+  regression: AdjustedSchema,
+  revenue: z
+    .object({ lift: z.number(), se: z.number(), df: z.number(), ci95: ci, pValue: z.number(), t: z.number(), regression: AdjustedSchema })
+    .meta({ description: "Revenue (orders net of refunds) per member, arm minus control, minor units: Welch, and regression-adjusted" }),
   cost: z.number().meta({ description: "Program cost per member, arm minus control" }),
   net: z.object({ per_member: z.number(), total: z.number(), total_ci95: ci }).meta({ description: "Incremental CLTV net of cost, per member and for the whole arm" }),
-  complier: z.object({ effect: z.number(), ci95: ci, join_rate_difference: z.number() }).nullable(),
+  complier: z
+    .object({ effect: z.number(), se: z.number(), ci95: ci, join_rate_difference: z.number() })
+    .nullable()
+    .meta({ description: "Opt-in programs: ITT / join-rate difference; SE and interval by the delta method, counting the join rates' own sampling error" }),
   mde: z.number().meta({ description: "Minimum detectable lift per member at 80% power, α = 0.05" }),
 });
 
@@ -88,18 +117,27 @@ const ReferralSchema = z
     p_organic: z
       .object({ estimate: z.number(), ci95: z.tuple([z.number(), z.number()]).meta({ description: "Katz log-ratio 95% interval" }) })
       .nullable()
-      .meta({ description: "Share of referred customers who would have come anyway: conversion(holdout) / conversion(offer)" }),
+      .meta({ description: "Share of invited friends who qualified with the welcome gift who would have qualified without it: conversion(holdout) / conversion(offer)" }),
     referred: z
       .object({ converts: z.number().int(), realized_margin: z.number(), predicted_cltv: z.number(), total: z.number(), per_member: z.number().nullable() })
       .meta({ description: "Value of referred members who converted (offer arm while the holdout runs), minor units" }),
-    reward_cost: z.object({ points_paid: z.number(), points_minor: z.number(), rewards_minor: z.number(), total: z.number() }).meta({ description: "Referral payouts not reversed, minor units" }),
+    reward_cost: z
+      .object({
+        points_paid: z.number(),
+        points_minor: z.number(),
+        rewards_minor: z.number(),
+        total: z.number(),
+        friend: z.number().meta({ description: "The welcome gifts (friend payouts), minor units" }),
+        referrer: z.number().meta({ description: "Referrer and ancestor payouts, minor units" }),
+      })
+      .meta({ description: "Referral payouts not reversed (offer arm while the holdout runs), minor units" }),
     premium: z.number().nullable().meta({ description: "converts × p_organic × (mean value offer − mean value holdout), minor units" }),
     incremental: z
       .object({ value: z.number(), ci95: z.tuple([z.number(), z.number()]) })
       .nullable()
-      .meta({ description: "Σ value × (1 − p_organic) + premium − reward cost, minor units; interval at p_organic's interval ends" }),
+      .meta({ description: "What the welcome gift added: Σ value × (1 − p_organic) + premium − friend rewards − referrer rewards × (1 − p_organic), minor units; interval at p_organic's interval ends" }),
   })
-  .meta({ description: "Referral program only: the friend holdout (incentive randomized at the landing page)" });
+  .meta({ description: "Referral program only: the friend holdout (the friend's welcome gift randomized at the landing page; held-out friends are still referrals)" });
 
 export const IncrementalityResponse = z
   .object({
@@ -119,6 +157,16 @@ export const IncrementalityResponse = z
       })
       .meta({ description: "The breakage the outstanding-points liability is discounted by" }),
     window: z.object({ from: z.string().nullable(), to: z.string().nullable(), window_days: z.number().int().nullable() }),
+    srm: z
+      .object({
+        arms: z.array(z.object({ arm: z.string(), expected_share: z.number(), n: z.number().int() })),
+        chi_square: z.number(),
+        df: z.number().int(),
+        p_value: z.number(),
+        mismatch: z.boolean().meta({ description: "p < 0.001: the arm sizes do not fit the configured holdout share; do not trust the comparison" }),
+      })
+      .nullable()
+      .meta({ description: "Sample ratio mismatch check (random assignment only; null for external assignment, which has no configured share)" }),
     arms: z.array(ArmSchema),
     comparisons: z.array(ComparisonSchema),
     referral: ReferralSchema.optional(),
@@ -143,6 +191,15 @@ export function toApiReport(r: IncrementalityReport, arm?: string): z.infer<type
       expired_points: r.breakage.expiredPoints,
     },
     window: { from: r.window.from, to: r.window.to, window_days: r.window.windowDays },
+    srm: r.srm
+      ? {
+          arms: r.srm.arms.map((a) => ({ arm: a.arm, expected_share: a.expectedShare, n: a.n })),
+          chi_square: finite(r.srm.chiSquare),
+          df: r.srm.df,
+          p_value: finite(r.srm.pValue),
+          mismatch: r.srm.mismatch,
+        }
+      : null,
     arms: r.arms
       .filter((a) => keep(a.arm, a.control))
       .map((a) => ({
@@ -174,15 +231,30 @@ export function toApiReport(r: IncrementalityReport, arm?: string): z.infer<type
         pValue: finite(c.value.pValue),
         t: finite(c.value.t),
         df: finite(c.value.df),
+        se: finite(c.value.se),
+        prediction: c.prediction ? { se: finite(c.prediction.se), sampling_se: finite(c.prediction.samplingSe) } : null,
         cuped: { theta: c.valueCuped.theta, lift: c.valueCuped.lift, ci95: pair(c.valueCuped.ci95), pValue: finite(c.valueCuped.pValue), varianceReduction: c.valueCuped.varianceReduction },
-        revenue: { lift: c.revenue.lift, ci95: pair(c.revenue.ci95), pValue: finite(c.revenue.pValue), t: finite(c.revenue.t) },
+        regression: toApiAdjusted(c.valueAdjusted),
+        revenue: {
+          lift: c.revenue.lift,
+          se: finite(c.revenue.se),
+          df: finite(c.revenue.df),
+          ci95: pair(c.revenue.ci95),
+          pValue: finite(c.revenue.pValue),
+          t: finite(c.revenue.t),
+          regression: toApiAdjusted(c.revenueAdjusted),
+        },
         cost: c.cost.perMemberDifference,
         net: { per_member: c.value.lift, total: c.total.lift, total_ci95: pair(c.total.ci95) },
-        complier: c.complier ? { effect: c.complier.effect, ci95: pair(c.complier.ci95), join_rate_difference: c.complier.joinRateDifference } : null,
+        complier: c.complier ? { effect: c.complier.effect, se: finite(c.complier.se), ci95: pair(c.complier.ci95), join_rate_difference: c.complier.joinRateDifference } : null,
         mde: finite(c.mde),
       })),
     ...(r.referral ? { referral: toApiReferral(r.referral) } : {}),
   };
+}
+
+function toApiAdjusted(a: IncrementalityReport["comparisons"][number]["valueAdjusted"]): z.infer<typeof AdjustedSchema> {
+  return { lift: a.lift, se: finite(a.se), df: finite(a.df), ci95: pair(a.ci95), pValue: finite(a.pValue), covariates: a.covariates, variance_reduction: a.varianceReduction };
 }
 
 function toApiReferral(s: NonNullable<IncrementalityReport["referral"]>): z.infer<typeof ReferralSchema> {
@@ -198,7 +270,7 @@ function toApiReferral(s: NonNullable<IncrementalityReport["referral"]>): z.infe
     })),
     p_organic: s.pOrganic ? { estimate: s.pOrganic.estimate, ci95: pair(s.pOrganic.ci95) } : null,
     referred: { converts: s.referred.converts, realized_margin: s.referred.realizedMarginMinor, predicted_cltv: s.referred.predictedMinor, total: s.referred.totalMinor, per_member: s.referred.perMemberMinor },
-    reward_cost: { points_paid: s.rewardCost.pointsPaid, points_minor: s.rewardCost.pointsMinor, rewards_minor: s.rewardCost.rewardsMinor, total: s.rewardCost.totalMinor },
+    reward_cost: { points_paid: s.rewardCost.pointsPaid, points_minor: s.rewardCost.pointsMinor, rewards_minor: s.rewardCost.rewardsMinor, total: s.rewardCost.totalMinor, friend: s.rewardCost.friendMinor, referrer: s.rewardCost.referrerMinor },
     premium: s.premiumMinor,
     incremental: s.incremental ? { value: s.incremental.valueMinor, ci95: pair(s.incremental.ci95) } : null,
   };

@@ -13,7 +13,7 @@ import { refreshExperimentSummary } from "~/domain/incrementality/summaries.serv
 import { reportTables } from "~/domain/incrementality/tables.server";
 import { readForm } from "~/lib/forms.server";
 import { orNotFound } from "~/web/form-action.server";
-import { formatMoney } from "~/lib/money";
+import { formatMoney, signedMajor } from "~/lib/money";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.name ?? "Report"} · Incrementality · Perennial admin` }];
 
@@ -23,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { window, windowParam, liftParam } = reportWindowOf(url);
   const page = await orNotFound(withTenant(db(), merchant.id, (trx) => loadReportPage(trx, merchant.id, params.experimentId ?? "", window)), "Not found");
   const { report, series, asOf } = page;
-  const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control }));
+  const arms = report.arms.map((a) => ({ arm: a.arm, control: a.control, liabilityPerMember: a.liability.perMember }));
   return {
     slug: merchant.slug,
     id: report.experiment.id,
@@ -37,7 +37,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     windowParam,
     liftParam,
     query: url.search,
-    headline: report.comparisons.map((c) => ({ arm: c.arm, lift: c.value.lift, ci95: c.value.ci95, pValue: c.value.pValue, total: c.total.lift, totalCi: c.total.ci95, cuped: c.valueCuped })),
+    headline: report.comparisons.map((c) => ({
+      arm: c.arm,
+      lift: c.value.lift,
+      ci95: c.value.ci95,
+      pValue: c.value.pValue,
+      total: c.total.lift,
+      totalCi: c.total.ci95,
+      cuped: c.valueCuped,
+      adjusted: { lift: c.valueAdjusted.lift, ci95: c.valueAdjusted.ci95, varianceReduction: c.valueAdjusted.varianceReduction, covariates: c.valueAdjusted.covariates.length },
+    })),
+    predictionSe: report.comparisons.flatMap((c) => (c.prediction ? [{ arm: c.arm, se: c.prediction.se, samplingSe: c.prediction.samplingSe }] : [])),
+    srm: report.srm ? { pValue: report.srm.pValue, mismatch: report.srm.mismatch, arms: report.srm.arms } : null,
     tables: reportTables(report, series),
     charts: chartData(series, arms, report.currency),
     referralSentence: report.referral ? referralSentence(report.referral, report.currency) : null,
@@ -65,6 +76,14 @@ export default function ExperimentReport() {
       <div className="space-y-6">
         <WindowPicker windowDays={d.windowParam} lift={d.liftParam} currency={d.currency} />
         {d.hasControl ? null : <Alert tone="info">No member is in the control arm yet: there is nothing to compare against.</Alert>}
+        {d.srm?.mismatch ? (
+          <Alert tone="error" title="Sample ratio mismatch: do not trust this comparison">
+            The arms are not the sizes the holdout share predicts (
+            {d.srm.arms.map((a) => `${a.arm} ${a.n.toLocaleString("en-US")}, expected ${(a.expectedShare * 100).toFixed(1)}%`).join("; ")}; chi-square p ={" "}
+            {d.srm.pValue < 1e-6 ? "< 0.000001" : d.srm.pValue.toFixed(6)}). Assignment is broken, the holdout share changed while the experiment ran, or members
+            are missing from one arm. The alarm is at p &lt; 0.001: the check runs on every view, so a healthy experiment raises it once in a thousand looks.
+          </Alert>
+        ) : null}
         <HeadlineCards rows={d.headline} currency={d.currency} />
         <ReportCharts charts={d.charts} />
         {d.referralSentence ? (
@@ -80,13 +99,35 @@ export default function ExperimentReport() {
             <li>Members are compared by the arm they were assigned to (intent to treat), over the window after each member&apos;s own assignment.</li>
             <li>Gross margin: orders net of refunds × {(d.grossMarginBps / 100).toFixed(0)}% (CLTV settings).</li>
             <li>
-              Predicted residual CLTV: the CLTV model&apos;s 12-month value per member{d.hasPrediction ? "" : " — not available yet: no member has been scored, so net value is realized value only"}.
+              Predicted residual CLTV: the CLTV model&apos;s expected margin from the end of the window to 12 months after its last scoring, predicted from
+              each member&apos;s purchases before the window&apos;s end — one clock: realized and predicted value meet at the window&apos;s end, so a shorter
+              window observes less and predicts more of the same value instead of dropping what came after it
+              {d.hasPrediction ? "" : " — not available yet: no member has been scored, so net value is realized value only"}.
             </li>
+            {d.predictionSe.length ? (
+              <li>
+                The net-value intervals include the prediction&apos;s own uncertainty (the model&apos;s parameters, drawn from their covariance; the same draws for
+                both arms, so only the difference they make counts):{" "}
+                {d.predictionSe.map((p) => `${p.arm} ± ${signedMajor(p.se, d.currency, 2).replace(/^\+/, "")} SE from the prediction beside ${signedMajor(p.samplingSe, d.currency, 2).replace(/^\+/, "")} from sampling`).join("; ")}.
+              </li>
+            ) : null}
             <li>
               Program cost: points redeemed × the point value ({d.pointValue.points} points = {formatMoney(d.pointValue.minor, d.currency)}), plus rewards
               granted without points (offers, surprise gifts, referral rewards) at their discount or credit amount. Referral points count when redeemed.
             </li>
-            <li>Intervals: Welch 95%; CUPED adjusts for spend in the 365 days before assignment. The complier effect applies to opt-in programs (someone joined or claimed).</li>
+            <li>
+              Intervals: Welch 95% — the headline, because it needs no model of the outcome and keeps the report&apos;s figures comparable over time. CUPED adjusts
+              for spend in the 365 days before assignment; the regression adjustment (Lin 2013) for several pre-assignment covariates (spend and orders before
+              assignment, whether and how recently the member bought, months since sign-up, referred, first order through Stripe) with a heteroskedasticity-robust
+              standard error. Both estimate the same effect; a narrower adjusted interval is the covariates at work.
+            </li>
+            <li>
+              The complier effect applies to opt-in programs (someone joined or claimed); its interval counts the join rates&apos; own sampling error (delta
+              method).
+            </li>
+            <li>
+              Sample ratio check{d.srm ? `: p = ${d.srm.pValue < 1e-6 ? "< 0.000001" : d.srm.pValue.toFixed(4)} (arm sizes against the holdout share; alarm below 0.001)` : ": not applicable (assignment imported, no configured share)"}.
+            </li>
           </ul>
         </Card>
       </div>

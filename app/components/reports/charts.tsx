@@ -81,21 +81,43 @@ function Axes({ x, y, xLabel, yLabel, yTicks, xTicks, fmtY }: {
 export interface CumulativeSeries {
   arm: string;
   points: { month: number; mean: number; lo: number; hi: number }[];
+  /** The outstanding points' liability per member as of now (0 or absent: none). */
+  liability?: number;
 }
 
-/** Cumulative value per member by month since assignment, one line per arm with its 95% band. */
+/** Where an arm's value ends once the points it still holds are paid for: the last month's mean less the liability. */
+function afterLiability(s: CumulativeSeries): { month: number; from: number; to: number } | null {
+  const last = s.points[s.points.length - 1];
+  if (!last || !s.liability) return null;
+  return { month: last.month, from: last.mean, to: last.mean - s.liability };
+}
+
+/**
+ * Cumulative value per member by month since assignment, one line per arm with its 95% band. The outstanding points'
+ * liability is not an event in time (it is as of now), so it is drawn as its own dashed line at the end of each arm
+ * that has one: from the last month's value down by the liability per member, the value the report nets.
+ */
 export function CumulativeValueChart({ series, unit, fmt }: { series: CumulativeSeries[]; unit: string; fmt: (v: number) => string }) {
   const id = useId();
   const months = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.month + 1)));
-  const all = series.flatMap((s) => s.points.flatMap((p) => [p.lo, p.hi]));
+  const drops = series.map(afterLiability);
+  const all = [...series.flatMap((s) => s.points.flatMap((p) => [p.lo, p.hi])), ...drops.flatMap((d) => (d ? [d.to] : []))];
   const yTicks = niceTicks(Math.min(0, ...all), Math.max(1, ...all));
   const [y0, y1] = [yTicks[0]!, Math.max(yTicks[yTicks.length - 1]!, ...all)];
   const x = (m: number) => PAD.left + (months === 1 ? 0.5 : m / (months - 1)) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - PAD.top - PAD.bottom);
   const last = series.map((s) => `${s.arm} ${fmt(s.points[s.points.length - 1]?.mean ?? 0)}`).join(", ");
+  const heldBack = series.flatMap((s, i) => (drops[i] ? [`${s.arm} ${fmt(drops[i]!.to)} (liability ${fmt(s.liability!)})`] : [])).join(", ");
+  const legend = series.map((s, i) => ({ label: s.arm, color: ARM_COLORS[i % ARM_COLORS.length]! }));
+  if (heldBack) legend.push({ label: "dashed: less the outstanding points' liability (as of now)", color: "repeating-linear-gradient(90deg, #78716c 0 4px, transparent 4px 7px)" });
   const xTicks = Array.from({ length: months }, (_, m) => m).filter((m) => months <= 12 || m % 3 === 0).map((m) => ({ v: m, label: String(m + 1) }));
   return (
-    <Frame id={id} title={`Cumulative value per member by month since assignment (${unit}, 95% band)`} summary={`After ${months} month(s): ${last}.`} legend={series.map((s, i) => ({ label: s.arm, color: ARM_COLORS[i % ARM_COLORS.length]! }))}>
+    <Frame
+      id={id}
+      title={`Cumulative value per member by month since assignment (${unit}, 95% band)`}
+      summary={`After ${months} month(s): ${last}.${heldBack ? ` Less the outstanding points' liability: ${heldBack}.` : ""}`}
+      legend={legend}
+    >
       <Axes x={x} y={y} xLabel="Months since assignment" yLabel={`Value per member (${unit})`} yTicks={yTicks} xTicks={xTicks} fmtY={fmt} />
       {series.map((s, i) => {
         const c = ARM_COLORS[i % ARM_COLORS.length]!;
@@ -110,6 +132,14 @@ export function CumulativeValueChart({ series, unit, fmt }: { series: Cumulative
                 <title>{`${s.arm}, month ${p.month + 1}: ${fmt(p.mean)} (${fmt(p.lo)} to ${fmt(p.hi)})`}</title>
               </circle>
             ))}
+            {drops[i] ? (
+              <g data-liability={s.arm}>
+                <line x1={x(drops[i]!.month)} x2={x(drops[i]!.month)} y1={y(drops[i]!.from)} y2={y(drops[i]!.to)} stroke={c} strokeWidth={2} strokeDasharray="4 3" />
+                <circle cx={x(drops[i]!.month)} cy={y(drops[i]!.to)} r={3.5} fill="white" stroke={c} strokeWidth={2}>
+                  <title>{`${s.arm}: less the outstanding points' liability of ${fmt(s.liability!)} per member (as of now): ${fmt(drops[i]!.to)}`}</title>
+                </circle>
+              </g>
+            ) : null}
           </g>
         );
       })}

@@ -7,7 +7,17 @@ export function HeadlineCards({
   rows,
   currency,
 }: {
-  rows: { arm: string; lift: number; ci95: [number, number]; pValue: number; total: number; totalCi: [number, number]; cuped: CupedComparison }[];
+  rows: {
+    arm: string;
+    lift: number;
+    ci95: [number, number];
+    pValue: number;
+    total: number;
+    totalCi: [number, number];
+    cuped: CupedComparison;
+    /** Regression adjustment (Lin 2013) on `covariates` pre-assignment covariates. */
+    adjusted?: { lift: number; ci95: [number, number]; varianceReduction: number; covariates: number };
+  }[];
   currency: string;
 }) {
   const money = (minor: number, digits = 2) => signedMajor(minor, currency, digits);
@@ -38,6 +48,13 @@ export function HeadlineCards({
             <div className="col-span-2 text-stone-600">
               With CUPED: {money(r.cuped.lift, 3)} (95% CI {money(r.cuped.ci95[0], 3)} to {money(r.cuped.ci95[1], 3)}), θ = {r.cuped.theta.toFixed(4)}, variance reduced by{" "}
               {(r.cuped.varianceReduction * 100).toFixed(1)}%.
+              {r.adjusted ? (
+                <>
+                  {" "}
+                  Regression-adjusted ({r.adjusted.covariates} covariates): {money(r.adjusted.lift, 3)} (95% CI {money(r.adjusted.ci95[0], 3)} to {money(r.adjusted.ci95[1], 3)}),
+                  variance reduced by {(r.adjusted.varianceReduction * 100).toFixed(1)}%.
+                </>
+              ) : null}
             </div>
           </dl>
         </Card>

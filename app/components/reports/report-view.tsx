@@ -94,7 +94,7 @@ export function WindowPicker({ windowDays, lift, currency }: { windowDays: strin
 
 export interface ChartData {
   unit: string;
-  cumulative: { arm: string; points: { month: number; mean: number; lo: number; hi: number }[] }[];
+  cumulative: { arm: string; points: { month: number; mean: number; lo: number; hi: number }[]; liability?: number }[];
   incremental: { month: number; arm: string; lift: number; lo: number; hi: number }[];
   treatmentArms: string[];
   distribution: { edges: number[]; arms: { arm: string; counts: number[]; n: number }[]; basis: string };

@@ -19,12 +19,14 @@ export function reportWindowOf(url: URL): { window: ReportWindow; windowParam: s
 }
 
 /** Chart data in currency units (the series are in minor units). */
-export function chartData(series: ReportSeries, arms: { arm: string; control: boolean }[], currency: string) {
+export function chartData(series: ReportSeries, arms: { arm: string; control: boolean; liabilityPerMember?: number }[], currency: string) {
   const u = (v: number) => toMajor(v, currency);
   return {
     unit: currency,
     cumulative: arms.map((a) => ({
       arm: a.arm,
+      // The outstanding points' liability (as of now) is the chart's own dashed line, not a month's event.
+      liability: u(a.liabilityPerMember ?? 0),
       points: series.months.map((m) => {
         const x = m.arms.find((y) => y.arm === a.arm)!;
         return { month: m.month, mean: u(x.cumulative.mean), lo: u(x.cumulative.lo), hi: u(x.cumulative.hi) };
