@@ -14,7 +14,7 @@ import { conditionalExpectedSpend, type GammaGammaParams } from "./gamma-gamma";
 import type { PurchasePredictor } from "./model-choice";
 import type { MemberHistory } from "./score";
 import type { TimeUnit } from "./summary";
-import { cholesky } from "./uncertainty";
+import { cholesky, quantile } from "./uncertainty";
 
 export const INTERVAL_LEVEL = 0.9;
 /**
@@ -81,13 +81,6 @@ export interface IntervalInput {
   annualDiscountRate: number;
   minorScale: number;
   level?: number;
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 /** The interval of each member, in the members' order. A member whose every draw is non-finite gets NaN bounds. */

@@ -112,7 +112,7 @@ export interface BootstrapOptions {
 }
 
 /** The q-quantile of sorted values (linear between order statistics, as numpy's default). */
-function quantile(sorted: Float64Array, q: number): number {
+export function quantile(sorted: Float64Array, q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

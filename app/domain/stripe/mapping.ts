@@ -73,14 +73,15 @@ export interface StripeDiscounts {
   creditAppliedMinor: number;
 }
 
-const stripeId = z.string().min(1).max(255);
+// Shared with subscription-mapping.ts: the same Stripe field shapes.
+export const stripeId = z.string().min(1).max(255);
 /** An id, or the object when the field was expanded. */
-const ref = z
+export const ref = z
   .union([stripeId, z.object({ id: stripeId })])
   .nullish()
   .transform((v) => (v == null ? null : typeof v === "string" ? v : v.id));
-const minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const currencyCode = z
+export const minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const currencyCode = z
   .string()
   .regex(/^[a-zA-Z]{3}$/)
   .transform((c) => c.toUpperCase());

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { emailSchema } from "~/domain/members/schemas";
 import { monthlyAmountMinor, type PlanInterval } from "~/domain/subscriptions/plan";
-import type { StripeEventEnvelope } from "./mapping";
+import { currencyCode, minor, ref, stripeId, type StripeEventEnvelope } from "./mapping";
 
 /**
  * What a Stripe event says about a subscription (issue 16 §5), decided without I/O: the subscription's state
@@ -43,17 +43,7 @@ export type SubscriptionFact =
     }
   | { kind: "none"; reason: string | null };
 
-const stripeId = z.string().min(1).max(255);
-const ref = z
-  .union([stripeId, z.object({ id: stripeId })])
-  .nullish()
-  .transform((v) => (v == null ? null : typeof v === "string" ? v : v.id));
-const minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const seconds = z.number().int().nonnegative().max(32503680000);
-const currencyCode = z
-  .string()
-  .regex(/^[a-zA-Z]{3}$/)
-  .transform((c) => c.toUpperCase());
 
 const subscriptionSchema = z.object({
   id: stripeId,
