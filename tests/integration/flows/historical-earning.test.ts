@@ -124,9 +124,10 @@ async function prepare(f: LedgerFixture, p: Plan): Promise<Order[]> {
 
 /** The merchant's ledger with generated ids replaced by what identifies a row across the two merchants. */
 async function ledger(trx: Trx, merchantId: string) {
-  // Fresh statistics first: with isolate: false a worker's earlier files leave these tables large while their
-  // statistics may still say "empty", and the planner then nests sequential scans (one full run spent 19 minutes here).
-  await sql`analyze ledger_journals, ledger_entries, point_lots, lot_allocations, member_balances`.execute(trx);
+  // Whole-ledger comparisons join by hash: in full runs (isolate: false, other files' rows in the same tables) the
+  // planner estimated a row or two per merchant and nested the joins with join filters instead of key lookups — one
+  // run spent 19 minutes in the entries query below, and an ANALYZE first did not prevent it.
+  await sql`set local enable_nestloop = off`.execute(trx);
   const journals = await sql<Record<string, unknown>>`
     select j.kind, j.source, j.member_id, j.idempotency_key, j.order_id, r.idempotency_key as reverses, j.description, j.points::int,
       j.reason, j.note, j.metadata, j.actor_type, j.actor_id, j.effective_at = j.created_at as effective_now,
