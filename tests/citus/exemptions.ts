@@ -50,6 +50,14 @@ export const EXEMPTIONS: Exemption[] = [
   },
   {
     rule: "tenant-filter",
+    fingerprint: "d315b6e875b6b8a4",
+    origin: "db/migrations/2026-12-07T2320_report_covariates.ts (covariates backfill)",
+    sample: "select experiment_member_facts_fill_covariates(id) from merchants where exists (select 1 from experiment_member_facts f where f.merchant_id = merchants.id)",
+    status: "exempt",
+    reason: "a migration's backfill, applied before distribution: one fill per merchant, each pinned to it (experiment_member_facts_fill_covariates(p_merchant_id))",
+  },
+  {
+    rule: "tenant-filter",
     fingerprint: "dce4c050bb21bef6",
     origin: "db/migrations/2026-12-07T0700_costs_at_use.ts (applied_minor backfill of codes used before it)",
     sample: "update reward_redemptions set applied_minor = case when kind in ('fixed_discount', 'store_credit', '",
