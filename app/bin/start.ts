@@ -48,10 +48,12 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log(`${signal} received, shutting down…`);
+    // Running jobs finish first (the worker's stop waits for them): the summaries refresh (every 10 minutes) now draws
+    // the CLTV model's parameters for each report window, several seconds of CPU per merchant on a loaded machine.
     const force = setTimeout(() => {
       console.error("[perennial] shutdown took too long; exiting");
       process.exit(1);
-    }, 15_000);
+    }, 45_000);
     force.unref();
     if (server) {
       server.closeAllConnections?.();
