@@ -223,14 +223,19 @@ async function computePredictions(
     }
   }
   const model = predictorFromParams(ctx.kind, Object.fromEntries(PURCHASE_MODELS[ctx.kind].names.map((n, i) => [n, Math.exp(ctx.logParams[i]!)])));
-  // The residual is linear in the spend per purchase: one evaluation per distinct (x, t_x, T, gap) — the compressed
-  // summary the fit uses — scaled per member, instead of 13 model evaluations per member.
-  const perUnit = new Map<string, number>();
+  // The residual is linear in the spend per purchase: members with the same (x, t_x, T, gap) — the compressed
+  // summary the fit uses — share one evaluation per parameter vector (at the estimate here, at each draw below),
+  // scaled per member by their spend (weighted per arm), instead of 13 model evaluations per member.
+  const groups = new Map<string, { m: MemberInput; estimate: number; weight: Map<string, number> }>();
   const predictedMinor = members.map((m) => {
     const key = `${m.summary.x}|${m.summary.tx}|${m.summary.T}|${m.gapMonths}`;
-    let r = perUnit.get(key);
-    if (r === undefined) perUnit.set(key, (r = residual(model, { ...m, perPurchase: 1 }, ctx)));
-    return r * m.perPurchase * ctx.minorScale;
+    let g = groups.get(key);
+    if (!g) {
+      const unit = { ...m, perPurchase: 1 };
+      groups.set(key, (g = { m: unit, estimate: residual(model, unit, ctx), weight: new Map() }));
+    }
+    g.weight.set(m.arm, (g.weight.get(m.arm) ?? 0) + m.perPurchase);
+    return g.estimate * m.perPurchase * ctx.minorScale;
   });
 
   const differenceVariance: Record<string, number> = {};
@@ -239,14 +244,6 @@ async function computePredictions(
   for (const r of rows.rows) n.set(r.arm, (n.get(r.arm) ?? 0) + 1);
   const arms = [...n.keys()].filter((a) => a !== controlArm).sort();
   if (controlArm && arms.length && ctx.logCovariance && members.length) {
-    // Members with the same inputs share every draw's evaluation.
-    const groups = new Map<string, { m: MemberInput; weight: Map<string, number> }>();
-    for (const m of members) {
-      const key = `${m.summary.x}|${m.summary.tx}|${m.summary.T}|${m.gapMonths}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { m: { ...m, perPurchase: 1 }, weight: new Map() }));
-      g.weight.set(m.arm, (g.weight.get(m.arm) ?? 0) + m.perPurchase);
-    }
     const spec = PURCHASE_MODELS[ctx.kind];
     const differences = (v: readonly number[]) => {
       const p = spec.predictor(v);
