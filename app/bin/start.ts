@@ -48,12 +48,12 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log(`${signal} received, shutting down…`);
-    // Running jobs finish first (the worker's stop waits for them): the summaries refresh (every 10 minutes) now draws
-    // the CLTV model's parameters for each report window, several seconds of CPU per merchant on a loaded machine.
+    // Running jobs finish first (the worker's stop waits for them); graphile-worker aborts their signal after 5 s, and
+    // the long one, the summaries refresh, stops at its next report window (a few seconds of CPU on a loaded machine).
     const force = setTimeout(() => {
       console.error("[perennial] shutdown took too long; exiting");
       process.exit(1);
-    }, 45_000);
+    }, 30_000);
     force.unref();
     if (server) {
       server.closeAllConnections?.();

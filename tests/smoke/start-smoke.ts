@@ -65,7 +65,7 @@ async function startOnce(env: NodeJS.ProcessEnv, label: string, how: "ctrl-c" | 
   }
   const t0 = Date.now();
   child.kill("SIGINT");
-  const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 50_000))]);
+  const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 35_000))]);
   if (code !== 0) throw new Error(`[${label}] Ctrl-C did not stop cleanly (exit ${code}):\n${out}`);
   console.log(`[smoke] ${label}: served${sawPreparing ? " (answered 503 while preparing the demo)" : ""}, stopped cleanly in ${Date.now() - t0} ms`);
   return { out, sawPreparing };

@@ -122,13 +122,18 @@ async function store(trx: Trx, merchantId: string, experimentId: string, key: nu
     where s.computed_at <= excluded.computed_at`.execute(trx);
 }
 
-/** Recomputes an experiment's summaries (every kept window) from the raw tables at `at`. */
-export async function refreshExperimentSummary(trx: Trx, merchantId: string, experimentId: string, at: Date = new Date()): Promise<void> {
+/**
+ * Recomputes an experiment's summaries (every kept window) from the raw tables at `at`. `signal` (the job's, aborted
+ * when the worker shuts down) is checked before each window: a window's prediction step is seconds of CPU, and an
+ * aborted refresh rolls back and is redone by the next run.
+ */
+export async function refreshExperimentSummary(trx: Trx, merchantId: string, experimentId: string, at: Date = new Date(), signal?: AbortSignal): Promise<void> {
   const experiment = await getExperiment(trx, merchantId, experimentId);
   if (!experiment) throw new DomainError("not_found", "Experiment not found");
   const basis = await currentBasis(trx, merchantId, experiment);
   let first: { hasPrediction: boolean; series: SeriesInputs; referral: ReferralSection | null; breakage: BreakageEstimate } | undefined;
   for (const days of SUMMARY_WINDOWS) {
+    signal?.throwIfAborted();
     const c = await computeWindow(trx, merchantId, experiment, basis.econ, days, at, first);
     first ??= { hasPrediction: c.rows.some((r) => Number(r.scored) > 0), series: c.series, referral: c.referral, breakage: c.breakage };
     await store(trx, merchantId, experimentId, days ?? 0, at, basis, c);
@@ -136,9 +141,9 @@ export async function refreshExperimentSummary(trx: Trx, merchantId: string, exp
 }
 
 /** Every experiment of the merchant (the summaries job). */
-export async function refreshExperimentSummaries(trx: Trx, merchantId: string, at: Date = new Date()): Promise<number> {
+export async function refreshExperimentSummaries(trx: Trx, merchantId: string, at: Date = new Date(), signal?: AbortSignal): Promise<number> {
   const experiments = await trx.selectFrom("experiments").select("id").where("merchant_id", "=", merchantId).orderBy("id").execute();
-  for (const e of experiments) await refreshExperimentSummary(trx, merchantId, e.id, at);
+  for (const e of experiments) await refreshExperimentSummary(trx, merchantId, e.id, at, signal);
   return experiments.length;
 }
 

@@ -28,7 +28,7 @@ export interface SummariesReport {
 }
 
 /** One merchant's summaries, in one tenant transaction, all as of `at`. */
-export async function refreshMerchantSummaries(merchant: { id: string; currency: string; timezone: string }, at: Date = new Date()): Promise<{ experiments: number }> {
+export async function refreshMerchantSummaries(merchant: { id: string; currency: string; timezone: string }, at: Date = new Date(), signal?: AbortSignal): Promise<{ experiments: number }> {
   return withTenant(db(), merchant.id, async (trx) => {
     await refreshDashboardSummary(trx, merchant, at);
     await refreshCltvSummary(trx, merchant.id, merchant.currency, at);
@@ -36,20 +36,24 @@ export async function refreshMerchantSummaries(merchant: { id: string; currency:
     await refreshTierSummaryNow(trx, merchant.id, at);
     await refreshOfferSummaries(trx, merchant.id, at);
     await refreshReferralSummary(trx, merchant, at);
-    return { experiments: await refreshExperimentSummaries(trx, merchant.id, at) };
+    return { experiments: await refreshExperimentSummaries(trx, merchant.id, at, signal) };
   });
 }
 
-/** Every merchant (or the ones given), each on its own: one merchant's failure is logged and the others go on. */
-export async function runSummariesRefresh(opts: { merchantIds?: readonly string[]; at?: Date } = {}): Promise<SummariesReport> {
+/**
+ * Every merchant (or the ones given), each on its own: one merchant's failure is logged and the others go on. An
+ * aborted `signal` (the worker shutting down) stops the run: what was not refreshed waits for the next run.
+ */
+export async function runSummariesRefresh(opts: { merchantIds?: readonly string[]; at?: Date; signal?: AbortSignal } = {}): Promise<SummariesReport> {
   let q = db().selectFrom("merchants").select(["id", "currency", "timezone"]).orderBy("id");
   if (opts.merchantIds) q = q.where("id", "in", [...opts.merchantIds]);
   const merchants = await q.execute();
   const report: SummariesReport = { merchants: merchants.length, experiments: 0, failed: 0 };
   for (const m of merchants) {
     try {
-      report.experiments += (await refreshMerchantSummaries(m, opts.at ?? new Date())).experiments;
+      report.experiments += (await refreshMerchantSummaries(m, opts.at ?? new Date(), opts.signal)).experiments;
     } catch (err) {
+      if (opts.signal?.aborted) throw err;
       report.failed++;
       console.error(`[jobs] ${SUMMARIES_REFRESH_TASK}: merchant ${m.id} failed (retried next run): ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -59,7 +63,14 @@ export async function runSummariesRefresh(opts: { merchantIds?: readonly string[
 
 const refresh: Task = async (payload, helpers) => {
   const p = (payload ?? {}) as { merchantId?: string };
-  const r = await runSummariesRefresh(p.merchantId ? { merchantIds: [p.merchantId] } : {});
+  let r: SummariesReport;
+  try {
+    r = await runSummariesRefresh({ ...(p.merchantId ? { merchantIds: [p.merchantId] } : {}), signal: helpers.abortSignal });
+  } catch (err) {
+    // Shutting down: the merchant in progress rolled back; the next run (every SUMMARY_REFRESH_MINUTES) redoes it.
+    if (helpers.abortSignal?.aborted) return;
+    throw err;
+  }
   helpers.logger.debug(`${SUMMARIES_REFRESH_TASK}: ${r.merchants} merchants, ${r.experiments} experiments, ${r.failed} failed`);
 };
 

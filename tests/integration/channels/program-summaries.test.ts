@@ -76,6 +76,21 @@ describe("on the demo merchant, right after the summaries job", () => {
     expect(page.names.size).toBe(raw.top.length);
   });
 
+  it("a refresh aborted by the worker's shutdown stops before the experiments' windows and keeps nothing", async () => {
+    const later = new Date(at.getTime() + 60_000);
+    const back = await useDatabase(demo.ownerUrl);
+    try {
+      await expect(refreshMerchantSummaries(merchant, later, AbortSignal.abort())).rejects.toThrow();
+    } finally {
+      await back();
+    }
+    const kept = await tx(async (trx) =>
+      (await sql<{ n: number }>`select count(*)::int as n from experiment_summaries where merchant_id = ${merchant.id} and computed_at >= ${later}`.execute(trx)).rows[0]!.n,
+    );
+    expect(kept).toBe(0);
+    expect(await tx(async (trx) => (await sql<{ n: number }>`select count(*)::int as n from experiment_summaries where merchant_id = ${merchant.id}`.execute(trx)).rows[0]!.n)).toBeGreaterThan(0);
+  });
+
   it("the job stored a row for each page (and each offer and gift)", async () => {
     const rules = await tx((trx) => getEarningRules(trx, merchant.id));
     const rows = await tx(async (trx) => {
