@@ -78,11 +78,21 @@ function sampleCovariance(n: number, sumA: number, sumB: number, sumAB: number):
 export function welchFromMoments(t: { n: number; mean: number; variance: number }, c: { n: number; mean: number; variance: number }): Comparison {
   const lift = t.mean - c.mean;
   if (t.n < 2 || c.n < 2) return { lift, se: NaN, t: NaN, df: NaN, pValue: NaN, ci95: [NaN, NaN] };
-  const vt = t.variance / t.n;
-  const vc = c.variance / c.n;
+  return welchCombine(lift, t.variance / t.n, t.n - 1, c.variance / c.n, c.n - 1);
+}
+
+/**
+ * Welch–Satterthwaite from each arm's variance of its mean (v = s²/n) and that variance's df. With no variance at
+ * all the test is undefined: p = 1 when lift is 0, else 0, and a zero-width interval.
+ */
+function welchCombine(lift: number, vt: number, dft: number, vc: number, dfc: number): Comparison {
   const se = Math.sqrt(vt + vc);
-  if (se === 0) return { lift, se: 0, t: lift === 0 ? 0 : Math.sign(lift) * Infinity, df: t.n + c.n - 2, pValue: lift === 0 ? 1 : 0, ci95: [lift, lift] };
-  const df = (vt + vc) ** 2 / (vt ** 2 / (t.n - 1) + vc ** 2 / (c.n - 1));
+  if (se === 0) return { lift, se: 0, t: lift === 0 ? 0 : Math.sign(lift) * Infinity, df: dft + dfc, pValue: lift === 0 ? 1 : 0, ci95: [lift, lift] };
+  return tComparison(lift, se, (vt + vc) ** 2 / (vt ** 2 / dft + vc ** 2 / dfc));
+}
+
+/** Two-sided t test and 95% interval of an estimate with standard error `se` (> 0) on `df` degrees of freedom. */
+function tComparison(lift: number, se: number, df: number): Comparison {
   const stat = lift / se;
   const pValue = Math.min(1, 2 * (1 - tCdf(Math.abs(stat), df)));
   const crit = tQuantile(1 - ALPHA / 2, df);
@@ -299,7 +309,7 @@ function armRegression(a: ArmMoments, keep: boolean[]) {
   const k = m - 1;
   const mean = a.sum.map((s) => (a.n ? s / a.n : 0));
   const centered = (i: number, j: number) => a.cross[crossIndex(m, i, j)]! - a.n * mean[i]! * mean[j]!;
-  const S = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (keep[i] && keep[j] ? centered(i + 1, j + 1) : i === j ? 0 : 0)));
+  const S = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (keep[i] && keep[j] ? centered(i + 1, j + 1) : 0)));
   const r = Array.from({ length: k }, (_, i) => (keep[i] ? centered(0, i + 1) : 0));
   const { b, used } = solveDropping(S, r);
   const rss = Math.max(0, centered(0, 0) - b.reduce((s, bi, i) => s + bi * r[i]!, 0));
@@ -336,18 +346,12 @@ export function regressionAdjusted(t: ArmMoments, c: ArmMoments, names: readonly
   if (t.n - used - 1 < 1 || c.n - used - 1 < 1) return empty;
   const pooled = Array.from({ length: m }, (_, i) => (t.sum[i]! + c.sum[i]!) / (t.n + c.n));
   const adjMean = (r: typeof rt) => r.mean[0]! - r.b.reduce((s, bi, i) => s + bi * (r.mean[i + 1]! - pooled[i + 1]!), 0);
-  const vt = rt.rss / (t.n - used - 1) / t.n;
-  const vc = rc.rss / (c.n - used - 1) / c.n;
-  const lift = adjMean(rt) - adjMean(rc);
-  const se = Math.sqrt(vt + vc);
+  const dft = t.n - used - 1;
+  const dfc = c.n - used - 1;
+  const adjusted = welchCombine(adjMean(rt) - adjMean(rc), rt.rss / dft / t.n, dft, rc.rss / dfc / c.n, dfc);
   const covariates = names.filter((_, i) => keep[i]);
-  const varianceReduction = welchPlain.se > 0 ? Math.max(0, 1 - se ** 2 / welchPlain.se ** 2) : 0;
-  if (se === 0) return { lift, se: 0, t: lift === 0 ? 0 : Math.sign(lift) * Infinity, df: t.n + c.n - 2 * used - 2, pValue: lift === 0 ? 1 : 0, ci95: [lift, lift], covariates, varianceReduction };
-  const df = (vt + vc) ** 2 / (vt ** 2 / (t.n - used - 1) + vc ** 2 / (c.n - used - 1));
-  const stat = lift / se;
-  const pValue = Math.min(1, 2 * (1 - tCdf(Math.abs(stat), df)));
-  const crit = tQuantile(1 - ALPHA / 2, df);
-  return { lift, se, t: stat, df, pValue, ci95: [lift - crit * se, lift + crit * se], covariates, varianceReduction };
+  const varianceReduction = welchPlain.se > 0 ? Math.max(0, 1 - adjusted.se ** 2 / welchPlain.se ** 2) : 0;
+  return { ...adjusted, covariates, varianceReduction };
 }
 
 /**
@@ -361,15 +365,5 @@ export function withPredictionVariance<C extends Comparison>(c: C, predictionVar
   const pv = Number.isFinite(predictionVariance) && predictionVariance > 0 ? predictionVariance : 0;
   const se = Math.sqrt(c.se ** 2 + pv);
   if (!(se > 0) || !Number.isFinite(c.df)) return { ...c, samplingSe: c.se, predictionSe: Math.sqrt(pv) };
-  const stat = c.lift / se;
-  const crit = tQuantile(1 - ALPHA / 2, c.df);
-  return {
-    ...c,
-    se,
-    t: stat,
-    pValue: Math.min(1, 2 * (1 - tCdf(Math.abs(stat), c.df))),
-    ci95: [c.lift - crit * se, c.lift + crit * se],
-    samplingSe: c.se,
-    predictionSe: Math.sqrt(pv),
-  };
+  return { ...c, ...tComparison(c.lift, se, c.df), samplingSe: c.se, predictionSe: Math.sqrt(pv) };
 }
