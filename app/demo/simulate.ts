@@ -121,7 +121,7 @@ export function trueComponents(s: SimulationParams): {
 }
 
 /** The report's breakage estimate for one experiment: the expired share of `breakageHistoryLots` settled lots. */
-export function estimatedBreakage(rng: Rng, s: SimulationParams): number {
+function estimatedBreakage(rng: Rng, s: SimulationParams): number {
   if (s.breakageHistoryLots <= 0) return s.breakage;
   let expired = 0;
   for (let i = 0; i < s.breakageHistoryLots; i++) if (rng() < s.breakage) expired++;
@@ -376,13 +376,4 @@ export function simulateCoverage(seed: number, runs: number, nPerArm: number, s:
     missesAbove,
     missesBelow,
   };
-}
-
-/** Wilson score interval for a binomial proportion (z = 1.96): how sure a coverage count is. */
-export function wilsonInterval(successes: number, n: number, z = 1.96): [number, number] {
-  const p = successes / n;
-  const d = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / d;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [centre - half, centre + half];
 }

@@ -7,7 +7,8 @@
  * `npm run bench coverage`; COVERAGE_SEEDS (default 200) and COVERAGE_N_PER_ARM (default 400) change the size.
  */
 import os from "node:os";
-import { DEFAULT_SIMULATION, NO_COST, simulateCoverage, wilsonInterval, type SimulationParams } from "../../app/demo/simulate";
+import { DEFAULT_SIMULATION, NO_COST, simulateCoverage, type SimulationParams } from "../../app/demo/simulate";
+import { wilson } from "../../app/domain/incrementality/referral-stats";
 
 const SEEDS = Number(process.env.COVERAGE_SEEDS ?? 200);
 const N_PER_ARM = Number(process.env.COVERAGE_N_PER_ARM ?? 400);
@@ -62,7 +63,7 @@ export async function run(): Promise<void> {
     const used = process.cpuUsage(cpu);
     console.log(`\n${name}: truth ${r.truth.toFixed(3)} per member`);
     for (const k of ["plain", "cuped"] as const) {
-      const [lo, hi] = wilsonInterval(r.covered[k], SEEDS);
+      const [lo, hi] = wilson(r.covered[k], SEEDS).ci95!;
       const within = r.covered[k] / SEEDS >= 0.92 && r.covered[k] / SEEDS <= 0.98 ? "within 95 ± 3%" : "OUTSIDE 95 ± 3%";
       console.log(
         `  ${k.padEnd(5)} covered ${r.covered[k]}/${SEEDS} = ${pct(r.covered[k] / SEEDS)} (Wilson 95% ${pct(lo)} – ${pct(hi)}), ${within}; ` +

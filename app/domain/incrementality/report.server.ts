@@ -362,7 +362,7 @@ function sampleRatioCheck(experiment: Experiment, arms: ArmReport[]): SampleRati
  * The moments of (outcome, covariates) of one arm from the stored moments of (v, b, y, covariates): the outcome is y
  * (revenue) or v' = v − L·b (net value after the liability at L per point), a linear map of the stored vector.
  */
-export function outcomeMoments(r: ArmRow, outcome: "value" | "revenue", perPoint: number): ArmMoments {
+function outcomeMoments(r: ArmRow, outcome: "value" | "revenue", perPoint: number): ArmMoments {
   const k = REGRESSION_COVARIATES.length;
   const m0 = COV_OFFSET + k;
   const n = Number(r.n);
