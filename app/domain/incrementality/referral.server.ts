@@ -148,10 +148,11 @@ export async function buildReferralSection(
     left join reward_redemptions d on d.merchant_id = p.merchant_id and d.id = p.redemption_id
     where p.merchant_id = ${merchantId} and p.status <> 'reversed' and ${inRange(sql.ref("r.created_at"))}
       and (r.friend_arm = 'offer' or not ${friendHoldout}::boolean)`.execute(trx);
+  const pointsToMinor = (points: number) => (points * econ.pointValue.minor) / econ.pointValue.points;
   const pointsPaid = payouts.rows[0]?.points ?? 0;
-  const pointsMinor = (pointsPaid * econ.pointValue.minor) / econ.pointValue.points;
+  const pointsMinor = pointsToMinor(pointsPaid);
   const rewardsMinor = payouts.rows[0]?.rewards ?? 0;
-  const friendMinor = ((payouts.rows[0]?.friend_points ?? 0) * econ.pointValue.minor) / econ.pointValue.points + (payouts.rows[0]?.friend_rewards ?? 0);
+  const friendMinor = pointsToMinor(payouts.rows[0]?.friend_points ?? 0) + (payouts.rows[0]?.friend_rewards ?? 0);
   const rewardCost = { pointsPaid, pointsMinor, rewardsMinor, totalMinor: pointsMinor + rewardsMinor, friendMinor, referrerMinor: pointsMinor + rewardsMinor - friendMinor };
 
   const valueOf = (r: ArmRow) => (r.sum_margin ?? 0) + (r.sum_pred ?? 0);
