@@ -46,25 +46,26 @@ export function randomBytes(n: number): Uint8Array {
   return bytes;
 }
 
-// newId draws its 16 bytes from a block of the same random source, 256 ids per call: in the accrual profile one
-// getRandomValues call per id cost more than the id's encoding. Every byte is handed out once; a used block is
-// dropped, never refilled, so bytes handed out before cannot change.
-const ID_BLOCK_BYTES = 4096;
-let idBlock: Uint8Array = new Uint8Array(0);
-let idOffset = 0;
+// 16 fresh random bytes cut from a block of the same random source, 256 per call: one getRandomValues call per id
+// (accrual profile) or per CSP nonce cost more than the rest of that work. Every byte is handed out once; a used
+// block is dropped, never refilled, so bytes handed out before cannot change.
+const BLOCK_BYTES = 4096;
+let block: Uint8Array = new Uint8Array(0);
+let offset = 0;
 
-function idBytes(): Uint8Array {
-  if (idOffset + 16 > idBlock.length) {
-    idBlock = randomBytes(ID_BLOCK_BYTES);
-    idOffset = 0;
+/** 16 random bytes never handed out before (a view of a block: do not write to it). newId's and the CSP nonce's. */
+export function random16(): Uint8Array {
+  if (offset + 16 > block.length) {
+    block = randomBytes(BLOCK_BYTES);
+    offset = 0;
   }
-  const bytes = idBlock.subarray(idOffset, idOffset + 16);
-  idOffset += 16;
+  const bytes = block.subarray(offset, offset + 16);
+  offset += 16;
   return bytes;
 }
 
 export function newId(kind: IdKind): string {
-  return `${ID_PREFIXES[kind]}_${encodeBase32LowerCaseNoPadding(idBytes())}`;
+  return `${ID_PREFIXES[kind]}_${encodeBase32LowerCaseNoPadding(random16())}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { random16 } from "~/lib/ids";
 
 /**
  * The Content-Security-Policy of every page. Scripts run only from our origin or with this response's nonce
@@ -6,19 +6,10 @@ import { randomBytes } from "node:crypto";
  * markup cannot run script; nothing may frame us; forms and <base> cannot point elsewhere.
  */
 
-// Nonces are cut from a block of the same random source, 256 per call (one call per response cost as much as the
-// rest of this middleware); every byte is used once and a used block is dropped.
-const NONCE_BLOCK_BYTES = 4096;
-let nonceBlock = Buffer.alloc(0);
-let nonceOffset = 0;
-
 export function newCspNonce(): string {
-  if (nonceOffset + 16 > nonceBlock.length) {
-    nonceBlock = randomBytes(NONCE_BLOCK_BYTES);
-    nonceOffset = 0;
-  }
-  nonceOffset += 16;
-  return nonceBlock.toString("base64", nonceOffset - 16, nonceOffset);
+  // From lib's block of randomness (one random-source call per response cost as much as the rest of this middleware).
+  const bytes = random16();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 export function contentSecurityPolicy(nonce: string, opts: { dev?: boolean } = {}): string {
