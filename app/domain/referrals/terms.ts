@@ -35,7 +35,7 @@ export function friendCondition(ev: QualifyingEvent, currency: string): string {
 }
 
 /** Which friends count, said to the referrer: "who joins and places a first order of $15 or more". */
-export function referrerCondition(ev: QualifyingEvent, currency: string): string {
+function referrerCondition(ev: QualifyingEvent, currency: string): string {
   switch (ev.kind) {
     case "signup":
       return "who joins";
