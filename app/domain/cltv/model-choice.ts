@@ -80,7 +80,7 @@ export function predictorFromParams(kind: PurchaseModelKind, params: Record<stri
   return spec.predictor(spec.names.map((n) => Math.log(params[n] ?? Number.NaN)));
 }
 
-/** ln θ of stored parameters in the model's order: a warm start for a refit (e.g. a comparison row's `params`). */
+/** ln θ of stored parameters in the model's order: a warm start for a refit (e.g. a comparison row's `params`), or where the scoring fit's uncertainty is taken. */
 export function logParamsOf(kind: PurchaseModelKind, params: Record<string, number>): number[] {
   return PURCHASE_MODELS[kind].names.map((n) => Math.log(params[n] ?? Number.NaN));
 }

@@ -4,9 +4,9 @@ import { bgnbdNegLogLikelihood, fitBgNbd } from "./bgnbd";
 import { PURCHASE_MODELS } from "./model-choice";
 import { fitParetoNbd, paretoNbdWarmStart } from "./pareto-nbd";
 import { scoreMembers } from "./score";
-import { drawLogParams, memberIntervals } from "./score-intervals";
+import { memberIntervals } from "./score-intervals";
 import { scoringUncertainty, spendIndependence } from "./score-uncertainty";
-import { bootstrapIntervals, parameterUncertainty } from "./uncertainty";
+import { bootstrapIntervals, drawLogParams, parameterUncertainty } from "./uncertainty";
 
 const rows = cdnowSampleRows();
 const bg = fitBgNbd(rows);

@@ -9,12 +9,11 @@
  * where the point score discounts by month: 3× fewer ₂F₁ evaluations, and at a 10% yearly rate the two differ by
  * under 0.05% of the CLTV beyond rounding (the discount factor varies by < 1% within a quarter; the test measures it).
  */
-import { seededRng, standardNormal } from "~/lib/random";
 import { conditionalExpectedSpend, type GammaGammaParams } from "./gamma-gamma";
 import type { PurchasePredictor } from "./model-choice";
 import type { MemberHistory } from "./score";
 import type { TimeUnit } from "./summary";
-import { cholesky, quantile } from "./uncertainty";
+import { quantile } from "./uncertainty";
 
 export const INTERVAL_LEVEL = 0.9;
 /**
@@ -55,17 +54,6 @@ export interface MemberInterval {
   pAlive: [number, number];
   /** Minor units. */
   cltv12mMinor: [number, number];
-}
-
-/** `count` draws of ln θ ~ N(logParams, cov), seeded; null when cov is not positive definite. */
-export function drawLogParams(logParams: readonly number[], cov: readonly (readonly number[])[], count: number, seed: number): number[][] | null {
-  const L = cholesky(cov);
-  if (!L) return null;
-  const rng = seededRng(seed);
-  return Array.from({ length: count }, () => {
-    const z = logParams.map(() => standardNormal(rng));
-    return logParams.map((vi, i) => vi + L[i]!.reduce((s, lij, j) => s + lij * z[j]!, 0));
-  });
 }
 
 export interface IntervalInput {

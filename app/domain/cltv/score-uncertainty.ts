@@ -4,10 +4,10 @@
  * per-member intervals share (score-intervals.ts).
  */
 import { gammaGammaTotalLogLikelihood, type GammaGammaParams, type SpendRow } from "./gamma-gamma";
-import { PURCHASE_MODEL_LABELS, PURCHASE_MODELS, repeatBuyerWarning, ridgeWarning, type PurchaseModelKind, type PurchasePredictor } from "./model-choice";
-import { drawLogParams, INTERVAL_DRAWS } from "./score-intervals";
+import { logParamsOf, PURCHASE_MODEL_LABELS, PURCHASE_MODELS, repeatBuyerWarning, ridgeWarning, type PurchaseModelKind, type PurchasePredictor } from "./model-choice";
+import { INTERVAL_DRAWS } from "./score-intervals";
 import type { CompressedRow } from "./summary";
-import { parameterUncertainty } from "./uncertainty";
+import { drawLogParams, parameterUncertainty } from "./uncertainty";
 
 export interface ScoringUncertainty {
   warnings: string[];
@@ -17,6 +17,23 @@ export interface ScoringUncertainty {
   logStandardErrors: Record<string, number>;
   /** Why Gamma-Gamma's parameters are held at their estimate in every draw, if they are. */
   spendNote: string | null;
+}
+
+/**
+ * What a scoring run stores beside FitDiagnostics (score.server.ts): the settings the fit used and the scored model's
+ * own warnings and interval bookkeeping. Here, in pure code, so the CLTV page's card reads the same type.
+ */
+export interface ScoringDiagnostics {
+  penalizer: number;
+  /** The opportunity period when BG/BB scored the members (Settings › CLTV), else null. */
+  discretePeriodDays?: number | null;
+  /** Warnings about the fit that scores the members (too few repeat buyers, a ridge), besides the comparison's. */
+  warnings: string[];
+  /** 90% intervals: draws shared by every member and what they cost; null when the Hessian gave no covariance. */
+  intervals: { level: number; draws: number; ms: number; spendNote: string | null } | null;
+  logStandardErrors: Record<string, number>;
+  /** Gamma-Gamma's independence check: corr(repeat frequency, mean repeat spend) over repeat customers. */
+  spendIndependence?: SpendIndependence;
 }
 
 const ggFromLog = ([p = 0, q = 0, gamma = 0]: readonly number[]): GammaGammaParams => ({ p: Math.exp(p), q: Math.exp(q), gamma: Math.exp(gamma) });
@@ -33,7 +50,7 @@ export function scoringUncertainty(input: {
   seed?: number;
 }): ScoringUncertainty {
   const spec = PURCHASE_MODELS[input.kind];
-  const v = spec.names.map((n) => Math.log(input.params[n] ?? Number.NaN));
+  const v = logParamsOf(input.kind, input.params);
   const customers = input.rows.reduce((s, r) => s + r.weight, 0);
   // With a penalizer the fit is a posterior mode: its curvature includes the penalty's (2·penalizer·customers per ln θ).
   const k = input.penalizer * customers;

@@ -119,6 +119,17 @@ export function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** `count` draws of ln θ ~ N(logParams, cov), seeded; null when cov is not positive definite. */
+export function drawLogParams(logParams: readonly number[], cov: readonly (readonly number[])[], count: number, seed: number): number[][] | null {
+  const L = cholesky(cov);
+  if (!L) return null;
+  const rng = seededRng(seed);
+  return Array.from({ length: count }, () => {
+    const z = logParams.map(() => standardNormal(rng));
+    return logParams.map((vi, i) => vi + L[i]!.reduce((s, lij, j) => s + lij * z[j]!, 0));
+  });
+}
+
 /**
  * Parametric bootstrap: draws ln θ ~ N(v̂, Σ) (seeded), evaluates `predict` (one value per member, or any vector) at
  * each draw and returns the point estimate at v̂ with the central `level` percentile interval of the draws.
@@ -132,16 +143,13 @@ export function bootstrapIntervals(
 ): { intervals: Interval[]; draws: number; skipped: number } {
   const draws = options.draws ?? 500;
   const level = options.level ?? 0.95;
-  const L = cholesky(logCovariance);
-  if (!L) throw new Error("bootstrapIntervals needs a positive definite covariance");
-  const rng = seededRng(options.seed ?? 16);
+  const drawn = drawLogParams(logParams, logCovariance, draws, options.seed ?? 16);
+  if (!drawn) throw new Error("bootstrapIntervals needs a positive definite covariance");
   const estimate = predict(logParams);
   const samples = estimate.map(() => new Float64Array(draws));
   let kept = 0;
   let skipped = 0;
-  for (let d = 0; d < draws; d++) {
-    const z = logParams.map(() => standardNormal(rng));
-    const v = logParams.map((vi, i) => vi + L[i]!.reduce((s, lij, j) => s + lij * z[j]!, 0));
+  for (const v of drawn) {
     const out = predict(v);
     if (!out.every(Number.isFinite)) {
       skipped++;
