@@ -5,7 +5,8 @@ import { CltvSettingsForm } from "~/components/cltv/settings-form";
 import { PageHeader } from "~/components/ui";
 import { db, withTenant } from "~/db.server";
 import { cltvSettingsFormSchema, decimalToScaled } from "~/web/forms/cltv-settings";
-import { getCltvModelSettings, getCltvSettings, getPointsCostBasis, saveCltvModelSettings, saveCltvSettings, savePointsCostBasis } from "~/domain/cltv/settings.server";
+import { getAllCltvSettings } from "~/domain/cltv/all-settings.server";
+import { saveCltvModelSettings, saveCltvSettings, savePointsCostBasis } from "~/domain/cltv/settings.server";
 import { readSubmission } from "~/lib/forms.server";
 import { minorDigits } from "~/lib/money";
 
@@ -13,11 +14,7 @@ export const meta: MetaFunction = () => [{ title: "CLTV · Settings · Perennial
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { merchant, role } = await requireStaff(request, params.merchant, "analyst");
-  const settings = await withTenant(db(), merchant.id, async (trx) => ({
-    ...(await getCltvSettings(trx, merchant.id)),
-    pointsCostBasis: await getPointsCostBasis(trx, merchant.id),
-    ...(await getCltvModelSettings(trx, merchant.id)),
-  }));
+  const settings = await withTenant(db(), merchant.id, (trx) => getAllCltvSettings(trx, merchant.id));
   return { settings, role, currency: merchant.currency, digits: minorDigits(merchant.currency) };
 }
 

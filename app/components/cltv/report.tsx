@@ -1,13 +1,14 @@
 import { Form, Link } from "@remix-run/react";
 import { Badge, Button, Card, EmptyState, Table, Td, Th } from "~/components/ui";
 import type { CltvReport, SegmentRow } from "~/domain/cltv/report-types";
+import type { ScoringDiagnostics } from "~/domain/cltv/score-uncertainty";
 import { formatMoney } from "~/lib/money";
 import { GroupedBars, Histogram } from "./charts";
 import { ModelComparisonCard } from "./model-comparison";
-import { ScoringCard, type ScoringView } from "./scoring-card";
+import { ScoringCard } from "./scoring-card";
 
 /** The scoring diagnostics fits since issue 16 §4 store beside FitDiagnostics (absent on older fits). */
-const scoringOf = (d: object): ScoringView | null => ("scoring" in d && d.scoring ? (d.scoring as ScoringView) : null);
+const scoringOf = (d: object): ScoringDiagnostics | null => ("scoring" in d && d.scoring ? (d.scoring as ScoringDiagnostics) : null);
 
 const SEGMENT_LABEL: Record<SegmentRow["segment"], string> = {
   top: "Top 20%",
@@ -40,6 +41,7 @@ const num = (v: number | null, d = 2) => (v === null ? "—" : v.toFixed(d));
 export function CltvReportView({ report, slug, canRefit, busy }: { report: CltvReport; slug: string; canRefit: boolean; busy: boolean }) {
   const money = (minor: number | null) => (minor === null ? "—" : formatMoney(minor, report.currency));
   const { model, classic, classicInputs: ci } = report;
+  const scoring = model ? scoringOf(model.diagnostics) : null;
   const refit = canRefit ? (
     <Form method="post">
       <Button type="submit" name="intent" value="refit" busy={busy}>
@@ -144,8 +146,8 @@ export function CltvReportView({ report, slug, canRefit, busy }: { report: CltvR
           {model.diagnostics.modelChoice ? (
             <ModelComparisonCard comparison={model.diagnostics.modelChoice} scoredWith={model.diagnostics.scoredWith?.kind} holdout={model.diagnostics.validation?.holdout ?? null} />
           ) : null}
-          {scoringOf(model.diagnostics) ? (
-            <ScoringCard scoring={scoringOf(model.diagnostics)!} kind={model.diagnostics.scoredWith?.kind} shownWarnings={model.diagnostics.modelChoice?.warnings ?? []} />
+          {scoring ? (
+            <ScoringCard scoring={scoring} kind={model.diagnostics.scoredWith?.kind} shownWarnings={model.diagnostics.modelChoice?.warnings ?? []} />
           ) : null}
 
           <Card title="How well the model fits" actions={<CsvLink slug={slug} table="fit" />}>

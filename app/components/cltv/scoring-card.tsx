@@ -1,20 +1,13 @@
 import { Badge, Card } from "~/components/ui";
 import { PURCHASE_MODEL_LABELS, type PurchaseModelKind } from "~/domain/cltv/purchase-model-kinds";
+import type { ScoringDiagnostics } from "~/domain/cltv/score-uncertainty";
 
-/** What the scoring diagnostics hold (score.server.ts ScoringDiagnostics), restated so the UI imports no server code. */
-export interface ScoringView {
-  penalizer: number;
-  discretePeriodDays?: number | null;
-  warnings: string[];
-  intervals: { level: number; draws: number; ms: number; spendNote: string | null } | null;
-  spendIndependence?: { r: number | null; customers: number; flagged: boolean };
-}
 
 /**
  * The fit that scores the members (issue 16 §4): which model, the penalizer, its own warnings (those the comparison
  * already shows are not repeated), how the per-member intervals were drawn, and Gamma-Gamma's independence check.
  */
-export function ScoringCard({ scoring, kind, shownWarnings }: { scoring: ScoringView; kind: PurchaseModelKind | undefined; shownWarnings: readonly string[] }) {
+export function ScoringCard({ scoring, kind, shownWarnings }: { scoring: ScoringDiagnostics; kind: PurchaseModelKind | undefined; shownWarnings: readonly string[] }) {
   const warnings = scoring.warnings.filter((w) => !shownWarnings.includes(w));
   const gg = scoring.spendIndependence;
   return (

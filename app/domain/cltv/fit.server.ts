@@ -110,6 +110,8 @@ export interface DetailedFit {
   firstDay: string | null;
   /** One per member per purchase day, every day read (BG/BB summarises them into opportunities). */
   transactions: Transaction[];
+  /** Gamma-Gamma's input (spendRows of the summaries), also what the scoring's uncertainty and independence check read. */
+  spend: (SpendRow & { weight: number })[];
 }
 
 /**
@@ -247,7 +249,7 @@ export async function fitMerchantModelsDetailed(trx: Trx, merchantId: string, op
     holdout,
     elapsedMs: Math.round(performance.now() - started),
   };
-  return { result, summaries, bg, gg, meanSpend: purchaseDays ? totalSpend / purchaseDays : 0, minorScale: scale, firstDay, transactions };
+  return { result, summaries, bg, gg, meanSpend: purchaseDays ? totalSpend / purchaseDays : 0, minorScale: scale, firstDay, transactions, spend };
 }
 
 const fmt = (v: number, digits: number) => v.toFixed(digits);

@@ -98,8 +98,8 @@ export function memberScoresCsvLines(currency: string): (rows: readonly ScoredMe
           cell(round(r.predicted_purchases_12m_high ?? null, 4)),
           cell(round(r.p_alive_low ?? null, 4)),
           cell(round(r.p_alive_high ?? null, 4)),
-          money(r.cltv_12m_low_minor === undefined || r.cltv_12m_low_minor === null ? null : Number(r.cltv_12m_low_minor)),
-          money(r.cltv_12m_high_minor === undefined || r.cltv_12m_high_minor === null ? null : Number(r.cltv_12m_high_minor)),
+          money(r.cltv_12m_low_minor ?? null),
+          money(r.cltv_12m_high_minor ?? null),
         ].join(",") + "\n";
     }
     return out;

@@ -7,6 +7,7 @@
  */
 import { withTenant, type DB } from "~/db.server";
 import { MEMBER_SCORES_HEADER, memberScoresCsvLines, type ScoredMemberRow } from "./member-export-csv";
+import { INTERVAL_COLUMNS } from "./score-intervals";
 
 export const EXPORT_BATCH = 2000;
 
@@ -37,12 +38,7 @@ export async function* scoredMemberBatches(database: DB, merchantId: string, bat
           "s.at_risk",
           "s.scored_at",
           "s.cltv_model_id",
-          "s.predicted_purchases_12m_low",
-          "s.predicted_purchases_12m_high",
-          "s.p_alive_low",
-          "s.p_alive_high",
-          "s.cltv_12m_low_minor",
-          "s.cltv_12m_high_minor",
+          ...INTERVAL_COLUMNS.map((c) => `s.${c}` as const),
         ])
         .where("s.merchant_id", "=", merchantId)
         .where("s.member_id", ">", after)

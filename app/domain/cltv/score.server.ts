@@ -10,12 +10,12 @@ import { db, withTenant, type Trx } from "~/db.server";
 import { DomainError } from "~/lib/errors";
 import { newId } from "~/lib/ids";
 import { probabilityOfPurchases } from "./bgnbd";
-import { fitMerchantModelsDetailed, localDay, spendRows, type FitResult } from "./fit.server";
+import { fitMerchantModelsDetailed, localDay, type FitResult } from "./fit.server";
 import type { CalibrationRow, FitDiagnostics } from "./report-types";
 import { compareModels, fitPurchaseModel, logParamsOf, type ModelComparison, type PurchaseModelKind } from "./model-choice";
 import { scoreMembers, type MemberScore } from "./score";
 import { INTERVAL_LEVEL, memberIntervals, type MemberInterval } from "./score-intervals";
-import { scoringUncertainty, spendIndependence, type SpendIndependence } from "./score-uncertainty";
+import { scoringUncertainty, spendIndependence, type ScoringDiagnostics } from "./score-uncertainty";
 import { getCltvModelSettings, getCltvSettings } from "./settings.server";
 import { refreshCltvSummary } from "./summaries.server";
 import { compress, dayNumber, type CustomerSummary, type TimeUnit, type Transaction } from "./summary";
@@ -64,22 +64,7 @@ interface Validation {
   modelChoice: ModelComparison | null;
 }
 
-/**
- * What a scoring run adds to FitDiagnostics (report-types.ts) since issue 16 §4: the settings the fit used and the
- * scored model's own warnings and interval bookkeeping. Optional: older fits lack it.
- */
-export interface ScoringDiagnostics {
-  penalizer: number;
-  /** The opportunity period when BG/BB scored the members (Settings › CLTV), else null. */
-  discretePeriodDays?: number | null;
-  /** Warnings about the fit that scores the members (too few repeat buyers, a ridge), besides the comparison's. */
-  warnings: string[];
-  /** 90% intervals: draws shared by every member and what they cost; null when the Hessian gave no covariance. */
-  intervals: { level: number; draws: number; ms: number; spendNote: string | null } | null;
-  logStandardErrors: Record<string, number>;
-  /** Gamma-Gamma's independence check: corr(repeat frequency, mean repeat spend) over repeat customers. */
-  spendIndependence?: SpendIndependence;
-}
+/** What a scoring run adds to FitDiagnostics (report-types.ts) since issue 16 §4; optional: older fits lack it. */
 export type StoredFitDiagnostics = FitDiagnostics & { scoring?: ScoringDiagnostics };
 
 async function validationFit(trx: Trx, merchantId: string, today: string, firstDay: string | null, timeUnit: TimeUnit, penalizer: number): Promise<Validation> {
@@ -141,7 +126,7 @@ async function writeScores(trx: Trx, merchantId: string, modelId: string, scores
         predicted_purchases_12m_low, predicted_purchases_12m_high, p_alive_low, p_alive_high, cltv_12m_low_minor, cltv_12m_high_minor)
       select ${merchantId}, u.member_id, u.pp, u.pa, u.eo, u.c12, u.c24, u.c36, u.pct, u.seg, u.risk, ${modelId}, ${at}, ${at},
         u.ppl, u.pph, u.pal, u.pah, u.cl, u.ch
-      from unnest(${col((s) => s.memberId)}::text[], ${col((s) => s.predictedPurchases12m)}::float8[], ${col((s) => Math.min(1, Math.max(0, s.pAlive)))}::float8[],
+      from unnest(${col((s) => s.memberId)}::text[], ${col((s) => s.predictedPurchases12m)}::float8[], ${col((s) => alive(s.pAlive))}::float8[],
         ${col((s) => s.expectedOrderMinor)}::int8[], ${col((s) => s.cltv12mMinor)}::int8[], ${col((s) => s.cltv24mMinor)}::int8[],
         ${col((s) => s.cltv36mMinor)}::int8[], ${col((s) => s.percentile)}::float4[], ${col((s) => s.segment)}::text[], ${col((s) => s.atRisk)}::bool[],
         ${bound((i) => i.predictedPurchases12m, 0)}::float8[], ${bound((i) => i.predictedPurchases12m, 1)}::float8[],
@@ -255,7 +240,7 @@ export async function fitAndScoreMerchant(trx: Trx, merchantId: string, opts: Fi
     repeatBuyers: discrete ? discrete.filter((d) => d.x > 0).length : result.customers.repeat,
     penalizer,
     gammaGamma: gg && gg.q > 1 ? gg : null,
-    spendRows: spendRows(summaries),
+    spendRows: detailed.spend,
   });
   const intervals = uncertainty.draws
     ? memberIntervals(histories, { purchaseDraws: uncertainty.draws.purchase, spendDraws: uncertainty.draws.spend, ...economics })
@@ -284,7 +269,7 @@ export async function fitAndScoreMerchant(trx: Trx, merchantId: string, opts: Fi
       warnings: uncertainty.warnings,
       intervals: uncertainty.draws ? { level: INTERVAL_LEVEL, draws: uncertainty.draws.purchase.length, ms: Math.round(intervalMs), spendNote: uncertainty.spendNote } : null,
       logStandardErrors: uncertainty.logStandardErrors,
-      spendIndependence: spendIndependence(spendRows(summaries)),
+      spendIndependence: spendIndependence(detailed.spend),
     },
     fitMs: Math.round(fitMs),
     scoreMs: Math.round(scoreMs),
