@@ -24,7 +24,7 @@ const RETENTION_SERIES: LineSeries[] = [
 const TABLE_AGES = [1, 3, 6, 12];
 
 /** Pooled survival at each age: alive / size over the cohorts observed that long (what the chart's actual line is). */
-export function pooledSurvival(cohorts: SubscriptionReport["cohorts"]): { k: number; actual: number; fitted: number | null }[] {
+function pooledSurvival(cohorts: SubscriptionReport["cohorts"]): { k: number; actual: number; fitted: number | null }[] {
   const maxAge = Math.max(-1, ...cohorts.map((c) => c.actual.length - 1));
   return Array.from({ length: maxAge + 1 }, (_, k) => {
     const seen = cohorts.filter((c) => c.actual.length > k);

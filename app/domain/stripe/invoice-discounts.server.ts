@@ -15,7 +15,7 @@ import { apiKeyFor } from "./connection.server";
 type Json = any;
 
 /** The invoice of an event whose discounts need expanding, or null. */
-export function invoiceWithUnexpandedDiscounts(payload: unknown): { id: string } | null {
+function invoiceWithUnexpandedDiscounts(payload: unknown): { id: string } | null {
   const object = (payload as Json)?.data?.object;
   if (!object || object.object !== "invoice" || typeof object.id !== "string") return null;
   const amounts: unknown = object.total_discount_amounts;

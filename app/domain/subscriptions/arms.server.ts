@@ -7,6 +7,7 @@ import { compareArms, type ArmComparison } from "./arms";
 import { NEVER_STARTED_STATUSES } from "./plan";
 import { periodDiscountRate } from "./sbg";
 import type { LifeRow } from "./summary";
+import { FULL_MONTHS, PERIODS } from "./summary.server";
 
 /**
  * Subscription retention per arm of a holdout experiment (issue 16 §5): the subscriptions that assigned members started
@@ -30,12 +31,11 @@ export async function subscriptionRetentionByArm(trx: Trx, merchantId: string, e
         and s.status <> all(${[...NEVER_STARTED_STATUSES, "trialing"]})
     ), spans as (
       select arm, s, u, churned, mrr_minor,
-             (extract(year from age(u, s)) * 12 + extract(month from age(u, s)))::int as full_months
+             ${FULL_MONTHS} as full_months
       from subs
     )
     select arm, churned,
-           case when churned then 1 + full_months - (case when full_months > 0 and s + make_interval(months => full_months) = u then 1 else 0 end)
-                else full_months end as periods,
+           ${PERIODS} as periods,
            count(*)::int as count, sum(mrr_minor)::bigint as mrr_minor
     from spans
     group by 1, 2, 3`.execute(trx);

@@ -12,11 +12,5 @@ export function monthlyAmountMinor(amountMinor: number, interval: PlanInterval, 
   return Math.round((amountMinor * PER_MONTH[interval]) / count);
 }
 
-/**
- * Statuses that count in MRR: paying (active) or in dunning (past_due: Stripe is still retrying the card, the
- * subscription is not over). Trials have not paid yet; unpaid, paused, canceled and incomplete do not pay.
- */
-export const MRR_STATUSES = ["active", "past_due"] as const;
-
 /** Statuses of subscriptions that never started (the first payment never went through): left out of the cohorts. */
 export const NEVER_STARTED_STATUSES = ["incomplete", "incomplete_expired"] as const;

@@ -21,7 +21,7 @@ const NOT_IN_MRR = [...NEVER_STARTED_STATUSES, "trialing", "paused", "unpaid"];
 /** Not in the cohorts: never started, or still in a trial (no renewal decision yet). */
 const NOT_IN_COHORTS = [...NEVER_STARTED_STATUSES, "trialing"];
 /** The MRR chart's span. */
-export const SUBSCRIPTION_REPORT_MONTHS = 24;
+const SUBSCRIPTION_REPORT_MONTHS = 24;
 
 export async function subscriptionReport(trx: Trx, merchantId: string, opts: { at?: Date } = {}): Promise<SubscriptionReport & { currency: string }> {
   const at = opts.at ?? now();
@@ -33,10 +33,15 @@ export async function subscriptionReport(trx: Trx, merchantId: string, opts: { a
 }
 
 /**
- * Per cohort month × churned × period: churned subscriptions by the period T of their churn (1 + the renewal dates
- * strictly before the end: ending exactly on a renewal date is churning at that renewal), alive ones by the renewals
- * they have had by `at`.
+ * A subscription's sBG period from its start `s` to `u` (its end, or `at` while alive) and `full_months` between
+ * them: churned, the period T of the churn (1 + the renewal dates strictly before the end: ending exactly on a renewal
+ * date is churning at that renewal); alive, the renewals had by `at`. Shared with the per-arm comparison (arms.server.ts).
  */
+export const FULL_MONTHS = sql<number>`(extract(year from age(u, s)) * 12 + extract(month from age(u, s)))::int`;
+export const PERIODS = sql<number>`case when churned then 1 + full_months - (case when full_months > 0 and s + make_interval(months => full_months) = u then 1 else 0 end)
+                else full_months end`;
+
+/** Per cohort month × churned × period (PERIODS): churned subscriptions by the period of their churn, alive ones by their renewals. */
 async function lifeRows(trx: Trx, merchantId: string, currency: string, at: Date): Promise<LifeRow[]> {
   const r = await sql<{ cohort: string; churned: boolean; periods: number; count: number; mrr_minor: number }>`
     with subs as (
@@ -49,12 +54,11 @@ async function lifeRows(trx: Trx, merchantId: string, currency: string, at: Date
         and s.status <> all(${NOT_IN_COHORTS})
     ), spans as (
       select s, u, churned, mrr_minor,
-             (extract(year from age(u, s)) * 12 + extract(month from age(u, s)))::int as full_months
+             ${FULL_MONTHS} as full_months
       from subs
     )
     select to_char(date_trunc('month', s), 'YYYY-MM-DD') as cohort, churned,
-           case when churned then 1 + full_months - (case when full_months > 0 and s + make_interval(months => full_months) = u then 1 else 0 end)
-                else full_months end as periods,
+           ${PERIODS} as periods,
            count(*)::int as count, sum(mrr_minor)::bigint as mrr_minor
     from spans
     group by 1, 2, 3
